@@ -1,0 +1,256 @@
+import { DurableObject } from 'cloudflare:workers'
+import { AppError, type ErrorCode } from '../worker/lib/errors'
+import type { AuthIdentity } from '../worker/lib/identity'
+
+/** The request header through which the Worker hands an authenticated identity to an object. */
+export const IDENTITY_HEADER = 'x-switchboard-identity'
+
+/** What every socket's attachment holds. Subclasses extend it; the whole must stay under 2 KiB. */
+export interface BaseAttachment {
+  /** Connection id, unique within the object. */
+  id: string
+  connectedAt: number
+}
+
+/** One accepted socket and its (hibernation-surviving) attachment. */
+export interface Connection<A extends BaseAttachment = BaseAttachment> {
+  readonly ws: WebSocket
+  readonly id: string
+  state: A
+}
+
+/** Bounds every channel enforces (SPEC §5.1 Limits). */
+export interface ChannelLimits {
+  maxConnections: number
+  maxMessageBytes: number
+  /** Messages a connection may send per 10 s (token bucket refilled continuously). */
+  messagesPer10s: number
+}
+
+const ATTACHMENT_MAX = 2048
+const encoder = new TextEncoder()
+
+/**
+ * Base for every hibernatable WebSocket room (PartyServer's shape): it owns the platform entry
+ * points and calls small hooks. Per-socket state lives in the socket attachment; the in-memory
+ * connection map is rebuilt from `ctx.getWebSockets()` after every wake and is never the source
+ * of truth. Errors thrown by hooks become error frames; the connection stays open.
+ */
+export abstract class Channel<
+  Env = unknown,
+  A extends BaseAttachment = BaseAttachment,
+> extends DurableObject<Env> {
+  #connections = new Map<WebSocket, Connection<A>>()
+  #buckets = new Map<string, { tokens: number; at: number }>()
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    for (const ws of ctx.getWebSockets()) this.#track(ws)
+  }
+
+  /** Limits for this room; read per event so configuration changes apply on the next wake. */
+  protected abstract limits(): ChannelLimits
+
+  /**
+   * Decides whether `request` may open a socket and returns its attachment (without `id` and
+   * `connectedAt`, which the base fills) — or throws an AppError to refuse with that HTTP status.
+   * `user` is the identity the Worker verified, if any (Socket.IO authenticates later, per namespace).
+   */
+  protected abstract onBeforeConnect(
+    request: Request,
+    user: AuthIdentity | undefined,
+  ): Promise<Omit<A, 'id' | 'connectedAt'>> | Omit<A, 'id' | 'connectedAt'>
+
+  /** Called once a socket is accepted. */
+  protected onConnect(_conn: Connection<A>, _request: Request): void | Promise<void> {}
+
+  /** Called for every frame that passed the size and rate limits. */
+  protected abstract onMessage(conn: Connection<A>, message: string | ArrayBuffer): void | Promise<void>
+
+  /** Called after a socket closed (by either side) and left the connection map. */
+  protected onClose(_conn: Connection<A>, _code: number, _reason: string): void | Promise<void> {}
+
+  /** Non-upgrade requests. */
+  protected onRequest(_request: Request): Response | Promise<Response> {
+    return Response.json({ type: 'error', code: 'not_found', message: 'Not found' }, { status: 404 })
+  }
+
+  /** Renders an error for this channel's wire protocol. JSON protocol by default. */
+  protected errorFrame(code: ErrorCode, message: string, extra?: Record<string, unknown>): string {
+    return JSON.stringify({ type: 'error', code, message, ...extra })
+  }
+
+  /** Extra hibernation tags for a new socket (≤ 9; the base adds none). */
+  protected tags(_state: A): string[] {
+    return []
+  }
+
+  // ── Platform entry points ──────────────────────────────────────────────────────────────
+
+  async fetch(request: Request): Promise<Response> {
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return this.onRequest(request)
+    try {
+      const user = identityFrom(request)
+      if (this.#connections.size >= this.limits().maxConnections) {
+        throw new AppError('rate_limited', 'Room is full', { limit: this.limits().maxConnections }, 503)
+      }
+      const partial = await this.onBeforeConnect(request, user)
+      const state = { ...partial, id: crypto.randomUUID(), connectedAt: Date.now() } as A
+      const { 0: client, 1: server } = new WebSocketPair()
+      this.ctx.acceptWebSocket(server, this.tags(state))
+      const conn = this.#attach(server, state)
+      await this.onConnect(conn, request)
+      return new Response(null, { status: 101, webSocket: client })
+    } catch (err) {
+      const e = asAppError(err)
+      return Response.json({ type: 'error', code: e.code, message: e.message }, { status: e.status })
+    }
+  }
+
+  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const conn = this.#connections.get(ws) ?? this.#track(ws)
+    if (!conn) return
+    const limits = this.limits()
+    const size = typeof message === 'string' ? encoder.encode(message).byteLength : message.byteLength
+    if (size > limits.maxMessageBytes) {
+      return this.sendTo(
+        conn,
+        this.errorFrame('payload_too_large', `Frame exceeds ${limits.maxMessageBytes} bytes`),
+      )
+    }
+    if (!this.#take(conn.id, limits.messagesPer10s)) {
+      return this.sendTo(
+        conn,
+        this.errorFrame('rate_limited', `More than ${limits.messagesPer10s} messages per 10s`),
+      )
+    }
+    try {
+      await this.onMessage(conn, message)
+    } catch (err) {
+      const e = asAppError(err)
+      if (e.code === 'internal_error')
+        console.error(JSON.stringify({ level: 'error', where: 'onMessage', error: String(err) }))
+      this.sendTo(conn, this.errorFrame(e.code, e.message, e.details ? { details: e.details } : undefined))
+    }
+  }
+
+  async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // Answer the client's close frame, or it sees 1006. 1005/1006 may not be sent back.
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason)
+    } catch {
+      /* already closed */
+    }
+    await this.#drop(ws, code, reason)
+  }
+
+  async webSocketError(ws: WebSocket): Promise<void> {
+    await this.#drop(ws, 1011, 'error')
+  }
+
+  // ── Helpers for subclasses ─────────────────────────────────────────────────────────────
+
+  /** Every open connection (rebuilt from the runtime after a wake). */
+  protected connections(): IterableIterator<Connection<A>> {
+    return this.#connections.values()
+  }
+
+  protected get connectionCount(): number {
+    return this.#connections.size
+  }
+
+  /** Sends to one socket; a socket that is already closing is skipped. */
+  protected sendTo(conn: Connection<A>, data: string | ArrayBuffer | ArrayBufferView): void {
+    try {
+      conn.ws.send(data)
+    } catch {
+      /* closing socket: its close event cleans up */
+    }
+  }
+
+  /** Sends one pre-encoded frame to every connection (optionally filtered), encoding nothing per socket. */
+  protected broadcast(
+    data: string | ArrayBuffer | ArrayBufferView,
+    filter?: (conn: Connection<A>) => boolean,
+  ): number {
+    let sent = 0
+    for (const conn of this.#connections.values()) {
+      if (filter && !filter(conn)) continue
+      this.sendTo(conn, data)
+      sent++
+    }
+    return sent
+  }
+
+  /** Replaces a connection's attachment (checked against the 2 KiB platform cap). */
+  protected saveState(conn: Connection<A>, state: A): void {
+    const size = encoder.encode(JSON.stringify(state)).byteLength
+    if (size > ATTACHMENT_MAX) throw new AppError('bad_request', 'Connection state too large')
+    conn.ws.serializeAttachment(state)
+    conn.state = state
+  }
+
+  /** Closes a connection with a code and reason (it leaves the map on its close event). */
+  protected disconnect(conn: Connection<A>, code = 1000, reason = ''): void {
+    try {
+      conn.ws.close(code, reason)
+    } catch {
+      /* already closed */
+    }
+  }
+
+  // ── Internals ──────────────────────────────────────────────────────────────────────────
+
+  #attach(ws: WebSocket, state: A): Connection<A> {
+    const conn: Connection<A> = { ws, id: state.id, state }
+    this.saveState(conn, state)
+    this.#connections.set(ws, conn)
+    return conn
+  }
+
+  #track(ws: WebSocket): Connection<A> | undefined {
+    const state = ws.deserializeAttachment() as A | null
+    if (!state?.id) return undefined
+    const conn: Connection<A> = { ws, id: state.id, state }
+    this.#connections.set(ws, conn)
+    return conn
+  }
+
+  async #drop(ws: WebSocket, code: number, reason: string): Promise<void> {
+    const conn = this.#connections.get(ws) ?? this.#track(ws)
+    this.#connections.delete(ws)
+    if (!conn) return
+    this.#buckets.delete(conn.id)
+    await this.onClose(conn, code, reason)
+  }
+
+  #take(id: string, per10s: number): boolean {
+    const now = Date.now()
+    const bucket = this.#buckets.get(id) ?? { tokens: per10s, at: now }
+    bucket.tokens = Math.min(per10s, bucket.tokens + ((now - bucket.at) / 10_000) * per10s)
+    bucket.at = now
+    this.#buckets.set(id, bucket)
+    if (bucket.tokens < 1) return false
+    bucket.tokens -= 1
+    return true
+  }
+}
+
+/** Reads the identity the Worker attached to a forwarded request, if it attached one. */
+export function identityFrom(request: Request): AuthIdentity | undefined {
+  const raw = request.headers.get(IDENTITY_HEADER)
+  return raw ? (JSON.parse(raw) as AuthIdentity) : undefined
+}
+
+/** Forwards `request` to an object with the caller's identity attached. */
+export function withIdentity(request: Request, identity: AuthIdentity): Request {
+  const forwarded = new Request(request)
+  forwarded.headers.set(IDENTITY_HEADER, JSON.stringify(identity))
+  return forwarded
+}
+
+export function asAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err
+  if (err instanceof SyntaxError) return new AppError('bad_request', 'Malformed JSON')
+  return new AppError('internal_error', 'Internal error')
+}

@@ -1,0 +1,89 @@
+import { HTTPException } from 'hono/http-exception'
+import type { Context } from 'hono'
+import { ConfigError } from './config'
+import type { AppEnv } from './env'
+import { gatewayAuthRoutes } from './gateway/auth'
+import { AppError } from './lib/errors'
+import { gatewayError, isModernPath, modernError } from './lib/envelope'
+import { router } from './lib/router'
+import { bodySize } from './middleware/body-size'
+import { cors } from './middleware/cors'
+import { requestContext } from './middleware/request-context'
+import { authRoutes } from './routes/auth'
+import { systemRoutes, VERSION } from './routes/system'
+import { userRoutes } from './routes/users'
+
+/** The Hono app: middlewares, every route family, one error handler. */
+export const app = router()
+
+app.use('*', requestContext())
+app.use('*', cors())
+app.use('*', bodySize())
+
+// Modern API (SPEC §4.1)
+app.route('/api/v1/auth', authRoutes)
+app.route('/api/v1/users', userRoutes)
+
+// Gateway API (seed 000, SPEC §4.2)
+app.route('/auth', gatewayAuthRoutes)
+
+// System
+app.route('/', systemRoutes)
+
+app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'JWT',
+})
+app.get('/openapi.json', (c) =>
+  c.json(
+    app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'Switchboard',
+        version: VERSION,
+        description:
+          'Real-time communications backend. `/api/v1/*` answers `{success,data|error}`; seed 000 gateway routes answer `{status:"SUCCESS"|"FAIL",message?,data?}`.',
+      },
+    }),
+  ),
+)
+
+/** Renders any error in the envelope of the API family the path belongs to. */
+export function renderError(err: unknown, c: Context<AppEnv>) {
+  const e = toAppError(err, c)
+  const body = isModernPath(c.req.path) ? modernError(e) : gatewayError(e)
+  const res = c.json(body, e.status)
+  if (e.code === 'rate_limited') {
+    const retry = (e.details as { retry_after?: number } | undefined)?.retry_after
+    if (retry) res.headers.set('Retry-After', String(retry))
+  }
+  return res
+}
+
+function toAppError(err: unknown, c: Context<AppEnv>): AppError {
+  if (err instanceof AppError) return err
+  if (err instanceof HTTPException) {
+    // Hono's own validators: malformed JSON and similar.
+    return new AppError(
+      err.status === 413 ? 'payload_too_large' : 'bad_request',
+      err.message || 'Bad request',
+    )
+  }
+  if (err instanceof ConfigError) {
+    console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), error: err.message }))
+    return new AppError('internal_error', err.message, { settings: err.issues })
+  }
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      request_id: c.get('requestId'),
+      error: String(err),
+      stack: (err as Error)?.stack,
+    }),
+  )
+  return new AppError('internal_error', 'Internal error')
+}
+
+app.onError(renderError)
+app.notFound((c) => renderError(new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`), c))

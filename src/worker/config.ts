@@ -1,0 +1,126 @@
+import { z } from 'zod'
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
+const int = (min = 0) => z.coerce.number().int().min(min)
+const csv = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+
+/** A LiveKit node as configured (SPEC §3: LIVEKIT_URL/KEY/SECRET, more in LIVEKIT_NODES). */
+export const liveKitNodeConfig = z.object({
+  name: z.string().min(1),
+  url: z.string().url(),
+  apiKey: z.string().min(1),
+  apiSecret: z.string().min(1),
+})
+export type LiveKitNodeConfig = z.infer<typeof liveKitNodeConfig>
+
+/** Durations written like seed 000's ROOM_DAY_DEFAULT_TIMEOUT: `24H`, `30M`, `7D`, `90S` → seconds. */
+const duration = z
+  .string()
+  .regex(/^\d+[SMHD]$/i, 'expected a number followed by S, M, H or D, e.g. 24H')
+  .transform(
+    (v) => Number(v.slice(0, -1)) * { S: 1, M: 60, H: 3600, D: 86400 }[v.slice(-1).toUpperCase() as 'S'],
+  )
+
+/** The one validated description of the environment. Unknown bindings are ignored. */
+export const configSchema = z.object({
+  ENVIRONMENT: z.enum(['development', 'test', 'production']).default('production'),
+  API_URL: z.string().url().default('http://localhost:8787'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  ALLOWED_ORIGINS: csv,
+  ALLOW_CREDENTIALS: bool.default(false),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  MAX_BODY_BYTES: int(1024).default(1_048_576),
+  ACCESS_TOKEN_TTL: int(30).default(900),
+  REFRESH_TOKEN_TTL: int(60).default(2_592_000),
+  SERVICE_TOKEN_TTL: int(60).default(3600),
+  LOGIN_LIMIT_PER_IP: int(1).default(20),
+  LOGIN_LIMIT_PER_ACCOUNT: int(1).default(5),
+  LOGIN_LIMIT_WINDOW: int(1).default(60),
+  MAX_MESSAGE_BYTES: int(64).default(16_384),
+  MESSAGES_PER_10S: int(1).default(50),
+  MAX_CONNECTIONS_PER_ROOM: int(1).default(5000),
+  NOTIFICATION_PUBLIC: bool.default(false),
+  LIVEKIT_URL: z.string().url(),
+  LIVEKIT_API_KEY: z.string().min(1),
+  LIVEKIT_API_SECRET: z.string().min(1),
+  LIVEKIT_NODES: z
+    .string()
+    .default('[]')
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as unknown
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {name,url,apiKey,apiSecret}' })
+        return z.NEVER
+      }
+    })
+    .pipe(z.array(liveKitNodeConfig)),
+  EGRESS_LIMIT: int(0).default(4),
+  SMS_ENABLE: bool.default(false),
+  SMS_API_URL: z.union([z.literal(''), z.string().url()]).default(''),
+  SMS_API_KEY: z.string().default(''),
+  FILE_SIZE_LIMIT: int(1).default(524_288_000),
+  JOIN_ROOM_REPEAT_DELAY: int(0).default(5000),
+  AUTO_CLOSE_ROOM: bool.default(true),
+  ROOM_DAY_DEFAULT_TIMEOUT: duration.default(86_400),
+  CUSTOM_CHARSET: z.string().min(10).default('ABCDEFGHIJKLMOPQRSTUVWXYZabcdefghijklmopqrstuvwxyz'),
+  RADIO_LOCATION_API_URL: z.union([z.literal(''), z.string().url()]).default(''),
+  RADIO_LOCATION_API_CREDENTIALS_USERNAME: z.string().default(''),
+  RADIO_LOCATION_API_CREDENTIALS_PASSWORD: z.string().default(''),
+  ENCODE_API: z.string().default(''),
+})
+
+export type Config = z.infer<typeof configSchema>
+
+/** Thrown when the environment is unusable; names every offending setting. */
+export class ConfigError extends Error {
+  constructor(readonly issues: { setting: string; message: string }[]) {
+    super(`Invalid configuration: ${issues.map((i) => `${i.setting}: ${i.message}`).join('; ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const cache = new WeakMap<object, Config>()
+
+/** Builds (once per bindings object) the typed config, or throws a ConfigError naming what is wrong. */
+export function loadConfig(env: object): Config {
+  const hit = cache.get(env)
+  if (hit) return hit
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = (env as Record<string, unknown>)[key]
+    // Empty strings from wrangler [vars] mean "unset" for settings that have defaults.
+    if (value !== undefined && !(value === '' && key !== 'ALLOWED_ORIGINS')) raw[key] = value
+  }
+  const parsed = configSchema.safeParse(raw)
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({
+        setting: String(i.path[0] ?? '?'),
+        message:
+          i.message === 'Invalid input: expected string, received undefined' ? 'is required' : i.message,
+      })),
+    )
+  }
+  cache.set(env, parsed.data)
+  return parsed.data
+}
+
+/** All LiveKit nodes: the default one from LIVEKIT_URL/KEY/SECRET first, then LIVEKIT_NODES. */
+export function liveKitNodes(config: Config): LiveKitNodeConfig[] {
+  const primary = {
+    name: 'default',
+    url: config.LIVEKIT_URL,
+    apiKey: config.LIVEKIT_API_KEY,
+    apiSecret: config.LIVEKIT_API_SECRET,
+  }
+  return [primary, ...config.LIVEKIT_NODES.filter((n) => n.name !== 'default')]
+}

@@ -1,0 +1,26 @@
+import type { Env } from './env'
+
+/**
+ * Cron Triggers (SPEC §1, wrangler.toml `[triggers]`): each schedule maps to the jobs it runs.
+ * Every job must be idempotent and safe to run twice at once.
+ */
+export const cronJobs: Record<string, ((env: Env) => Promise<unknown>)[]> = {
+  // Room expiry and link expiry (seed 000 §8) — registered by the conference gateway services.
+  '*/30 * * * *': [],
+  // LiveKit node health (seed 000 §8) — registered by the LiveKit services.
+  '*/10 * * * *': [],
+}
+
+/** Runs every job of `cron`; one failing job does not stop the others, and each failure is logged. */
+export async function runScheduled(cron: string, env: Env): Promise<void> {
+  const jobs = cronJobs[cron]
+  if (!jobs) {
+    console.error(JSON.stringify({ level: 'error', cron, error: 'unknown schedule' }))
+    return
+  }
+  const results = await Promise.allSettled(jobs.map((job) => job(env)))
+  for (const r of results) {
+    if (r.status === 'rejected')
+      console.error(JSON.stringify({ level: 'error', cron, error: String(r.reason) }))
+  }
+}

@@ -1,0 +1,32 @@
+import type { ChatRoom } from '../objects/chat-room'
+import type { ConferenceRoom } from '../objects/conference-room'
+import type { LiveSessionRoom } from '../objects/live-session-room'
+import type { LiveChatSession } from '../objects/live-chat-session'
+import type { NotificationChannel } from '../objects/notification-channel'
+import type { CaseQueue } from '../objects/case-queue'
+import type { RateLimiter } from '../objects/rate-limiter'
+import type { Config } from './config'
+import type { AuthIdentity } from './lib/identity'
+
+/** Every binding wrangler.toml and the secrets give the Worker. Values are raw strings; `config.ts` types them. */
+export interface Env {
+  DB: D1Database
+  BUCKET: R2Bucket
+  CHAT_ROOM: DurableObjectNamespace<ChatRoom>
+  CONFERENCE_ROOM: DurableObjectNamespace<ConferenceRoom>
+  LIVE_SESSION: DurableObjectNamespace<LiveSessionRoom>
+  LIVE_CHAT: DurableObjectNamespace<LiveChatSession>
+  NOTIFICATION_CHANNEL: DurableObjectNamespace<NotificationChannel>
+  CASE_QUEUE: DurableObjectNamespace<CaseQueue>
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>
+  [key: string]: unknown
+}
+
+/** Per-request values the middlewares set on the Hono context. */
+export interface Variables {
+  config: Config
+  requestId: string
+  identity?: AuthIdentity
+}
+
+export type AppEnv = { Bindings: Env; Variables: Variables }

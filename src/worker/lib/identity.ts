@@ -1,0 +1,16 @@
+/** Roles of SPEC §3, plus `service` for API-key clients (seed 000 `/auth/create`). */
+export const USER_ROLES = ['admin', 'agent', 'mentor', 'member'] as const
+export type UserRole = (typeof USER_ROLES)[number]
+export type Role = UserRole | 'service'
+
+/** Who is calling, as the bearer middleware resolved it. Small enough for a WebSocket attachment. */
+export interface AuthIdentity {
+  /** User id, or service client id for `role: 'service'`. */
+  id: string
+  role: Role
+  name: string
+  email?: string
+}
+
+/** Staff may operate the conference gateway (seed 000): admins, agents and service clients. */
+export const isStaff = (role: Role) => role === 'admin' || role === 'agent' || role === 'service'

@@ -1,0 +1,39 @@
+const ALPHANUMERIC = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'
+
+/** Uniformly random string over `alphabet` (rejection sampling, no modulo bias). */
+export function randomString(length: number, alphabet: string = ALPHANUMERIC): string {
+  const out: string[] = []
+  const limit = 256 - (256 % alphabet.length)
+  while (out.length < length) {
+    const bytes = crypto.getRandomValues(new Uint8Array(length * 2))
+    for (const b of bytes) {
+      if (b < limit && out.length < length) out.push(alphabet[b % alphabet.length])
+    }
+  }
+  return out.join('')
+}
+
+/** Primary keys: time-ordered, URL-safe (`<ms base36><random>`), so ids sort by creation. */
+export function newId(): string {
+  return Date.now().toString(36).padStart(9, '0') + randomString(12, 'abcdefghijklmnopqrstuvwxyz0123456789')
+}
+
+/** 6-character chat join code (seed 003), no look-alike characters. */
+export const joinCode = () => randomString(6)
+
+/** 32 random bytes, base64url: refresh tokens and API keys. */
+export function secretToken(): string {
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(32)))
+}
+
+export function toBase64Url(bytes: Uint8Array): string {
+  let s = ''
+  for (const b of bytes) s += String.fromCharCode(b)
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+/** Hex SHA-256 of a string: how refresh tokens and API keys are stored. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
+}

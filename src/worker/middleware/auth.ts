@@ -1,0 +1,29 @@
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../env'
+import { forbidden, unauthorized } from '../lib/errors'
+import type { Role } from '../lib/identity'
+import { verifyToken } from '../lib/jwt'
+
+/** Reads `Authorization: Bearer <jwt>` (or a bare token, as seed 000's frontends send). */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined
+  const token = header.replace(/^Bearer\s+/i, '').trim()
+  return token || undefined
+}
+
+/**
+ * Requires a valid Switchboard token (401 otherwise) and, when `roles` is given, one of those
+ * roles (403 otherwise). Sets `c.var.identity`.
+ */
+export function requireAuth(options: { roles?: readonly Role[] } = {}): MiddlewareHandler<AppEnv> {
+  const roles = options.roles
+  if (roles && roles.length === 0) throw new Error('requireAuth: roles must not be empty when given')
+  return async function requireAuth(c, next) {
+    const token = bearerToken(c.req.header('authorization'))
+    if (!token) throw unauthorized()
+    const identity = await verifyToken(token, c.var.config.JWT_SECRET)
+    if (roles && !roles.includes(identity.role)) throw forbidden(`Requires role: ${roles.join(' or ')}`)
+    c.set('identity', { id: identity.id, role: identity.role, name: identity.name, email: identity.email })
+    await next()
+  }
+}

@@ -1,0 +1,80 @@
+import { createRoute } from '@hono/zod-openapi'
+import { db } from '../db/client'
+import { ok } from '../lib/envelope'
+import { router } from '../lib/router'
+import { requireAuth } from '../middleware/auth'
+import { bearerSecurity, IdParam, jsonBody, modernResponses } from '../schemas/common'
+import { Profile, PublicUser, SearchQuery, UpdateProfileBody, UpdateStatusBody } from '../schemas/users'
+import * as users from '../services/users'
+import { z } from '@hono/zod-openapi'
+
+/** `/api/v1/users` — profiles, lookup, search, status (seed 001 module 2). */
+export const userRoutes = router()
+userRoutes.use('*', requireAuth())
+
+const common = { tags: ['Users'], security: bearerSecurity }
+
+userRoutes.openapi(
+  createRoute({
+    ...common,
+    method: 'get',
+    path: '/profile',
+    summary: 'My profile',
+    responses: modernResponses(200, Profile, 'Profile', [401]),
+  }),
+  async (c) => ok(c, users.profile(await users.getUser(db(c.env.DB), c.var.identity!.id))),
+)
+
+userRoutes.openapi(
+  createRoute({
+    ...common,
+    method: 'put',
+    path: '/profile',
+    summary: 'Update my name, avatar or bio',
+    request: { body: jsonBody(UpdateProfileBody) },
+    responses: modernResponses(200, Profile, 'Updated profile', [401]),
+  }),
+  async (c) =>
+    ok(c, users.profile(await users.updateProfile(db(c.env.DB), c.var.identity!.id, c.req.valid('json')))),
+)
+
+userRoutes.openapi(
+  createRoute({
+    ...common,
+    method: 'put',
+    path: '/status',
+    summary: 'Set my status (online, offline, away, dnd)',
+    request: { body: jsonBody(UpdateStatusBody) },
+    responses: modernResponses(200, Profile, 'Updated profile', [401]),
+  }),
+  async (c) =>
+    ok(c, users.profile(await users.setStatus(db(c.env.DB), c.var.identity!.id, c.req.valid('json').status))),
+)
+
+userRoutes.openapi(
+  createRoute({
+    ...common,
+    method: 'get',
+    path: '/search',
+    summary: 'Find users by name or email',
+    request: { query: SearchQuery },
+    responses: modernResponses(200, z.object({ users: z.array(PublicUser) }), 'Matches', [401]),
+  }),
+  async (c) => {
+    const { q, limit } = c.req.valid('query')
+    const rows = await users.searchUsers(db(c.env.DB), q, limit)
+    return ok(c, { users: rows.map(users.publicUser) })
+  },
+)
+
+userRoutes.openapi(
+  createRoute({
+    ...common,
+    method: 'get',
+    path: '/{id}',
+    summary: 'A user by id',
+    request: { params: IdParam },
+    responses: modernResponses(200, PublicUser, 'The user', [401, 404]),
+  }),
+  async (c) => ok(c, users.publicUser(await users.getUser(db(c.env.DB), c.req.valid('param').id))),
+)

@@ -1,0 +1,75 @@
+import { eq, or, sql } from 'drizzle-orm'
+import type { Db } from '../db/client'
+import { users } from '../db/schema'
+import { notFound } from '../lib/errors'
+import { iso } from '../lib/time'
+
+export type UserRow = typeof users.$inferSelect
+
+/** What anyone signed in may see of a user. */
+export function publicUser(u: UserRow) {
+  return {
+    id: u.id,
+    name: u.name,
+    role: u.role,
+    status: u.status,
+    avatar_url: u.avatarUrl ?? null,
+    bio: u.bio ?? null,
+    last_seen: iso(u.lastSeen),
+  }
+}
+
+/** What a user sees of themselves. */
+export const profile = (u: UserRow) => ({ ...publicUser(u), email: u.email, created_at: iso(u.createdAt) })
+
+export async function getUser(db: Db, id: string): Promise<UserRow> {
+  const row = await db.select().from(users).where(eq(users.id, id)).get()
+  if (!row) throw notFound('User')
+  return row
+}
+
+export async function updateProfile(
+  db: Db,
+  id: string,
+  patch: { name?: string; avatar_url?: string | null; bio?: string | null },
+): Promise<UserRow> {
+  const row = await db
+    .update(users)
+    .set({
+      ...(patch.name === undefined ? {} : { name: patch.name }),
+      ...(patch.avatar_url === undefined ? {} : { avatarUrl: patch.avatar_url }),
+      ...(patch.bio === undefined ? {} : { bio: patch.bio }),
+      updatedAt: Date.now(),
+    })
+    .where(eq(users.id, id))
+    .returning()
+    .get()
+  if (!row) throw notFound('User')
+  return row
+}
+
+export async function setStatus(db: Db, id: string, status: UserRow['status']): Promise<UserRow> {
+  const now = Date.now()
+  const row = await db
+    .update(users)
+    .set({ status, lastSeen: now, updatedAt: now })
+    .where(eq(users.id, id))
+    .returning()
+    .get()
+  if (!row) throw notFound('User')
+  return row
+}
+
+/** Users whose name or email contains `q` (case-insensitive), names first. */
+export async function searchUsers(db: Db, q: string, limit: number): Promise<UserRow[]> {
+  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  return db
+    .select()
+    .from(users)
+    .where(
+      or(sql`${users.name} LIKE ${pattern} ESCAPE '\\'`, sql`${users.email} LIKE ${pattern} ESCAPE '\\'`),
+    )
+    .orderBy(users.name)
+    .limit(limit)
+    .all()
+}

@@ -1,0 +1,55 @@
+import { exports } from 'cloudflare:workers'
+import { env } from 'cloudflare:workers'
+import { db } from '../src/worker/db/client'
+import { users } from '../src/worker/db/schema'
+import { eq } from 'drizzle-orm'
+
+/** Calls the Worker in-process (the real app, bindings and objects). */
+export function call(
+  path: string,
+  init: RequestInit & { json?: unknown; token?: string } = {},
+): Promise<Response> {
+  const headers = new Headers(init.headers)
+  if (init.json !== undefined) headers.set('content-type', 'application/json')
+  if (init.token) headers.set('authorization', `Bearer ${init.token}`)
+  const body = init.json !== undefined ? JSON.stringify(init.json) : init.body
+  return exports.default.fetch(new Request(`http://localhost${path}`, { ...init, headers, body }))
+}
+
+let counter = 0
+/** A unique email per call, so test files never collide in the shared local D1. */
+export const uniqueEmail = (tag = 'user') => `${tag}-${Date.now().toString(36)}-${++counter}@test.local`
+
+export interface TestUser {
+  id: string
+  email: string
+  password: string
+  name: string
+  access_token: string
+  refresh_token: string
+}
+
+/** Registers a user (optionally promoting them to a role) and returns their tokens. */
+export async function registerUser(
+  opts: { role?: 'admin' | 'agent' | 'mentor' | 'member'; name?: string } = {},
+): Promise<TestUser> {
+  const email = uniqueEmail(opts.role ?? 'member')
+  const password = 'correct horse battery'
+  const name = opts.name ?? `User ${counter}`
+  const res = await call('/api/v1/auth/register', { method: 'POST', json: { email, password, name } })
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${await res.text()}`)
+  const { data } = (await res.json()) as {
+    data: { user: { id: string }; access_token: string; refresh_token: string }
+  }
+  let access = data.access_token
+  if (opts.role && opts.role !== 'member') {
+    await db(env.DB).update(users).set({ role: opts.role }).where(eq(users.id, data.user.id))
+    const login = await call('/api/v1/auth/login', { method: 'POST', json: { email, password } })
+    access = ((await login.json()) as { data: { access_token: string } }).data.access_token
+  }
+  return { id: data.user.id, email, password, name, access_token: access, refresh_token: data.refresh_token }
+}
+
+export async function json<T = any>(res: Response): Promise<T> {
+  return (await res.json()) as T
+}

@@ -1,0 +1,32 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
+import { defineConfig } from 'vitest/config'
+
+// Tests run inside workerd with the real bindings of wrangler.toml (local D1, R2, Durable Objects).
+// Secrets that `.dev.vars` gives `wrangler dev` are fixed here so tests never depend on a local file.
+const migrations = await readD1Migrations('./migrations')
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: {
+        bindings: {
+          ENVIRONMENT: 'test',
+          LOG_LEVEL: 'error',
+          API_URL: 'http://localhost:8787',
+          JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+          LIVEKIT_URL: 'http://livekit.test',
+          LIVEKIT_API_KEY: 'devkey',
+          LIVEKIT_API_SECRET: 'devsecret-devsecret-devsecret-devsecret',
+          TEST_MIGRATIONS: migrations,
+        },
+      },
+    }),
+  ],
+  test: {
+    setupFiles: ['./test/setup.ts'],
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+})
