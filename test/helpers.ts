@@ -3,6 +3,8 @@ import { env } from 'cloudflare:workers'
 import { db } from '../src/worker/db/client'
 import { users } from '../src/worker/db/schema'
 import { eq } from 'drizzle-orm'
+import { loadConfig } from '../src/worker/config'
+import { accessToken } from '../src/worker/services/auth'
 
 /** Calls the Worker in-process (the real app, bindings and objects). */
 export function call(
@@ -29,7 +31,7 @@ export interface TestUser {
   refresh_token: string
 }
 
-/** Registers a user (optionally promoting them to a role) and returns their tokens. */
+/** Registers a user (optionally promoting them to a role) and returns their tokens. Never calls /login. */
 export async function registerUser(
   opts: { role?: 'admin' | 'agent' | 'mentor' | 'member'; name?: string } = {},
 ): Promise<TestUser> {
@@ -43,9 +45,10 @@ export async function registerUser(
   }
   let access = data.access_token
   if (opts.role && opts.role !== 'member') {
+    // Promote in D1 and mint a token for the new role directly: going through /login would
+    // charge the per-IP login limit that every test file shares.
     await db(env.DB).update(users).set({ role: opts.role }).where(eq(users.id, data.user.id))
-    const login = await call('/api/v1/auth/login', { method: 'POST', json: { email, password } })
-    access = ((await login.json()) as { data: { access_token: string } }).data.access_token
+    access = await accessToken(loadConfig(env), { id: data.user.id, role: opts.role, name, email })
   }
   return { id: data.user.id, email, password, name, access_token: access, refresh_token: data.refresh_token }
 }
