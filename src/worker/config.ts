@@ -30,53 +30,64 @@ const duration = z
   )
 
 /** The one validated description of the environment. Unknown bindings are ignored. */
-export const configSchema = z.object({
-  ENVIRONMENT: z.enum(['development', 'test', 'production']).default('production'),
-  API_URL: z.string().url().default('http://localhost:8787'),
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
-  ALLOWED_ORIGINS: csv,
-  ALLOW_CREDENTIALS: bool.default(false),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  MAX_BODY_BYTES: int(1024).default(1_048_576),
-  ACCESS_TOKEN_TTL: int(30).default(900),
-  REFRESH_TOKEN_TTL: int(60).default(2_592_000),
-  SERVICE_TOKEN_TTL: int(60).default(3600),
-  LOGIN_LIMIT_PER_IP: int(1).default(20),
-  LOGIN_LIMIT_PER_ACCOUNT: int(1).default(5),
-  LOGIN_LIMIT_WINDOW: int(1).default(60),
-  MAX_MESSAGE_BYTES: int(64).default(16_384),
-  MESSAGES_PER_10S: int(1).default(50),
-  MAX_CONNECTIONS_PER_ROOM: int(1).default(5000),
-  NOTIFICATION_PUBLIC: bool.default(false),
-  LIVEKIT_URL: z.string().url(),
-  LIVEKIT_API_KEY: z.string().min(1),
-  LIVEKIT_API_SECRET: z.string().min(1),
-  LIVEKIT_NODES: z
-    .string()
-    .default('[]')
-    .transform((v, ctx) => {
-      try {
-        return JSON.parse(v) as unknown
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {name,url,apiKey,apiSecret}' })
-        return z.NEVER
-      }
-    })
-    .pipe(z.array(liveKitNodeConfig)),
-  EGRESS_LIMIT: int(0).default(4),
-  SMS_ENABLE: bool.default(false),
-  SMS_API_URL: z.union([z.literal(''), z.string().url()]).default(''),
-  SMS_API_KEY: z.string().default(''),
-  FILE_SIZE_LIMIT: int(1).default(524_288_000),
-  JOIN_ROOM_REPEAT_DELAY: int(0).default(5000),
-  AUTO_CLOSE_ROOM: bool.default(true),
-  ROOM_DAY_DEFAULT_TIMEOUT: duration.default(86_400),
-  CUSTOM_CHARSET: z.string().min(10).default('ABCDEFGHIJKLMOPQRSTUVWXYZabcdefghijklmopqrstuvwxyz'),
-  RADIO_LOCATION_API_URL: z.union([z.literal(''), z.string().url()]).default(''),
-  RADIO_LOCATION_API_CREDENTIALS_USERNAME: z.string().default(''),
-  RADIO_LOCATION_API_CREDENTIALS_PASSWORD: z.string().default(''),
-  ENCODE_API: z.string().default(''),
-})
+export const configSchema = z
+  .object({
+    ENVIRONMENT: z.enum(['development', 'test', 'production']).default('production'),
+    API_URL: z.string().url().default('http://localhost:8787'),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    ALLOWED_ORIGINS: csv,
+    ALLOW_CREDENTIALS: bool.default(false),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    MAX_BODY_BYTES: int(1024).default(1_048_576),
+    ACCESS_TOKEN_TTL: int(30).default(900),
+    REFRESH_TOKEN_TTL: int(60).default(2_592_000),
+    SERVICE_TOKEN_TTL: int(60).default(3600),
+    LOGIN_LIMIT_PER_IP: int(1).default(20),
+    LOGIN_LIMIT_PER_ACCOUNT: int(1).default(5),
+    LOGIN_LIMIT_WINDOW: int(1).default(60),
+    MAX_MESSAGE_BYTES: int(64).default(16_384),
+    MESSAGES_PER_10S: int(1).default(50),
+    MAX_CONNECTIONS_PER_ROOM: int(1).default(5000),
+    NOTIFICATION_PUBLIC: bool.default(false),
+    LIVEKIT_URL: z.string().url(),
+    LIVEKIT_API_KEY: z.string().min(1),
+    LIVEKIT_API_SECRET: z.string().min(1),
+    LIVEKIT_NODES: z
+      .string()
+      .default('[]')
+      .transform((v, ctx) => {
+        try {
+          return JSON.parse(v) as unknown
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {name,url,apiKey,apiSecret}' })
+          return z.NEVER
+        }
+      })
+      .pipe(z.array(liveKitNodeConfig)),
+    EGRESS_LIMIT: int(0).default(4),
+    SMS_ENABLE: bool.default(false),
+    SMS_API_URL: z.union([z.literal(''), z.string().url()]).default(''),
+    SMS_API_KEY: z.string().default(''),
+    FILE_SIZE_LIMIT: int(1).default(524_288_000),
+    JOIN_ROOM_REPEAT_DELAY: int(0).default(5000),
+    AUTO_CLOSE_ROOM: bool.default(true),
+    ROOM_DAY_DEFAULT_TIMEOUT: duration.default(86_400),
+    CUSTOM_CHARSET: z.string().min(10).default('ABCDEFGHIJKLMOPQRSTUVWXYZabcdefghijklmopqrstuvwxyz'),
+    RADIO_LOCATION_API_URL: z.union([z.literal(''), z.string().url()]).default(''),
+    RADIO_LOCATION_API_CREDENTIALS_USERNAME: z.string().default(''),
+    RADIO_LOCATION_API_CREDENTIALS_PASSWORD: z.string().default(''),
+    ENCODE_API: z.string().default(''),
+  })
+  .superRefine((c, ctx) => {
+    // Seed 004: a credentialed CORS response may never name every origin.
+    if (c.ALLOW_CREDENTIALS && c.ALLOWED_ORIGINS.includes('*')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ALLOWED_ORIGINS'],
+        message: 'cannot be * when ALLOW_CREDENTIALS is true; list the origins',
+      })
+    }
+  })
 
 export type Config = z.infer<typeof configSchema>
 

@@ -1,0 +1,126 @@
+import { Hono } from 'hono'
+import { describe, expect, it } from 'vitest'
+import { loadConfig, type Config } from '../../src/worker/config'
+import type { AppEnv } from '../../src/worker/env'
+import { cors } from '../../src/worker/middleware/cors'
+import { call, json } from '../helpers'
+
+const base = {
+  JWT_SECRET: 'x'.repeat(40),
+  LIVEKIT_URL: 'http://lk',
+  LIVEKIT_API_KEY: 'k',
+  LIVEKIT_API_SECRET: 's',
+}
+
+function corsApp(vars: Record<string, string>) {
+  const config: Config = loadConfig({ ...base, ...vars })
+  const app = new Hono<AppEnv>()
+  app.use('*', async (c, next) => {
+    c.set('config', config)
+    await next()
+  })
+  app.use('*', cors())
+  app.get('/x', (c) => c.text('ok'))
+  return (origin: string) => app.request('/x', { headers: { origin } })
+}
+
+describe('CORS', () => {
+  it('should echo a listed origin with credentials when allowed', async () => {
+    const req = corsApp({ ALLOWED_ORIGINS: 'https://app.example', ALLOW_CREDENTIALS: 'true' })
+    const res = await req('https://app.example')
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true')
+  })
+
+  it('should not allow an unlisted origin', async () => {
+    const req = corsApp({ ALLOWED_ORIGINS: 'https://app.example', ALLOW_CREDENTIALS: 'true' })
+    expect((await req('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  it('should answer * for a wildcard without credentials', async () => {
+    const req = corsApp({ ALLOWED_ORIGINS: '*' })
+    expect((await req('https://any.example')).headers.get('access-control-allow-origin')).toBe('*')
+  })
+
+  it('should allow nothing by default in production and anything in development', async () => {
+    expect((await corsApp({})('https://a.example')).headers.get('access-control-allow-origin')).toBeNull()
+    expect(
+      (await corsApp({ ENVIRONMENT: 'development' })('https://a.example')).headers.get(
+        'access-control-allow-origin',
+      ),
+    ).toBe('*')
+  })
+})
+
+describe('HTTP conventions', () => {
+  it('should echo a sane x-request-id and mint one otherwise', async () => {
+    expect(
+      (await call('/health', { headers: { 'x-request-id': 'abc-123' } })).headers.get('x-request-id'),
+    ).toBe('abc-123')
+    const minted = (await call('/health', { headers: { 'x-request-id': 'bad id with spaces' } })).headers.get(
+      'x-request-id',
+    )
+    expect(minted).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('should answer 413 in the right envelope for an oversized body, before parsing it', async () => {
+    const big = JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(1_100_000), name: 'n' })
+    const res = await call('/api/v1/auth/register', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: big,
+    })
+    expect(res.status).toBe(413)
+    expect((await json(res)).error.code).toBe('payload_too_large')
+  })
+
+  it('should answer unknown routes with 404 in each family’s envelope', async () => {
+    const modern = await call('/api/v1/nothing-here')
+    expect(modern.status).toBe(404)
+    expect((await json(modern)).success).toBe(false)
+    const legacy = await call('/nothing-here')
+    expect(legacy.status).toBe(404)
+    expect((await json(legacy)).status).toBe('FAIL')
+  })
+
+  it('should report health with a live D1 check', async () => {
+    const res = await call('/health')
+    expect(res.status).toBe(200)
+    const body = await json(res)
+    expect(body).toMatchObject({ status: 'SUCCESS', data: { service: 'switchboard', checks: { d1: 'ok' } } })
+  })
+})
+
+describe('OpenAPI', () => {
+  it('should document the auth golden path from the zod schemas', async () => {
+    const spec = await json(await call('/openapi.json'))
+    expect(spec.openapi).toBe('3.1.0')
+    const register = spec.paths['/api/v1/auth/register'].post
+    const schema = register.requestBody.content['application/json'].schema
+    const resolved = schema.$ref ? spec.components.schemas[schema.$ref.split('/').pop()] : schema
+    expect(resolved.required.sort()).toEqual(['email', 'name', 'password'])
+    expect(Object.keys(register.responses)).toEqual(expect.arrayContaining(['201', '400', '409']))
+  })
+
+  it('should document every /api/v1 and gateway route the app serves (WebSocket endpoints excepted)', async () => {
+    const { app } = await import('../../src/worker/app')
+    const spec = await json(await call('/openapi.json'))
+    const documented = new Set(
+      Object.entries(spec.paths as Record<string, object>).flatMap(([p, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`),
+      ),
+    )
+    const undocumented = app.routes
+      .filter((r) => r.method !== 'ALL' && !/^\/(openapi\.json|docs)$/.test(r.path))
+      .filter((r) => !/\/ws$|\/socket\.io/.test(r.path))
+      .map((r) => `${r.method} ${r.path}`)
+      .filter((r) => !documented.has(r))
+    expect([...new Set(undocumented)]).toEqual([])
+  })
+
+  it('should serve a reference page that loads the spec', async () => {
+    const res = await call('/docs')
+    expect(res.headers.get('content-type')).toMatch(/text\/html/)
+    expect(await res.text()).toContain('fetch("/openapi.json")')
+  })
+})
