@@ -56,3 +56,19 @@ export async function registerUser(
 export async function json<T = any>(res: Response): Promise<T> {
   return (await res.json()) as T
 }
+
+/**
+ * A valid Switchboard bearer for `role` without a user row or a login (no rate limit): enough for
+ * routes that check only the token's role. `id` defaults to a fresh one.
+ */
+export async function mintToken(
+  role: 'admin' | 'agent' | 'mentor' | 'member' | 'service',
+  id = `t-${role}-${Date.now().toString(36)}-${++counter}`,
+): Promise<string> {
+  const { signToken } = await import('../src/worker/lib/jwt')
+  return signToken(
+    { sub: id, role, name: `Test ${role}`, typ: role === 'service' ? 'service' : 'access' },
+    env.JWT_SECRET as string,
+    600,
+  )
+}

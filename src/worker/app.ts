@@ -3,6 +3,9 @@ import type { Context } from 'hono'
 import { ConfigError } from './config'
 import type { AppEnv } from './env'
 import { gatewayAuthRoutes } from './gateway/auth'
+import { gatewayLinkRoutes } from './gateway/link'
+import { gatewayServiceRoutes } from './gateway/service'
+import { gatewaySystemRoutes } from './gateway/system'
 import { AppError } from './lib/errors'
 import { gatewayError, isModernPath, modernError } from './lib/envelope'
 import { router } from './lib/router'
@@ -26,6 +29,9 @@ app.route('/api/v1/users', userRoutes)
 
 // Gateway API (seed 000, SPEC §4.2)
 app.route('/auth', gatewayAuthRoutes)
+app.route('/link', gatewayLinkRoutes)
+app.route('/service', gatewayServiceRoutes)
+app.route('/', gatewaySystemRoutes)
 
 // System
 app.route('/', systemRoutes)

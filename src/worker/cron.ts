@@ -1,4 +1,6 @@
+import { db } from './db/client'
 import type { Env } from './env'
+import { expireLinks } from './services/links'
 
 /**
  * Cron Triggers (SPEC §1, wrangler.toml `[triggers]`): each schedule maps to the jobs it runs.
@@ -6,7 +8,7 @@ import type { Env } from './env'
  */
 export const cronJobs: Record<string, ((env: Env) => Promise<unknown>)[]> = {
   // Room expiry and link expiry (seed 000 §8) — registered by the conference gateway services.
-  '*/30 * * * *': [],
+  '*/30 * * * *': [(env) => expireLinks(db(env.DB))],
   // LiveKit node health (seed 000 §8) — registered by the LiveKit services.
   '*/10 * * * *': [],
 }

@@ -14,3 +14,6 @@ export interface AuthIdentity {
 
 /** Staff may operate the conference gateway (seed 000): admins, agents and service clients. */
 export const isStaff = (role: Role) => role === 'admin' || role === 'agent' || role === 'service'
+
+/** The roles `isStaff` accepts, for `requireAuth({ roles: STAFF_ROLES })`. */
+export const STAFF_ROLES = ['admin', 'agent', 'service'] as const satisfies readonly Role[]

@@ -27,3 +27,24 @@ export function requireAuth(options: { roles?: readonly Role[] } = {}): Middlewa
     await next()
   }
 }
+
+/**
+ * Sets `c.var.identity` when a valid Switchboard token is present and carries on without one
+ * (a missing or invalid token is not an error): for public routes that behave differently for staff.
+ */
+export function optionalAuth(): MiddlewareHandler<AppEnv> {
+  return async function optionalAuth(c, next) {
+    const token = bearerToken(c.req.header('authorization'))
+    if (token) {
+      const identity = await verifyToken(token, c.var.config.JWT_SECRET).catch(() => undefined)
+      if (identity)
+        c.set('identity', {
+          id: identity.id,
+          role: identity.role,
+          name: identity.name,
+          email: identity.email,
+        })
+    }
+    await next()
+  }
+}

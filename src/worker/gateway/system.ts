@@ -1,0 +1,163 @@
+import { createRoute } from '@hono/zod-openapi'
+import { liveKitNodes } from '../config'
+import { db } from '../db/client'
+import { liveKitNodes as nodeTable } from '../db/schema'
+import { AppError, validationError } from '../lib/errors'
+import { success } from '../lib/envelope'
+import { STAFF_ROLES } from '../lib/identity'
+import { router } from '../lib/router'
+import { iso } from '../lib/time'
+import { optionalAuth, requireAuth } from '../middleware/auth'
+import { VERSION } from '../routes/system'
+import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
+import { CustomSmsBody, SmsResult } from '../schemas/links'
+import { LogBody, LogEntry, NamespaceList, Root, ServiceInfo, Status } from '../schemas/system'
+import { listServices, serviceView } from '../services/service-settings'
+import { sendSms } from '../services/sms'
+import { appendUsageLog, namespaces, usageCounts } from '../services/system'
+
+/** Seed 000 system routes: `/`, `/status`, `/service`, `/sms/custom`, `/namespace`, `/log`. */
+export const gatewaySystemRoutes = router()
+
+const tags = ['Gateway: system']
+const staff = { security: bearerSecurity, middleware: [requireAuth({ roles: STAFF_ROLES })] }
+const STAFF_NOTE = 'Requires a staff bearer (admin, agent or service token); 401 without, 403 for others.'
+
+gatewaySystemRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/',
+    tags,
+    summary: 'Root: what this is and where its docs are',
+    description: 'Public.',
+    responses: gatewayResponses(Root, 'Service identity'),
+  }),
+  (c) =>
+    success(c, {
+      service: 'switchboard' as const,
+      version: VERSION,
+      docs: '/docs',
+      openapi: '/openapi.json',
+      health: '/health',
+    }),
+)
+
+gatewaySystemRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/status',
+    tags,
+    ...staff,
+    summary: 'Usage now: open rooms, active links, live sessions, recordings, online users',
+    description: `${STAFF_NOTE} Counts come from D1; socket counts live in each room's object and are not summed here.`,
+    responses: gatewayResponses(Status, 'Usage counts', [401, 403]),
+  }),
+  async (c) =>
+    success(c, {
+      time: new Date().toISOString(),
+      environment: c.var.config.ENVIRONMENT,
+      usage: await usageCounts(db(c.env.DB)),
+    }),
+)
+
+gatewaySystemRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/service',
+    tags,
+    ...staff,
+    summary: 'Service information: services, LiveKit nodes (no secrets), SMS and egress settings',
+    description: `${STAFF_NOTE} Node health is the last sweep's verdict (null before the first sweep).`,
+    responses: gatewayResponses(ServiceInfo, 'Service information', [401, 403]),
+  }),
+  async (c) => {
+    const config = c.var.config
+    const d = db(c.env.DB)
+    const [services, health] = await Promise.all([listServices(d), d.select().from(nodeTable).all()])
+    const healthy = new Map(health.map((n) => [n.name, n.healthy]))
+    return success(c, {
+      version: VERSION,
+      environment: config.ENVIRONMENT,
+      services: services.map(serviceView),
+      livekit: {
+        nodes: liveKitNodes(config).map((n) => ({
+          name: n.name,
+          url: n.url,
+          healthy: healthy.get(n.name) ?? null,
+        })),
+        egress_limit: config.EGRESS_LIMIT,
+      },
+      sms: { enabled: config.SMS_ENABLE, provider_configured: config.SMS_API_URL !== '' },
+    })
+  },
+)
+
+gatewaySystemRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/sms/custom',
+    tags,
+    ...staff,
+    summary: 'Send a free-text SMS',
+    description: `${STAFF_NOTE} Through the HTTP SMS adapter: with SMS_ENABLE off the message is only logged (status \`logged\`). A provider failure answers 502 (the attempt stays in the SMS history).`,
+    request: { body: jsonBody(CustomSmsBody) },
+    responses: gatewayResponses(SmsResult, 'Sent or logged', [401, 403, 502]),
+  }),
+  async (c) => {
+    const { phone, message, room } = c.req.valid('json')
+    const row = await sendSms(db(c.env.DB), c.var.config, {
+      phone,
+      message,
+      room,
+      createdBy: c.var.identity!.id,
+    })
+    const result = { id: row.id, phone: row.phone, status: row.status, error: row.error }
+    if (row.status === 'failed')
+      throw new AppError('upstream_unavailable', `SMS not sent: ${row.error}`, result, 502)
+    return success(
+      c,
+      result,
+      row.status === 'logged' ? 'SMS disabled (SMS_ENABLE=false): logged, not sent' : 'sent',
+    )
+  },
+)
+
+gatewaySystemRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/namespace',
+    tags,
+    ...staff,
+    summary:
+      'Socket.IO namespaces: `/<room>` of every open room, then /mobile, /notification, /queue, /newqueue',
+    description: STAFF_NOTE,
+    responses: gatewayResponses(NamespaceList, 'Namespaces', [401, 403]),
+  }),
+  async (c) => success(c, await namespaces(db(c.env.DB))),
+)
+
+gatewaySystemRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/log',
+    tags,
+    middleware: [optionalAuth()],
+    summary: 'Append a usage log entry',
+    description:
+      'Public (frontends of link holders log too). With a valid bearer and no `identity`, the caller’s id is recorded. `detail` objects are stored as JSON.',
+    request: { body: jsonBody(LogBody) },
+    responses: gatewayResponses(LogEntry, 'The stored entry'),
+  }),
+  async (c) => {
+    const body = c.req.valid('json')
+    const detail = typeof body.detail === 'object' ? JSON.stringify(body.detail) : body.detail
+    if (detail && detail.length > 4000)
+      throw validationError([{ path: ['detail'], message: 'must be at most 4000 characters as JSON' }])
+    const row = await appendUsageLog(db(c.env.DB), {
+      ...body,
+      detail,
+      identity: body.identity ?? c.var.identity?.id,
+    })
+    return success(c, { ...row, createdAt: iso(row.createdAt) })
+  },
+)
