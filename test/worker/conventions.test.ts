@@ -112,7 +112,7 @@ describe('OpenAPI', () => {
     )
     const undocumented = app.routes
       .filter((r) => r.method !== 'ALL' && !/^\/(openapi\.json|docs)$/.test(r.path))
-      .filter((r) => !/\/ws$|\/socket\.io/.test(r.path))
+      .filter((r) => !/(^|\/)ws(\/|$)|^\/socket\.io/.test(r.path))
       .map((r) => `${r.method} ${r.path}`)
       .filter((r) => !documented.has(r))
     expect([...new Set(undocumented)]).toEqual([])
