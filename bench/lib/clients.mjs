@@ -1,0 +1,102 @@
+// Client adapters for the fan-out engine: the real socket.io-client, and `ws` for the JSON protocol.
+import { io } from 'socket.io-client'
+import WebSocket from 'ws'
+import { findStamps } from './fanout.mjs'
+
+/**
+ * socket.io-client against `${base}${nsp}`: one connection per socket (forceNew), websocket
+ * transport. `payload(text)` builds the chat-message argument; `event` is what is sent and heard.
+ */
+export function sioAdapter({ base, nsp, auth, query, event = 'chat-message', payload = (text) => ({ message: text }) }) {
+  return {
+    open(n, onStamps) {
+      return new Promise((resolve, reject) => {
+        const socket = io(base + nsp, {
+          transports: ['websocket'],
+          forceNew: true,
+          reconnection: false,
+          timeout: 20_000,
+          auth: typeof auth === 'function' ? auth(n) : auth,
+          query,
+        })
+        const fail = (err) => {
+          socket.close()
+          reject(new Error(`socket.io connect ${nsp}: ${err?.message ?? err}`))
+        }
+        socket.once('connect_error', fail)
+        socket.once('connect', () => {
+          socket.off('connect_error', fail)
+          resolve({
+            socket,
+            send: (text) => socket.emit(event, payload(text)),
+            close: () => socket.close(),
+          })
+        })
+        if (onStamps)
+          socket.on(event, (...args) => {
+            const seq = typeof args[0] === 'object' && args[0] ? args[0].seq : undefined
+            onStamps(findStamps(args), seq)
+          })
+      })
+    },
+  }
+}
+
+/** Opens a raw `ws` socket, resolving once it is open (or the first message if `waitFor` says so). */
+export function openWs(url, { waitFor, timeoutMs = 20_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false })
+    const timer = setTimeout(() => {
+      ws.terminate()
+      reject(new Error(`ws open timed out: ${url}`))
+    }, timeoutMs)
+    const done = () => {
+      clearTimeout(timer)
+      resolve(ws)
+    }
+    ws.once('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+    ws.once('unexpected-response', (_req, res) => {
+      clearTimeout(timer)
+      let body = ''
+      res.on('data', (d) => (body += d))
+      res.on('end', () => reject(new Error(`ws ${res.statusCode}: ${body.slice(0, 300)}`)))
+    })
+    if (!waitFor) ws.once('open', done)
+    else {
+      const onMsg = (data) => {
+        if (waitFor(String(data))) {
+          ws.off('message', onMsg)
+          done()
+        }
+      }
+      ws.on('message', onMsg)
+    }
+  })
+}
+
+/**
+ * The JSON WebSocket chat protocol (seed 003): `send_message` frames out; `new_message` frames in
+ * — or, in batch mode, whatever batched frame the server sends; stamps are found anywhere in it.
+ */
+export function jsonWsAdapter({ url, sendFrame, ready }) {
+  return {
+    async open(n, onStamps) {
+      const ws = await openWs(typeof url === 'function' ? url(n) : url, { waitFor: ready })
+      if (onStamps)
+        ws.on('message', (data) => {
+          const text = String(data)
+          if (!text.includes('b|')) return
+          const msg = JSON.parse(text)
+          onStamps(findStamps(msg), msg?.seq ?? msg?.data?.seq)
+        })
+      return {
+        ws,
+        send: (text, s, i) => ws.send(JSON.stringify(sendFrame(text, s, i))),
+        close: () => ws.close(),
+      }
+    },
+  }
+}

@@ -1,0 +1,137 @@
+// The fan-out engine shared by every protocol: N subscribers and S senders in one room, M
+// messages per sender, either at a fixed offered rate or all at once (saturation). Each message
+// carries a stamp `b|<sender>|<index>|<send time ms>` in its text, so any server envelope around
+// it still yields the end-to-end latency (same process sends and receives: one clock).
+import { performance } from 'node:perf_hooks'
+import { summarize } from './stats.mjs'
+
+export const stamp = (s, i) => `b|${s}|${i}|${performance.now().toFixed(3)}`
+
+/** Finds stamps in a decoded message (strings starting with `b|`, searched a few levels deep). */
+export function findStamps(value, out = [], depth = 0) {
+  if (typeof value === 'string') {
+    if (value.startsWith('b|')) out.push(value)
+  } else if (value && typeof value === 'object' && depth < 5) {
+    if (Array.isArray(value)) for (const v of value) findStamps(v, out, depth + 1)
+    else for (const k in value) findStamps(value[k], out, depth + 1)
+  }
+  return out
+}
+
+/** Opens `count` connections, `concurrency` at a time. */
+export async function openMany(count, open, concurrency = 50) {
+  const conns = new Array(count)
+  let next = 0
+  const errors = []
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const i = next++
+        try {
+          conns[i] = await open(i)
+        } catch (err) {
+          errors.push(err)
+        }
+      }
+    }),
+  )
+  if (errors.length) {
+    for (const c of conns) c?.close()
+    throw new Error(`${errors.length}/${count} connections failed: ${errors[0]?.message ?? errors[0]}`)
+  }
+  return conns
+}
+
+/**
+ * Runs one fan-out measurement.
+ * `adapter.open(i, onStamps)` → `{ send(text, s, i), close() }`; onStamps(stamps[], raw) is
+ * called for every delivered frame. Deliveries are counted on subscribers only.
+ */
+export async function fanout(adapter, opts) {
+  const { subscribers, senders, messages, rate = 0, settleMs = 4000, timeoutMs = 60_000, recordOrder } = opts
+  const expected = subscribers * senders * messages
+  const latencies = new Float64Array(expected)
+  let delivered = 0
+  let lastDelivery = 0
+  const orders = recordOrder ? Array.from({ length: subscribers }, () => []) : null
+  const seqs = recordOrder ? Array.from({ length: subscribers }, () => []) : null
+  let unexpected = 0
+
+  const subs = await openMany(subscribers, (n) =>
+    adapter.open(n, (stamps, seq) => {
+      const now = performance.now()
+      for (const st of stamps) {
+        const parts = st.split('|')
+        if (delivered < expected) latencies[delivered] = now - Number(parts[3])
+        else unexpected++
+        delivered++
+        if (orders) {
+          orders[n].push(`${parts[1]}.${parts[2]}`)
+          if (seq !== undefined) seqs[n].push(seq)
+        }
+      }
+      lastDelivery = now
+    }),
+  )
+  const snds = await openMany(senders, (n) => adapter.open(subscribers + n, null))
+  await new Promise((r) => setTimeout(r, 300)) // let joins settle before the clock starts
+
+  const total = senders * messages
+  const start = performance.now()
+  let sent = 0
+  if (rate > 0) {
+    await new Promise((resolve) => {
+      const tick = () => {
+        const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1)
+        while (sent < due) {
+          const s = sent % senders
+          const i = Math.floor(sent / senders)
+          snds[s].send(stamp(s, i), s, i)
+          sent++
+        }
+        if (sent < total) setTimeout(tick, 1)
+        else resolve()
+      }
+      tick()
+    })
+  } else {
+    for (let i = 0; i < messages; i++) for (let s = 0; s < senders; s++) snds[s].send(stamp(s, i), s, i)
+    sent = total
+  }
+  const sendDone = performance.now()
+
+  // Wait for everything, for progress to stop, or for the deadline.
+  const deadline = start + timeoutMs
+  let seen = -1
+  let stillSince = performance.now()
+  while (delivered < expected && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20))
+    if (delivered !== seen) {
+      seen = delivered
+      stillSince = performance.now()
+    } else if (performance.now() - stillSince > settleMs) break
+  }
+  for (const c of [...subs, ...snds]) c.close()
+
+  const duration = ((lastDelivery || performance.now()) - start) / 1000
+  const lat = summarize(latencies.subarray(0, Math.min(delivered, expected)))
+  return {
+    subscribers,
+    senders,
+    messages,
+    rate,
+    expected,
+    delivered,
+    lost: Math.max(0, expected - delivered),
+    unexpected,
+    sendSeconds: (sendDone - start) / 1000,
+    seconds: duration,
+    deliveriesPerSec: delivered / duration,
+    messagesPerSec: delivered / subscribers / duration,
+    p50: lat.p50,
+    p99: lat.p99,
+    max: lat.max,
+    orders,
+    seqs,
+  }
+}

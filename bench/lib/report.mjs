@@ -1,0 +1,61 @@
+// Results: one `bench: …` line per figure as it is measured, a final table, and files in bench/results/.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fmt } from './stats.mjs'
+
+export function createReport({ dir, mode, command }) {
+  const rows = []
+  const started = new Date()
+  const machine = `${os.cpus().length}× ${os.cpus()[0]?.model?.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`
+  return {
+    rows,
+    machine,
+    /**
+     * Records one figure. `vs` maps a reference name to its value (same unit); ratios are this/ref,
+     * or ref/this when `lowerIsBetter` (so > 1 always means "Switchboard ahead").
+     */
+    add({ suite, name, value, unit, digits = 0, vs = {}, lowerIsBetter = false, pass, note = '' }) {
+      const ratios = Object.entries(vs)
+        .filter(([, ref]) => Number.isFinite(ref) && ref > 0 && Number.isFinite(value))
+        .map(([ref, refValue]) => ({ ref, ratio: lowerIsBetter ? refValue / value : value / refValue }))
+      const row = { suite, name, value, unit, digits, ratios, pass, note, load: os.loadavg()[0] }
+      rows.push(row)
+      const ratioText = ratios.length ? ` (${ratios.map((r) => `${r.ratio.toFixed(2)}× vs ${r.ref}`).join(', ')})` : ''
+      const passText = pass === undefined ? '' : pass ? ' PASS' : ' FAIL'
+      console.log(`bench: ${name} ${typeof value === 'number' ? fmt(value, digits) : value} ${unit}${ratioText}${passText}${note ? ` — ${note}` : ''}`)
+      return row
+    },
+    note(suite, text) {
+      rows.push({ suite, name: 'note', value: text, unit: '', ratios: [], note: '' })
+      console.log(`bench: note ${suite}: ${text}`)
+    },
+    finish() {
+      const table = renderTable(rows)
+      const seconds = (Date.now() - started.getTime()) / 1000
+      const header = `Machine: ${machine}\nCommand: ${command}\nStarted: ${started.toISOString()}, took ${seconds.toFixed(0)} s, mode ${mode}\n`
+      console.log(`\n${header}\n${table}`)
+      mkdirSync(dir, { recursive: true })
+      const stamp = started.toISOString().replace(/[:.]/g, '-')
+      writeFileSync(path.join(dir, `${stamp}-${mode}.json`), JSON.stringify({ machine, command, started, seconds, rows }, null, 2))
+      writeFileSync(path.join(dir, `${stamp}-${mode}.md`), `${header}\n${table}\n`)
+      writeFileSync(path.join(dir, `latest-${mode}.md`), `${header}\n${table}\n`)
+      return { seconds, failed: rows.filter((r) => r.pass === false) }
+    },
+  }
+}
+
+function renderTable(rows) {
+  const lines = ['| suite | run | figure | ratios (>1 = Switchboard ahead) | result | note |', '| --- | --- | --- | --- | --- | --- |']
+  for (const r of rows) {
+    if (r.name === 'note') {
+      lines.push(`| ${r.suite} | note | ${r.value} | | | |`)
+      continue
+    }
+    const v = typeof r.value === 'number' ? fmt(r.value, r.digits) : r.value
+    const ratios = r.ratios.map((x) => `${x.ratio.toFixed(2)}× vs ${x.ref}`).join(', ')
+    const pass = r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**'
+    lines.push(`| ${r.suite} | ${r.name} | ${v} ${r.unit} | ${ratios} | ${pass} | ${r.note ?? ''} |`)
+  }
+  return lines.join('\n')
+}

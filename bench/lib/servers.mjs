@@ -1,0 +1,84 @@
+// Starting and stopping the subjects: the Node socket.io baseline, a Worker through `wrangler dev`
+// (proxy workerd + user workerd), or the same bundled Worker in one workerd through Miniflare.
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { killGroup, quietEnv, spawnGroup, treeProcs, waitHttp } from './proc.mjs'
+
+export const ROOT = path.resolve(import.meta.dirname, '../..')
+export const RESULTS = path.join(ROOT, 'bench/results')
+const WRANGLER = path.join(ROOT, 'node_modules/wrangler/bin/wrangler.js')
+const run = promisify(execFile)
+
+export const tempDir = (name) => mkdtempSync(path.join(tmpdir(), `switchboard-bench-${name}-`))
+
+/** Runs a wrangler command to completion (e.g. migrations, d1 execute, a dry-run bundle). */
+export async function wrangler(args, { cwd = ROOT } = {}) {
+  const { stdout } = await run(process.execPath, [WRANGLER, ...args], {
+    cwd,
+    env: quietEnv,
+    maxBuffer: 20 * 1024 * 1024,
+  })
+  return stdout
+}
+
+function handle(name, child, url) {
+  return {
+    name,
+    url,
+    child,
+    /** Processes of the server tree, e.g. `[{pid, comm:'workerd', rssKiB, cpu}]`. */
+    procs: () => treeProcs(child.pid),
+    workerdRssKiB: () =>
+      treeProcs(child.pid)
+        .filter((p) => p.comm === 'workerd' || p.comm === 'node')
+        .reduce((a, p) => a + p.rssKiB, 0),
+    stop: () => killGroup(child, 'SIGKILL'),
+  }
+}
+
+/** Baseline (a): Node socket.io 4 in memory. */
+export async function startNodeSio(port, logFile) {
+  const child = spawnGroup(process.execPath, [path.join(ROOT, 'bench/baseline/node-sio.mjs'), String(port)], {
+    cwd: ROOT,
+    logFile,
+  })
+  const url = `http://127.0.0.1:${port}`
+  await waitHttp(url, 20_000, child)
+  return handle('node-sio', child, url)
+}
+
+const varArgs = (vars) => Object.entries(vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])
+
+/** A Worker through `wrangler dev`: wrangler's proxy workerd in front of the user workerd. */
+export async function startWranglerDev({ config, port, inspectorPort, persist, vars, logFile, readyPath = '/' }) {
+  const args = [WRANGLER, 'dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port)]
+  args.push('--inspector-port', String(inspectorPort ?? port + 1), '--log-level', 'warn', '--show-interactive-dev-session=false')
+  if (persist) args.push('--persist-to', persist)
+  args.push(...varArgs(vars))
+  const child = spawnGroup(process.execPath, args, { cwd: ROOT, logFile })
+  const url = `http://127.0.0.1:${port}`
+  await waitHttp(url + readyPath, 90_000, child)
+  return handle('wrangler-dev', child, url)
+}
+
+/** Bundles a Worker once (`wrangler deploy --dry-run`) for the single-instance runs. */
+export async function bundle(config, outdir = tempDir('bundle')) {
+  await wrangler(['deploy', '--dry-run', '-c', config, '--outdir', outdir])
+  const js = readdirSync(outdir).find((f) => f.endsWith('.js'))
+  return path.join(outdir, js)
+}
+
+/** The same Worker in one workerd process through Miniflare's API (no proxy). */
+export async function startMiniflare({ config, script, port, persist, vars, logFile, readyPath = '/' }) {
+  const child = spawnGroup(
+    process.execPath,
+    [path.join(ROOT, 'bench/lib/mf-serve.mjs'), JSON.stringify({ config, script, port, persist, vars })],
+    { cwd: ROOT, logFile },
+  )
+  const url = `http://127.0.0.1:${port}`
+  await waitHttp(url + readyPath, 90_000, child)
+  return handle('miniflare', child, url)
+}

@@ -1,0 +1,92 @@
+// The servers a bench run talks to, started on first use and stopped at the end. Ports 8830–8849.
+import path from 'node:path'
+import { startFakeLiveKit } from './fake-livekit.mjs'
+import { RESULTS, bundle, startNodeSio, startMiniflare, startWranglerDev, tempDir, ROOT } from './servers.mjs'
+import * as sb from './switchboard.mjs'
+
+export const PORTS = {
+  nodeSio: 8832,
+  floorWd: 8833, // + inspector 8834
+  floorMf: 8835,
+  sbWd: 8836, // + inspector 8837
+  sbMf: 8838,
+  sbKill: 8839, // + inspector 8840
+  nodeConn: 8841,
+  liveKit: 8849,
+}
+const FLOOR_CONFIG = path.join(ROOT, 'bench/floor/wrangler.toml')
+
+export function createSubjects() {
+  const running = new Map()
+  const bundles = new Map()
+  let liveKit
+
+  const bundled = async (config) => {
+    if (!bundles.has(config)) bundles.set(config, bundle(config))
+    return bundles.get(config)
+  }
+  const log = (name) => path.join(RESULTS, `server-${name}.log`)
+
+  const starters = {
+    'node-sio': () => startNodeSio(PORTS.nodeSio, log('node-sio')),
+    'floor-wd': () =>
+      startWranglerDev({ config: FLOOR_CONFIG, port: PORTS.floorWd, persist: tempDir('floor'), logFile: log('floor-wd') }),
+    'floor-mf': async () =>
+      startMiniflare({
+        config: FLOOR_CONFIG,
+        script: await bundled(FLOOR_CONFIG),
+        port: PORTS.floorMf,
+        persist: tempDir('floor'),
+        logFile: log('floor-mf'),
+      }),
+    'sb-wd': () => startSb('wrangler', PORTS.sbWd),
+    'sb-mf': () => startSb('miniflare', PORTS.sbMf),
+  }
+
+  async function fakeLiveKit() {
+    liveKit ??= await startFakeLiveKit(PORTS.liveKit)
+    return liveKit
+  }
+
+  /** A fresh Switchboard with its own state, a registered member and a service token. */
+  async function startSb(mode, port, persist = tempDir(`sb-${mode}`)) {
+    const lk = await fakeLiveKit()
+    await sb.prepareState(persist)
+    const script = mode === 'miniflare' ? await bundled(sb.CONFIG) : undefined
+    const srv = await sb.startSwitchboard({
+      mode,
+      port,
+      persist,
+      script,
+      vars: sb.benchVars(lk.url),
+      logFile: log(`sb-${mode}-${port}`),
+    })
+    srv.persist = persist
+    srv.member = await sb.registerUser(srv.url, 0, mode)
+    srv.service = await sb.serviceToken(srv.url)
+    return srv
+  }
+
+  return {
+    startSb,
+    fakeLiveKit,
+    /** The running server `name`, starting it if needed. */
+    async get(name) {
+      if (!running.has(name)) {
+        const p = starters[name]()
+        running.set(name, p)
+        p.catch(() => running.delete(name))
+      }
+      return running.get(name)
+    },
+    async stop(name) {
+      const p = running.get(name)
+      running.delete(name)
+      if (p) await (await p.catch(() => null))?.stop()
+    },
+    async stopAll() {
+      for (const name of [...running.keys()]) await this.stop(name)
+      liveKit?.close()
+    },
+  }
+}

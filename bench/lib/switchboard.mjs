@@ -1,0 +1,75 @@
+// Switchboard as a bench subject: fresh local state (migrated D1 + a service API key), started
+// through `wrangler dev` or in a single workerd (Miniflare), plus the calls that get tokens.
+import { createHash } from 'node:crypto'
+import path from 'node:path'
+import { call } from './http.mjs'
+import { ROOT, startMiniflare, startWranglerDev, wrangler } from './servers.mjs'
+
+export const SERVICE_KEY = 'dev-service-key'
+export const CONFIG = path.join(ROOT, 'wrangler.toml')
+
+/**
+ * Settings for bench runs. The login and message rate limits and the per-room connection cap are
+ * raised so the limits, not the system, would otherwise be what is measured — results say so.
+ */
+export function benchVars(liveKitUrl) {
+  return {
+    ENVIRONMENT: 'development',
+    LOG_LEVEL: 'error',
+    JWT_SECRET: 'bench-jwt-secret-bench-jwt-secret-0123456789',
+    LIVEKIT_URL: liveKitUrl,
+    LIVEKIT_API_KEY: 'devkey',
+    LIVEKIT_API_SECRET: 'devsecret-devsecret-devsecret-devsecret',
+    LOGIN_LIMIT_PER_IP: '1000000',
+    LOGIN_LIMIT_PER_ACCOUNT: '1000000',
+    MESSAGES_PER_10S: '1000000',
+    MAX_CONNECTIONS_PER_ROOM: '20000',
+  }
+}
+
+/** The raised limits, as printed in the results. */
+export const RAISED = 'LOGIN_LIMIT_PER_IP/ACCOUNT=1e6, MESSAGES_PER_10S=1e6, MAX_CONNECTIONS_PER_ROOM=20000'
+
+/** Migrates a fresh `--persist-to` directory and inserts the service API key. */
+export async function prepareState(persist) {
+  const common = ['--local', '--persist-to', persist, '-c', CONFIG]
+  await wrangler(['d1', 'migrations', 'apply', 'DB', ...common])
+  const hash = createHash('sha256').update(SERVICE_KEY).digest('hex')
+  await wrangler([
+    'd1',
+    'execute',
+    'DB',
+    ...common,
+    '--command',
+    `INSERT OR IGNORE INTO service_clients (id,name,key_hash) VALUES ('bench','bench','${hash}')`,
+  ])
+}
+
+/** Starts Switchboard on `port` in `mode` ('wrangler' | 'miniflare'); `script` is the bundle for miniflare. */
+export function startSwitchboard({ mode, port, persist, vars, script, logFile }) {
+  const common = { config: CONFIG, port, persist, vars, logFile, readyPath: '/health' }
+  return mode === 'miniflare' ? startMiniflare({ ...common, script }) : startWranglerDev(common)
+}
+
+/** Registers a member and returns its session (access + refresh tokens). */
+export async function registerUser(base, n = 0, tag = 'u') {
+  const res = await call(base, 'POST', '/api/v1/auth/register', {
+    body: { email: `bench-${tag}-${n}-${Date.now()}@bench.local`, password: 'bench-password-1', name: `Bench ${n}` },
+  })
+  return { ...res.data, password: 'bench-password-1' }
+}
+
+/** A service JWT from the seeded API key (seed 000 `GET /auth/create`). */
+export async function serviceToken(base) {
+  const res = await call(base, 'GET', '/auth/create', { headers: { 'x-api-key': SERVICE_KEY } })
+  return res.data.token
+}
+
+/** `POST /user/generate`: a LiveKit token for `room` — what the `/{room}` namespace accepts. */
+export async function roomToken(base, service, room, userName = 'bench', userType = 'agent') {
+  const res = await call(base, 'POST', '/user/generate', {
+    headers: { authorization: `Bearer ${service}` },
+    body: { room, userName, userType },
+  })
+  return res.data
+}

@@ -1,0 +1,52 @@
+// What each fan-out / connection run talks to: a server plus how to speak to one room on it.
+import { call } from './http.mjs'
+import { jsonWsAdapter, sioAdapter } from './clients.mjs'
+import { roomToken } from './switchboard.mjs'
+
+/** Runs compared against each other: `ref` names the floor of the same run mode. */
+export const FANOUT_TARGETS = {
+  'node-sio': { server: 'node-sio', kind: 'sio', role: 'baseline' },
+  'floor-wd': { server: 'floor-wd', kind: 'sio', role: 'floor' },
+  'floor-mf': { server: 'floor-mf', kind: 'sio', role: 'floor' },
+  'sb-sio-wd': { server: 'sb-wd', kind: 'sio', floor: 'floor-wd' },
+  'sb-sio-mf': { server: 'sb-mf', kind: 'sio', floor: 'floor-mf' },
+  'sb-chat-wd': { server: 'sb-wd', kind: 'chat', floor: 'floor-wd' },
+  'sb-chat-batch-wd': { server: 'sb-wd', kind: 'chat', batch: true, floor: 'floor-wd' },
+}
+
+/**
+ * Prepares `name` for one room: `{ srv, sio?, adapter }` where `sio` is `{base, nsp, auth, query}`
+ * (what the raw Engine.IO client needs) and `adapter` feeds the fan-out engine.
+ */
+export async function prepareTarget(subjects, name, room) {
+  const def = FANOUT_TARGETS[name]
+  const srv = await subjects.get(def.server)
+  if (def.kind === 'sio') {
+    const sio = { base: srv.url, nsp: `/${room}` }
+    if (def.role === 'floor') sio.query = { room }
+    if (!def.role) {
+      // Switchboard: a LiveKit token for the room from the gateway, presented as auth.token.
+      const generated = await roomToken(srv.url, srv.service, room, `bench-${room}`)
+      sio.nsp = `/${generated.room ?? room}`
+      sio.auth = { token: generated.token }
+    }
+    return { srv, def, sio, adapter: sioAdapter(sio) }
+  }
+  // JSON WebSocket chat protocol: a group chat owned by the bench member.
+  const token = srv.member.access_token
+  const chat = (
+    await call(srv.url, 'POST', '/api/v1/chats', {
+      headers: { authorization: `Bearer ${token}` },
+      body: { type: 'group', name: room },
+    })
+  ).data
+  const q = new URLSearchParams({ token, room_id: chat.id })
+  if (def.batch) q.set('batch', '1')
+  const url = `${srv.url.replace(/^http/, 'ws')}/api/v1/chat/ws?${q}`
+  let n = 0
+  const adapter = jsonWsAdapter({
+    url,
+    sendFrame: (text) => ({ type: 'send_message', room_id: chat.id, content: text, client_id: `c${n++}` }),
+  })
+  return { srv, def, chat, adapter }
+}

@@ -1,0 +1,50 @@
+// Run sizes. `full` is what the README's table comes from; `smoke` only proves the harness works.
+const ALL_TARGETS = ['node-sio', 'floor-wd', 'floor-mf', 'sb-sio-wd', 'sb-sio-mf', 'sb-chat-wd', 'sb-chat-batch-wd']
+
+export const PROFILES = {
+  full: {
+    budgetS: 570,
+    hardLimitS: 595,
+    fanout: {
+      targets: ALL_TARGETS,
+      repeats: 2,
+      scenarios: [
+        { id: '50x5@200', subscribers: 50, senders: 5, messages: 200, rate: 200, budgetS: 20 },
+        { id: '50x5-sat', subscribers: 50, senders: 5, messages: 200, rate: 0, budgetS: 20 },
+        { id: '500x5-sat', subscribers: 500, senders: 5, messages: 40, rate: 0, budgetS: 40 },
+      ],
+    },
+    connections: {
+      targets: ['node-sio', 'floor-mf', 'sb-sio-mf'],
+      count: 10_000,
+      wave: 200,
+      openSeconds: 60,
+      idleSeconds: 12,
+      wakeSeconds: 10,
+      budgetS: 100,
+    },
+    rest: { servers: ['sb-wd', 'sb-mf'], concurrency: 16, seconds: 6 },
+  },
+  smoke: {
+    budgetS: 150,
+    hardLimitS: 240,
+    fanout: {
+      targets: ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-chat-wd'],
+      repeats: 1,
+      scenarios: [
+        { id: '5x2@50', subscribers: 5, senders: 2, messages: 20, rate: 50, budgetS: 5 },
+        { id: '5x2-sat', subscribers: 5, senders: 2, messages: 20, rate: 0, budgetS: 5 },
+      ],
+    },
+    connections: {
+      targets: ['node-sio', 'floor-wd', 'sb-sio-wd'],
+      count: 100,
+      wave: 50,
+      openSeconds: 10,
+      idleSeconds: 2,
+      wakeSeconds: 5,
+      budgetS: 20,
+    },
+    rest: { servers: ['sb-wd'], concurrency: 4, seconds: 1 },
+  },
+}

@@ -1,0 +1,60 @@
+// `npm run bench` — every benchmark and reliability run, bounded to < 10 minutes on 2 cores,
+// traffic to 127.0.0.1 only. `node bench/run.mjs --smoke` proves the harness in about a minute;
+// `--only fanout,rest` runs some suites. Results: printed `bench: …` lines, a final table, and
+// bench/results/latest-<mode>.md (+ a timestamped .json/.md).
+import { mkdirSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { createReport } from './lib/report.mjs'
+import { RESULTS } from './lib/servers.mjs'
+import { createSubjects } from './lib/subjects.mjs'
+import { PROFILES } from './profiles.mjs'
+import * as connections from './suites/connections.mjs'
+import * as fanout from './suites/fanout.mjs'
+import * as rest from './suites/rest.mjs'
+
+const SUITES = { fanout, connections, rest }
+
+const { values } = parseArgs({
+  options: { smoke: { type: 'boolean' }, only: { type: 'string' } },
+})
+const mode = values.smoke ? 'smoke' : 'full'
+const profile = PROFILES[mode]
+const only = values.only?.split(',')
+mkdirSync(RESULTS, { recursive: true })
+
+const startedAt = Date.now()
+const ctx = {
+  profile,
+  mode,
+  results: {},
+  subjects: createSubjects(),
+  report: createReport({ dir: RESULTS, mode, command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim() }),
+  /** Seconds left of the whole run's budget. */
+  timeLeft: () => profile.budgetS - (Date.now() - startedAt) / 1000,
+}
+
+const hardStop = setTimeout(() => {
+  console.error('bench: hard time limit reached, stopping servers')
+  ctx.subjects.stopAll().finally(() => process.exit(2))
+}, profile.hardLimitS * 1000)
+hardStop.unref()
+
+let crashed = 0
+try {
+  for (const [name, suite] of Object.entries(SUITES)) {
+    if (only && !only.includes(name)) continue
+    const t0 = Date.now()
+    try {
+      await suite.run(ctx)
+    } catch (err) {
+      crashed++
+      ctx.report.note(name, `suite failed: ${String(err?.stack ?? err).slice(0, 500)}`)
+    }
+    console.log(`bench: suite ${name} took ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+  }
+} finally {
+  await ctx.subjects.stopAll()
+}
+const { failed, seconds } = ctx.report.finish()
+console.log(`bench: done in ${seconds.toFixed(0)} s, ${failed.length} failed checks, ${crashed} crashed suites`)
+process.exit(failed.length || crashed ? 1 : 0)

@@ -1,0 +1,74 @@
+// Fan-out: one room, N subscribers, S senders, M messages each — at a fixed offered rate and at
+// saturation — for the Node baseline, the bare-DO floor and every Switchboard protocol.
+import { fanout } from '../lib/fanout.mjs'
+import { cpuSeconds } from '../lib/proc.mjs'
+import { FANOUT_TARGETS, prepareTarget } from '../lib/targets.mjs'
+
+const sumCpu = (srv) => srv.procs().reduce((a, p) => a + cpuSeconds(p.pid), 0)
+
+export async function run(ctx) {
+  const P = ctx.profile.fanout
+  const ready = []
+  for (const name of P.targets) {
+    try {
+      const t = await prepareTarget(ctx.subjects, name, `fan-${name}`)
+      // Warm-up (JIT, object creation, D1 lookups) — not measured.
+      await fanout(t.adapter, { subscribers: 2, senders: 1, messages: 20, settleMs: 2000, timeoutMs: 10_000 })
+      ready.push({ name, ...t })
+    } catch (err) {
+      ctx.report.note('fanout', `${name} skipped: ${String(err.message ?? err).slice(0, 200)}`)
+    }
+  }
+  const by = {}
+  for (const sc of P.scenarios) {
+    for (const t of ready) {
+      if (ctx.timeLeft() < sc.budgetS) {
+        ctx.report.note('fanout', `${sc.id} ${t.name} skipped: time budget`)
+        continue
+      }
+      let best
+      for (let k = 0; k < (sc.rate ? 1 : P.repeats); k++) {
+        const cpu0 = sumCpu(t.srv)
+        const r = await fanout(t.adapter, { ...sc, timeoutMs: sc.timeoutMs ?? 60_000 })
+        r.cpuUsPerDelivery = ((sumCpu(t.srv) - cpu0) * 1e6) / Math.max(1, r.delivered)
+        if (!best || r.deliveriesPerSec > best.deliveriesPerSec) best = r
+      }
+      ;(by[sc.id] ??= {})[t.name] = best
+      const vs = (f) => {
+        const out = {}
+        const base = by[sc.id]['node-sio']
+        const floor = t.def.floor && by[sc.id][t.def.floor]
+        if (t.name !== 'node-sio' && base) out['node-sio'] = f(base)
+        if (floor) out[t.def.floor] = f(floor)
+        return out
+      }
+      const label = `fanout/${sc.id}/${t.name}`
+      const lossNote = best.lost ? `LOST ${best.lost}/${best.expected}` : ''
+      if (sc.rate) {
+        ctx.report.add({
+          suite: 'fanout',
+          name: `${label} p99`,
+          value: best.p99,
+          unit: 'ms',
+          digits: 1,
+          vs: vs((r) => r.p99),
+          lowerIsBetter: true,
+          note: `p50 ${best.p50.toFixed(1)} ms at ${sc.rate} msg/s offered ${lossNote}`.trim(),
+        })
+      } else {
+        ctx.report.add({
+          suite: 'fanout',
+          name: `${label} saturation`,
+          value: best.deliveriesPerSec,
+          unit: 'deliveries/s',
+          vs: vs((r) => r.deliveriesPerSec),
+          note: `${best.messagesPerSec.toFixed(0)} msg/s in; p50/p99 ${best.p50.toFixed(0)}/${best.p99.toFixed(0)} ms (queueing); server CPU ${best.cpuUsPerDelivery.toFixed(1)} µs/delivery ${lossNote}`.trim(),
+        })
+      }
+    }
+  }
+  ctx.results.fanout = by
+  return by
+}
+
+export const targets = Object.keys(FANOUT_TARGETS)
