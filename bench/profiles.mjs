@@ -1,5 +1,13 @@
 // Run sizes. `full` is what the README's table comes from; `smoke` only proves the harness works.
-const ALL_TARGETS = ['node-sio', 'floor-wd', 'floor-mf', 'sb-sio-wd', 'sb-sio-mf', 'sb-chat-wd', 'sb-chat-batch-wd']
+const ALL_TARGETS = [
+  'node-sio',
+  'floor-wd',
+  'floor-mf',
+  'sb-sio-wd',
+  'sb-sio-mf',
+  'sb-chat-wd',
+  'sb-chat-batch-wd',
+]
 
 export const PROFILES = {
   full: {

@@ -28,7 +28,11 @@ const ctx = {
   mode,
   results: {},
   subjects: createSubjects(),
-  report: createReport({ dir: RESULTS, mode, command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim() }),
+  report: createReport({
+    dir: RESULTS,
+    mode,
+    command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+  }),
   /** Seconds left of the whole run's budget. */
   timeLeft: () => profile.budgetS - (Date.now() - startedAt) / 1000,
 }
@@ -56,5 +60,7 @@ try {
   await ctx.subjects.stopAll()
 }
 const { failed, seconds } = ctx.report.finish()
-console.log(`bench: done in ${seconds.toFixed(0)} s, ${failed.length} failed checks, ${crashed} crashed suites`)
+console.log(
+  `bench: done in ${seconds.toFixed(0)} s, ${failed.length} failed checks, ${crashed} crashed suites`,
+)
 process.exit(failed.length || crashed ? 1 : 0)

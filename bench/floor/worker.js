@@ -28,7 +28,8 @@ export class Floor extends DurableObject {
     if (typeof message === 'string' && message.startsWith('40')) {
       // "40" or "40/ns,{auth}" → "40/ns,{"sid":…}"
       const comma = message.indexOf(',')
-      const ns = message.length > 2 && message[2] === '/' ? message.slice(2, comma < 0 ? undefined : comma) + ',' : ''
+      const ns =
+        message.length > 2 && message[2] === '/' ? message.slice(2, comma < 0 ? undefined : comma) + ',' : ''
       ws.send(`40${ns}{"sid":"floor"}`)
       return
     }

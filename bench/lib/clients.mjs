@@ -7,7 +7,14 @@ import { findStamps } from './fanout.mjs'
  * socket.io-client against `${base}${nsp}`: one connection per socket (forceNew), websocket
  * transport. `payload(text)` builds the chat-message argument; `event` is what is sent and heard.
  */
-export function sioAdapter({ base, nsp, auth, query, event = 'chat-message', payload = (text) => ({ message: text }) }) {
+export function sioAdapter({
+  base,
+  nsp,
+  auth,
+  query,
+  event = 'chat-message',
+  payload = (text) => ({ message: text }),
+}) {
   return {
     open(n, onStamps) {
       return new Promise((resolve, reject) => {

@@ -15,7 +15,12 @@ export function startFakeLiveKit(port) {
       } catch {
         /* ignore */
       }
-      const room = { sid: 'RM_bench', name: input.name ?? input.room ?? 'bench', num_participants: 0, creation_time: '0' }
+      const room = {
+        sid: 'RM_bench',
+        name: input.name ?? input.room ?? 'bench',
+        num_participants: 0,
+        creation_time: '0',
+      }
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ ...room, rooms: [], participants: [] }))
     })

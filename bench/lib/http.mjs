@@ -12,7 +12,8 @@ export function request(base, method, path, { body, headers = {}, raw, timeoutMs
     const h = { ...headers }
     if (payload !== undefined) {
       h['content-length'] = Buffer.byteLength(payload)
-      if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['content-type'] = 'application/json'
+      if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type'))
+        h['content-type'] = 'application/json'
     }
     const req = http.request(url, { method, headers: h, agent }, (res) => {
       const chunks = []
@@ -39,6 +40,7 @@ export function request(base, method, path, { body, headers = {}, raw, timeoutMs
 /** Like `request`, but throws unless the status is 2xx; returns the parsed JSON. */
 export async function call(base, method, path, opts) {
   const res = await request(base, method, path, opts)
-  if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${res.text.slice(0, 300)}`)
+  if (res.status < 200 || res.status >= 300)
+    throw new Error(`${method} ${path} → ${res.status}: ${res.text.slice(0, 300)}`)
   return res.json
 }

@@ -55,7 +55,8 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 export async function waitHttp(url, timeoutMs = 60_000, child) {
   const until = Date.now() + timeoutMs
   while (Date.now() < until) {
-    if (child && child.exitCode !== null) throw new Error(`server exited early:\n${child.output.slice(-2000)}`)
+    if (child && child.exitCode !== null)
+      throw new Error(`server exited early:\n${child.output.slice(-2000)}`)
     const ok = await new Promise((resolve) => {
       const req = http.get(url, (res) => {
         res.resume()

@@ -21,9 +21,13 @@ export function createReport({ dir, mode, command }) {
         .map(([ref, refValue]) => ({ ref, ratio: lowerIsBetter ? refValue / value : value / refValue }))
       const row = { suite, name, value, unit, digits, ratios, pass, note, load: os.loadavg()[0] }
       rows.push(row)
-      const ratioText = ratios.length ? ` (${ratios.map((r) => `${r.ratio.toFixed(2)}× vs ${r.ref}`).join(', ')})` : ''
+      const ratioText = ratios.length
+        ? ` (${ratios.map((r) => `${r.ratio.toFixed(2)}× vs ${r.ref}`).join(', ')})`
+        : ''
       const passText = pass === undefined ? '' : pass ? ' PASS' : ' FAIL'
-      console.log(`bench: ${name} ${typeof value === 'number' ? fmt(value, digits) : value} ${unit}${ratioText}${passText}${note ? ` — ${note}` : ''}`)
+      console.log(
+        `bench: ${name} ${typeof value === 'number' ? fmt(value, digits) : value} ${unit}${ratioText}${passText}${note ? ` — ${note}` : ''}`,
+      )
       return row
     },
     note(suite, text) {
@@ -37,7 +41,10 @@ export function createReport({ dir, mode, command }) {
       console.log(`\n${header}\n${table}`)
       mkdirSync(dir, { recursive: true })
       const stamp = started.toISOString().replace(/[:.]/g, '-')
-      writeFileSync(path.join(dir, `${stamp}-${mode}.json`), JSON.stringify({ machine, command, started, seconds, rows }, null, 2))
+      writeFileSync(
+        path.join(dir, `${stamp}-${mode}.json`),
+        JSON.stringify({ machine, command, started, seconds, rows }, null, 2),
+      )
       writeFileSync(path.join(dir, `${stamp}-${mode}.md`), `${header}\n${table}\n`)
       writeFileSync(path.join(dir, `latest-${mode}.md`), `${header}\n${table}\n`)
       return { seconds, failed: rows.filter((r) => r.pass === false) }
@@ -46,7 +53,10 @@ export function createReport({ dir, mode, command }) {
 }
 
 function renderTable(rows) {
-  const lines = ['| suite | run | figure | ratios (>1 = Switchboard ahead) | result | note |', '| --- | --- | --- | --- | --- | --- |']
+  const lines = [
+    '| suite | run | figure | ratios (>1 = Switchboard ahead) | result | note |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ]
   for (const r of rows) {
     if (r.name === 'note') {
       lines.push(`| ${r.suite} | note | ${r.value} | | | |`)

@@ -53,9 +53,23 @@ export async function startNodeSio(port, logFile) {
 const varArgs = (vars) => Object.entries(vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])
 
 /** A Worker through `wrangler dev`: wrangler's proxy workerd in front of the user workerd. */
-export async function startWranglerDev({ config, port, inspectorPort, persist, vars, logFile, readyPath = '/' }) {
+export async function startWranglerDev({
+  config,
+  port,
+  inspectorPort,
+  persist,
+  vars,
+  logFile,
+  readyPath = '/',
+}) {
   const args = [WRANGLER, 'dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port)]
-  args.push('--inspector-port', String(inspectorPort ?? port + 1), '--log-level', 'warn', '--show-interactive-dev-session=false')
+  args.push(
+    '--inspector-port',
+    String(inspectorPort ?? port + 1),
+    '--log-level',
+    'warn',
+    '--show-interactive-dev-session=false',
+  )
   if (persist) args.push('--persist-to', persist)
   args.push(...varArgs(vars))
   const child = spawnGroup(process.execPath, args, { cwd: ROOT, logFile })

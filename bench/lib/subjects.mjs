@@ -30,7 +30,12 @@ export function createSubjects() {
   const starters = {
     'node-sio': () => startNodeSio(PORTS.nodeSio, log('node-sio')),
     'floor-wd': () =>
-      startWranglerDev({ config: FLOOR_CONFIG, port: PORTS.floorWd, persist: tempDir('floor'), logFile: log('floor-wd') }),
+      startWranglerDev({
+        config: FLOOR_CONFIG,
+        port: PORTS.floorWd,
+        persist: tempDir('floor'),
+        logFile: log('floor-wd'),
+      }),
     'floor-mf': async () =>
       startMiniflare({
         config: FLOOR_CONFIG,

@@ -54,7 +54,11 @@ export function startSwitchboard({ mode, port, persist, vars, script, logFile })
 /** Registers a member and returns its session (access + refresh tokens). */
 export async function registerUser(base, n = 0, tag = 'u') {
   const res = await call(base, 'POST', '/api/v1/auth/register', {
-    body: { email: `bench-${tag}-${n}-${Date.now()}@bench.local`, password: 'bench-password-1', name: `Bench ${n}` },
+    body: {
+      email: `bench-${tag}-${n}-${Date.now()}@bench.local`,
+      password: 'bench-password-1',
+      name: `Bench ${n}`,
+    },
   })
   return { ...res.data, password: 'bench-password-1' }
 }

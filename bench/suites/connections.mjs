@@ -36,7 +36,9 @@ export async function run(ctx) {
     // Open in waves until the target count or the time bound.
     while (sockets.length < P.count && Date.now() - t0 < P.openSeconds * 1000) {
       const wave = Math.min(P.wave, P.count - sockets.length)
-      const results = await Promise.allSettled(Array.from({ length: wave }, () => openNamespace(t.sio, 20_000)))
+      const results = await Promise.allSettled(
+        Array.from({ length: wave }, () => openNamespace(t.sio, 20_000)),
+      )
       for (const r of results) {
         if (r.status === 'fulfilled') sockets.push(r.value)
         else {

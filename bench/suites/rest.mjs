@@ -36,11 +36,19 @@ async function load({ concurrency, seconds, once }) {
 }
 
 async function pbkdf2Ms(iterations = 100_000) {
-  const key = await webcrypto.subtle.importKey('raw', new TextEncoder().encode('bench-password-1'), 'PBKDF2', false, [
-    'deriveBits',
-  ])
+  const key = await webcrypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode('bench-password-1'),
+    'PBKDF2',
+    false,
+    ['deriveBits'],
+  )
   const t = performance.now()
-  await webcrypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: new Uint8Array(16), iterations }, key, 256)
+  await webcrypto.subtle.deriveBits(
+    { name: 'PBKDF2', hash: 'SHA-256', salt: new Uint8Array(16), iterations },
+    key,
+    256,
+  )
   return performance.now() - t
 }
 
@@ -72,21 +80,29 @@ export async function run(ctx) {
       login: {
         target: undefined,
         once: async () =>
-          (await request(srv.url, 'POST', '/api/v1/auth/login', { body: { email, password: user.password }, headers: json }))
-            .status,
+          (
+            await request(srv.url, 'POST', '/api/v1/auth/login', {
+              body: { email, password: user.password },
+              headers: json,
+            })
+          ).status,
       },
       refresh: {
         target: 1000,
         setup: async () => {
           const tokens = []
           for (let i = 0; i < P.concurrency; i++) {
-            const r = await request(srv.url, 'POST', '/api/v1/auth/login', { body: { email, password: user.password } })
+            const r = await request(srv.url, 'POST', '/api/v1/auth/login', {
+              body: { email, password: user.password },
+            })
             tokens.push(r.json?.data?.refresh_token)
           }
           return tokens
         },
         once: async (w, tokens) => {
-          const r = await request(srv.url, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: tokens[w] } })
+          const r = await request(srv.url, 'POST', '/api/v1/auth/refresh', {
+            body: { refresh_token: tokens[w] },
+          })
           if (r.json?.data?.refresh_token) tokens[w] = r.json.data.refresh_token
           return r.status
         },
