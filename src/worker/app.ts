@@ -13,6 +13,8 @@ import { bodySize } from './middleware/body-size'
 import { cors } from './middleware/cors'
 import { requestContext } from './middleware/request-context'
 import { authRoutes } from './routes/auth'
+import { chatWsRoutes } from './routes/chat-ws'
+import { chatRoutes } from './routes/chats'
 import { systemRoutes, VERSION } from './routes/system'
 import { userRoutes } from './routes/users'
 
@@ -26,6 +28,8 @@ app.use('*', bodySize())
 // Modern API (SPEC §4.1)
 app.route('/api/v1/auth', authRoutes)
 app.route('/api/v1/users', userRoutes)
+app.route('/api/v1/chats', chatRoutes)
+app.route('/api/v1/chat', chatWsRoutes)
 
 // Gateway API (seed 000, SPEC §4.2)
 app.route('/auth', gatewayAuthRoutes)

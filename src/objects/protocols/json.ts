@@ -1,0 +1,148 @@
+import type { StoredMessage } from '../chat-log'
+import { iso } from '../../worker/lib/time'
+import { AppError, validationError } from '../../worker/lib/errors'
+import { ClientFrame, CLIENT_FRAME_TYPES, type RoomCommand } from '../../worker/schemas/chat-frames'
+
+/**
+ * The JSON WebSocket protocol (SPEC §5.2, seed 003): parses a text frame into a typed room
+ * command, or throws an AppError whose code and message name the problem (malformed JSON,
+ * unknown type, missing or invalid fields). Never throws anything else.
+ */
+export function parseFrame(raw: string | ArrayBuffer): RoomCommand {
+  if (typeof raw !== 'string')
+    throw new AppError('bad_request', 'Binary frames are not supported; send JSON text')
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    throw new AppError('bad_request', 'Malformed JSON')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new AppError('bad_request', 'A frame must be a JSON object with a "type"')
+  }
+  const type = (value as { type?: unknown }).type
+  if (type === undefined) throw validationError([{ path: ['type'], message: 'is required' }])
+  if (typeof type !== 'string' || !(CLIENT_FRAME_TYPES as string[]).includes(type)) {
+    throw new AppError('bad_request', `Unknown frame type ${JSON.stringify(type)}`, {
+      known: CLIENT_FRAME_TYPES,
+    })
+  }
+  const parsed = ClientFrame.safeParse(value)
+  if (!parsed.success) throw validationError(parsed.error.issues)
+  return parsed.data
+}
+
+/** Fields a frame may carry that let a client match an error to what it sent. */
+export function frameRefs(raw: string | ArrayBuffer): Record<string, unknown> {
+  if (typeof raw !== 'string' || raw.length > 65_536) return {}
+  try {
+    const v = JSON.parse(raw) as Record<string, unknown>
+    if (typeof v !== 'object' || v === null) return {}
+    const out: Record<string, unknown> = {}
+    if (typeof v.type === 'string') out.ref = v.type.slice(0, 64)
+    if (typeof v.room_id === 'string' || typeof v.room_id === 'number') out.room_id = String(v.room_id)
+    if (typeof v.client_id === 'string') out.client_id = v.client_id.slice(0, 64)
+    return out
+  } catch {
+    return {}
+  }
+}
+
+// ── Server → client frames, each encoded once per event (never per recipient) ─────────────
+
+/** Who did something, as frames name them. */
+export interface Actor {
+  id: string
+  name: string
+  email?: string
+}
+
+const messageData = (m: StoredMessage) => ({
+  message_id: m.id,
+  seq: m.seq,
+  content: m.content,
+  user_uuid: m.sender_id,
+  user_fullname: m.sender_name,
+  user_email: m.sender_email ?? '',
+  created_at: iso(m.created_at),
+  reply_to: m.reply_to,
+  client_id: m.client_id,
+  edited_at: iso(m.edited_at),
+  deleted: m.deleted_at !== null,
+})
+
+/** `new_message`: seed 003's shape plus `seq` (and `client_id`, `reply_to`). */
+export const newMessageFrame = (room: string, m: StoredMessage) =>
+  JSON.stringify({
+    type: 'new_message',
+    room_id: room,
+    seq: m.seq,
+    user_uuid: m.sender_id,
+    content: m.content,
+    timestamp: iso(m.created_at),
+    message_id: m.id,
+    client_id: m.client_id,
+    reply_to: m.reply_to,
+    data: messageData(m),
+  })
+
+/** `message_ack`: sent to the sender once the message is stored (`duplicate` for a repeated client_id). */
+export const ackFrame = (
+  room: string,
+  m: { id: string; seq: number; client_id: string | null; created_at: string },
+  duplicate: boolean,
+) =>
+  JSON.stringify({
+    type: 'message_ack',
+    room_id: room,
+    client_id: m.client_id,
+    message_id: m.id,
+    seq: m.seq,
+    created_at: m.created_at,
+    duplicate,
+  })
+
+export const editedFrame = (room: string, m: StoredMessage) =>
+  JSON.stringify({
+    type: 'message_edited',
+    room_id: room,
+    message_id: m.id,
+    seq: m.seq,
+    user_uuid: m.sender_id,
+    content: m.content,
+    edited_at: iso(m.edited_at),
+    data: messageData(m),
+  })
+
+export const deletedFrame = (room: string, m: StoredMessage, by: Actor) =>
+  JSON.stringify({
+    type: 'message_deleted',
+    room_id: room,
+    message_id: m.id,
+    seq: m.seq,
+    user_uuid: by.id,
+    deleted_at: iso(m.deleted_at),
+  })
+
+export const presenceFrame = (type: 'user_joined' | 'user_left', room: string, user: Actor) =>
+  JSON.stringify({
+    type,
+    room_id: room,
+    user_uuid: user.id,
+    data: { user_uuid: user.id, user_fullname: user.name },
+  })
+
+export const statusFrame = (room: string, user: Actor, status: 'online' | 'offline') =>
+  JSON.stringify({
+    type: 'user_status',
+    room_id: room,
+    user_uuid: user.id,
+    status,
+    data: { user_id: user.id, status },
+  })
+
+export const typingFrame = (room: string, user: Actor, typing: boolean) =>
+  JSON.stringify({ type: 'typing', room_id: room, user_uuid: user.id, user_fullname: user.name, typing })
+
+export const readFrame = (room: string, user: Actor, seq: number) =>
+  JSON.stringify({ type: 'read', room_id: room, user_uuid: user.id, seq })

@@ -1,0 +1,133 @@
+import { z } from '@hono/zod-openapi'
+import { ClientId, MessageContent, MessageId } from './chat-frames'
+
+export const ChatType = z.enum(['group', 'direct'])
+export const MemberRole = z.enum(['owner', 'admin', 'member'])
+
+const UserId = z.string().min(1).max(64)
+
+export const CreateChatBody = z
+  .discriminatedUnion('type', [
+    z.object({
+      type: z.literal('group'),
+      name: z.string().trim().min(1, 'is required').max(100),
+      description: z.string().max(1000).optional(),
+      member_ids: z.array(UserId).max(200).optional(),
+    }),
+    z.object({ type: z.literal('direct'), user_id: UserId }),
+  ])
+  .openapi('CreateChatRequest')
+
+export const JoinChatBody = z
+  .object({
+    code: z
+      .string()
+      .trim()
+      .length(6, 'must be 6 characters')
+      .transform((v) => v.toUpperCase()),
+  })
+  .openapi('JoinChatRequest')
+
+export const AddMembersBody = z
+  .object({ user_ids: z.array(UserId).min(1).max(200) })
+  .openapi('AddMembersRequest')
+
+export const ChangeRoleBody = z.object({ role: MemberRole }).openapi('ChangeRoleRequest')
+
+export const MessagePreview = z.object({
+  id: z.string(),
+  seq: z.number(),
+  sender: z.object({ id: z.string(), name: z.string() }),
+  content: z.string(),
+  created_at: z.string(),
+  deleted: z.boolean(),
+})
+
+export const Chat = z
+  .object({
+    id: z.string(),
+    code: z.string(),
+    type: ChatType,
+    name: z.string().nullable(),
+    description: z.string().nullable(),
+    avatar_url: z.string().nullable(),
+    created_by: z.string(),
+    created_at: z.string(),
+    last_seq: z.number(),
+    last_message_at: z.string().nullable(),
+    role: MemberRole.nullable(),
+    member_count: z.number(),
+  })
+  .openapi('Chat')
+
+export const ChatListItem = Chat.extend({
+  last_message: MessagePreview.nullable(),
+  unread_count: z.number(),
+  last_read_seq: z.number(),
+}).openapi('ChatListItem')
+
+export const Member = z
+  .object({
+    user_id: z.string(),
+    name: z.string(),
+    avatar_url: z.string().nullable(),
+    status: z.string(),
+    role: MemberRole,
+    joined_at: z.string(),
+    last_read_seq: z.number(),
+  })
+  .openapi('ChatMember')
+
+export const ChatIdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'id', in: 'path' } }),
+})
+export const MemberParams = ChatIdParam.extend({
+  userId: UserId.openapi({ param: { name: 'userId', in: 'path' } }),
+})
+export const MessageParams = ChatIdParam.extend({
+  messageId: MessageId.openapi({ param: { name: 'messageId', in: 'path' } }),
+})
+
+// ── Messages ────────────────────────────────────────────────────────────────────────────
+
+export const Message = z
+  .object({
+    id: z.string(),
+    seq: z.number(),
+    chat_id: z.string(),
+    sender: z.object({ id: z.string(), name: z.string() }),
+    content: z.string(),
+    type: z.string(),
+    reply_to: z.string().nullable(),
+    client_id: z.string().nullable(),
+    created_at: z.string(),
+    edited_at: z.string().nullable(),
+    deleted: z.boolean(),
+    deleted_at: z.string().nullable(),
+  })
+  .openapi('Message')
+
+export const SendMessageBody = z
+  .object({ content: MessageContent, client_id: ClientId.optional(), reply_to: MessageId.optional() })
+  .openapi('SendMessageRequest')
+
+export const EditMessageBody = z.object({ content: MessageContent }).openapi('EditMessageRequest')
+
+export const HistoryQuery = z.object({
+  before: z.coerce.number().int().min(1).optional(),
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  q: z.string().trim().min(1).max(200).optional(),
+})
+
+export const History = z
+  .object({ messages: z.array(Message), next_before: z.number().nullable() })
+  .openapi('MessageHistory')
+
+export const MarkReadBody = z.object({ seq: z.number().int().min(0).optional() }).openapi('MarkReadRequest')
+
+export const ReadState = z.object({ last_read_seq: z.number(), last_seq: z.number() }).openapi('ReadState')
