@@ -18,6 +18,15 @@ export default defineConfig({
           LIVEKIT_URL: 'http://livekit.test',
           LIVEKIT_API_KEY: 'devkey',
           LIVEKIT_API_SECRET: 'devsecret-devsecret-devsecret-devsecret',
+          // A second LiveKit node, so placement and fail-over are tested (test/livekit-double.ts).
+          LIVEKIT_NODES: JSON.stringify([
+            {
+              name: 'edge',
+              url: 'http://livekit-edge.test',
+              apiKey: 'edgekey',
+              apiSecret: 'edgesecret-edgesecret-edgesecret-edge',
+            },
+          ]),
           TEST_MIGRATIONS: migrations,
         },
       },

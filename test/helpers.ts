@@ -72,3 +72,24 @@ export async function mintToken(
     600,
   )
 }
+
+/** A service client's JWT as seed 000's `GET /auth/create` gives it (creates a fresh API key). */
+export async function serviceToken(name = 'test-service'): Promise<string> {
+  const { createServiceClient } = await import('../src/worker/services/auth')
+  const { key } = await createServiceClient(db(env.DB), name)
+  const res = await call('/auth/create', { headers: { 'x-api-key': key } })
+  if (res.status !== 200) throw new Error(`auth/create failed: ${res.status} ${await res.text()}`)
+  return ((await res.json()) as { data: { token: string } }).data.token
+}
+
+/**
+ * Runs a Cron Trigger exactly as the runtime does: the Worker's default export `scheduled` with a
+ * ScheduledController for `cron`, then waits for everything it passed to `waitUntil`.
+ */
+export async function runCron(cron: string, scheduledTime = Date.now()): Promise<void> {
+  const { createExecutionContext, createScheduledController, waitOnExecutionContext } = await import('cloudflare:test')
+  const worker = (await import('../src/worker/index')).default
+  const ctx = createExecutionContext()
+  await worker.scheduled(createScheduledController({ scheduledTime, cron }), env, ctx)
+  await waitOnExecutionContext(ctx)
+}

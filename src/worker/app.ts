@@ -6,6 +6,7 @@ import { gatewayAuthRoutes } from './gateway/auth'
 import { gatewayLinkRoutes } from './gateway/link'
 import { gatewayServiceRoutes } from './gateway/service'
 import { gatewaySystemRoutes } from './gateway/system'
+import { gatewayUserRoutes } from './gateway/user'
 import { AppError } from './lib/errors'
 import { gatewayError, isModernPath, modernError } from './lib/envelope'
 import { router } from './lib/router'
@@ -36,6 +37,7 @@ app.route('/auth', gatewayAuthRoutes)
 app.route('/link', gatewayLinkRoutes)
 app.route('/service', gatewayServiceRoutes)
 app.route('/', gatewaySystemRoutes)
+app.route('/user', gatewayUserRoutes)
 
 // System
 app.route('/', systemRoutes)

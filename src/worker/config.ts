@@ -65,6 +65,12 @@ export const configSchema = z
       })
       .pipe(z.array(liveKitNodeConfig)),
     EGRESS_LIMIT: int(0).default(4),
+    /** Egress uploads recordings to R2 through its S3 API: `https://<account>.r2.cloudflarestorage.com`. */
+    RECORDING_S3_ENDPOINT: z.string().default(''),
+    RECORDING_S3_BUCKET: z.string().default('switchboard'),
+    RECORDING_S3_REGION: z.string().default('auto'),
+    RECORDING_S3_ACCESS_KEY: z.string().default(''),
+    RECORDING_S3_SECRET: z.string().default(''),
     SMS_ENABLE: bool.default(false),
     SMS_API_URL: z.union([z.literal(''), z.string().url()]).default(''),
     SMS_API_KEY: z.string().default(''),

@@ -1,6 +1,7 @@
 import { db } from './db/client'
 import type { Env } from './env'
 import { expireLinks } from './services/links'
+import { liveKitHealthJob } from './services/livekit-nodes'
 
 /**
  * Cron Triggers (SPEC §1, wrangler.toml `[triggers]`): each schedule maps to the jobs it runs.
@@ -10,7 +11,7 @@ export const cronJobs: Record<string, ((env: Env) => Promise<unknown>)[]> = {
   // Room expiry and link expiry (seed 000 §8) — registered by the conference gateway services.
   '*/30 * * * *': [(env) => expireLinks(db(env.DB))],
   // LiveKit node health (seed 000 §8) — registered by the LiveKit services.
-  '*/10 * * * *': [],
+  '*/10 * * * *': [liveKitHealthJob],
 }
 
 /** Runs every job of `cron`; one failing job does not stop the others, and each failure is logged. */

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'unsupported_media_type'
   | 'upstream_unavailable'
+  | 'upstream_error'
   | 'internal_error'
 
 const statusOf: Record<ErrorCode, ContentfulStatusCode> = {
@@ -27,6 +28,7 @@ const statusOf: Record<ErrorCode, ContentfulStatusCode> = {
   unsupported_media_type: 415,
   rate_limited: 429,
   upstream_unavailable: 503,
+  upstream_error: 502,
   internal_error: 500,
 }
 
