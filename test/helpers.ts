@@ -87,7 +87,8 @@ export async function serviceToken(name = 'test-service'): Promise<string> {
  * ScheduledController for `cron`, then waits for everything it passed to `waitUntil`.
  */
 export async function runCron(cron: string, scheduledTime = Date.now()): Promise<void> {
-  const { createExecutionContext, createScheduledController, waitOnExecutionContext } = await import('cloudflare:test')
+  const { createExecutionContext, createScheduledController, waitOnExecutionContext } =
+    await import('cloudflare:test')
   const worker = (await import('../src/worker/index')).default
   const ctx = createExecutionContext()
   await worker.scheduled(createScheduledController({ scheduledTime, cron }), env, ctx)
