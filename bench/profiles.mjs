@@ -32,6 +32,15 @@ export const PROFILES = {
       budgetS: 100,
     },
     rest: { servers: ['sb-wd', 'sb-mf'], concurrency: 16, seconds: 6 },
+    reliability: {
+      orderTargets: ['sb-sio-wd', 'sb-chat-wd', 'sb-chat-batch-wd'],
+      orderSubscribers: 10,
+      orderSenders: 20,
+      orderMessages: 25,
+      killMessages: 5000,
+      killAfterAcks: 150,
+    },
+    fuzz: { httpSeconds: 40 },
   },
   smoke: {
     budgetS: 150,
@@ -54,5 +63,14 @@ export const PROFILES = {
       budgetS: 20,
     },
     rest: { servers: ['sb-wd'], concurrency: 4, seconds: 1 },
+    reliability: {
+      orderTargets: ['sb-sio-wd', 'sb-chat-wd'],
+      orderSubscribers: 3,
+      orderSenders: 20,
+      orderMessages: 3,
+      killMessages: 1000,
+      killAfterAcks: 30,
+    },
+    fuzz: { httpSeconds: 8 },
   },
 }

@@ -10,9 +10,11 @@ import { createSubjects } from './lib/subjects.mjs'
 import { PROFILES } from './profiles.mjs'
 import * as connections from './suites/connections.mjs'
 import * as fanout from './suites/fanout.mjs'
+import * as fuzz from './suites/fuzz.mjs'
+import * as reliability from './suites/reliability.mjs'
 import * as rest from './suites/rest.mjs'
 
-const SUITES = { fanout, connections, rest }
+const SUITES = { fanout, connections, rest, reliability, fuzz }
 
 const { values } = parseArgs({
   options: { smoke: { type: 'boolean' }, only: { type: 'string' } },

@@ -42,7 +42,7 @@ export function sioAdapter({
         if (onStamps)
           socket.on(event, (...args) => {
             const seq = typeof args[0] === 'object' && args[0] ? args[0].seq : undefined
-            onStamps(findStamps(args), seq)
+            onStamps([...new Set(findStamps(args))], seq)
           })
       })
     },
@@ -97,7 +97,7 @@ export function jsonWsAdapter({ url, sendFrame, ready }) {
           const text = String(data)
           if (!text.includes('b|')) return
           const msg = JSON.parse(text)
-          onStamps(findStamps(msg), msg?.seq ?? msg?.data?.seq)
+          onStamps([...new Set(findStamps(msg))], msg?.seq ?? msg?.data?.seq)
         })
       return {
         ws,

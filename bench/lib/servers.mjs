@@ -9,6 +9,11 @@ import { killGroup, quietEnv, spawnGroup, treeProcs, waitHttp } from './proc.mjs
 
 export const ROOT = path.resolve(import.meta.dirname, '../..')
 export const RESULTS = path.join(ROOT, 'bench/results')
+/**
+ * The Switchboard checkout under test — this one by default; point BENCH_SUBJECT_ROOT at another
+ * checkout (e.g. an older commit in a temp dir, with node_modules linked) for before/after runs.
+ */
+export const SUBJECT_ROOT = path.resolve(process.env.BENCH_SUBJECT_ROOT ?? ROOT)
 const WRANGLER = path.join(ROOT, 'node_modules/wrangler/bin/wrangler.js')
 const run = promisify(execFile)
 
@@ -61,6 +66,7 @@ export async function startWranglerDev({
   vars,
   logFile,
   readyPath = '/',
+  cwd = path.dirname(config),
 }) {
   const args = [WRANGLER, 'dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port)]
   args.push(
@@ -72,7 +78,7 @@ export async function startWranglerDev({
   )
   if (persist) args.push('--persist-to', persist)
   args.push(...varArgs(vars))
-  const child = spawnGroup(process.execPath, args, { cwd: ROOT, logFile })
+  const child = spawnGroup(process.execPath, args, { cwd, logFile })
   const url = `http://127.0.0.1:${port}`
   await waitHttp(url + readyPath, 90_000, child)
   return handle('wrangler-dev', child, url)
@@ -80,7 +86,7 @@ export async function startWranglerDev({
 
 /** Bundles a Worker once (`wrangler deploy --dry-run`) for the single-instance runs. */
 export async function bundle(config, outdir = tempDir('bundle')) {
-  await wrangler(['deploy', '--dry-run', '-c', config, '--outdir', outdir])
+  await wrangler(['deploy', '--dry-run', '-c', config, '--outdir', outdir], { cwd: path.dirname(config) })
   const js = readdirSync(outdir).find((f) => f.endsWith('.js'))
   return path.join(outdir, js)
 }

@@ -10,6 +10,9 @@ export const FANOUT_TARGETS = {
   'floor-mf': { server: 'floor-mf', kind: 'sio', role: 'floor' },
   'sb-sio-wd': { server: 'sb-wd', kind: 'sio', floor: 'floor-wd' },
   'sb-sio-mf': { server: 'sb-mf', kind: 'sio', floor: 'floor-mf' },
+  // Without a routing hint in the URL the socket lives in its own home object, which follows
+  // the room across objects: the uncommon, slower path (SPEC §5.1 fan-out across objects).
+  'sb-sio-home-wd': { server: 'sb-wd', kind: 'sio', floor: 'floor-wd', hint: false },
   'sb-chat-wd': { server: 'sb-wd', kind: 'chat', floor: 'floor-wd' },
   'sb-chat-batch-wd': { server: 'sb-wd', kind: 'chat', batch: true, floor: 'floor-wd' },
 }
@@ -29,6 +32,8 @@ export async function prepareTarget(subjects, name, room) {
       const generated = await roomToken(srv.url, srv.service, room, `bench-${room}`)
       sio.nsp = `/${generated.room ?? room}`
       sio.auth = { token: generated.token }
+      // The room in the URL lets the Worker open the socket in the room's own object.
+      if (def.hint !== false) sio.query = { room: generated.room ?? room }
     }
     return { srv, def, sio, adapter: sioAdapter(sio) }
   }

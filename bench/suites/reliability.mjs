@@ -1,0 +1,267 @@
+// Reliability: (a) SIGKILL the dev server mid-burst, restart on the same state, every acknowledged
+// message must be there; (b) 20 concurrent senders — every receiver sees one identical, gap-free
+// order. Fuzzing lives in fuzz.mjs.
+import { io } from 'socket.io-client'
+import { openWs } from '../lib/clients.mjs'
+import { fanout } from '../lib/fanout.mjs'
+import { call } from '../lib/http.mjs'
+import { killGroup, sleep } from '../lib/proc.mjs'
+import { PORTS } from '../lib/subjects.mjs'
+import { prepareTarget } from '../lib/targets.mjs'
+import { benchVars, roomToken, startSwitchboard } from '../lib/switchboard.mjs'
+
+export async function run(ctx) {
+  const P = ctx.profile.reliability
+  for (const name of P.orderTargets) await order(ctx, name, P)
+  if (ctx.timeLeft() > 60) await killRun(ctx, P)
+  else ctx.report.note('reliability', 'kill run skipped: time budget')
+}
+
+/** (b) S concurrent senders into one room; every receiver's sequence must be the same and complete. */
+async function order(ctx, name, P) {
+  let t
+  try {
+    t = await prepareTarget(ctx.subjects, name, `order-${name}`)
+  } catch (err) {
+    ctx.report.note('reliability', `order ${name} skipped: ${String(err.message ?? err).slice(0, 200)}`)
+    return
+  }
+  const r = await fanout(t.adapter, {
+    subscribers: P.orderSubscribers,
+    senders: P.orderSenders,
+    messages: P.orderMessages,
+    rate: 0,
+    recordOrder: true,
+    timeoutMs: 60_000,
+  })
+  const total = P.orderSenders * P.orderMessages
+  const reference = r.orders[0].join(' ')
+  const identical = r.orders.every((o) => o.join(' ') === reference)
+  const complete = r.orders.every((o) => o.length === total && new Set(o).size === total)
+  // Each sender's own messages keep their order (FIFO per connection).
+  const fifo = r.orders.every((o) => {
+    const last = new Map()
+    return o.every((k) => {
+      const [s, i] = k.split('.').map(Number)
+      const ok = (last.get(s) ?? -1) < i
+      last.set(s, i)
+      return ok
+    })
+  })
+  // Server seqs, where the protocol exposes them per frame: consecutive integers.
+  const seqs = r.seqs[0].filter((x) => typeof x === 'number')
+  const gapFree = seqs.length < total || seqs.every((x, k) => k === 0 || x === seqs[k - 1] + 1)
+  ctx.report.add({
+    suite: 'reliability',
+    name: `order/${name}`,
+    value: `${P.orderSenders} senders × ${P.orderMessages} → ${P.orderSubscribers} receivers`,
+    unit: '',
+    pass: identical && complete && fifo && gapFree,
+    note: `identical ${identical}, complete ${complete} (${r.delivered}/${r.expected}), per-sender FIFO ${fifo}, seq gap-free ${seqs.length >= total ? gapFree : 'n/a (batched frames)'}`,
+  })
+}
+
+/** Sends with acks as fast as the window allows until killed; returns the acked client ids. */
+function sioBurst(sio, count, window) {
+  const socket = io(sio.base + sio.nsp, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    auth: sio.auth,
+    query: sio.query,
+  })
+  const acked = new Map()
+  let sent = 0
+  let inflight = 0
+  const state = { acked, sent: () => sent, socket }
+  const pump = () => {
+    while (inflight < window && sent < count && socket.connected) {
+      const id = `kill-${sent++}`
+      inflight++
+      socket.emit('chat-message', { message: `b|k|${id}|0`, client_id: id }, (ack) => {
+        inflight--
+        if (ack && typeof ack.seq === 'number') acked.set(id, ack.seq)
+        pump()
+      })
+    }
+  }
+  state.ready = new Promise((resolve, reject) => {
+    socket.once('connect', () => {
+      pump()
+      resolve()
+    })
+    socket.once('connect_error', reject)
+  })
+  return state
+}
+
+/** Reads the room's whole persisted chat via resume (`auth.last_seq`), page by page. */
+async function sioHistory(sio) {
+  const seen = new Map()
+  let since = 0
+  for (let page = 0; page < 50; page++) {
+    const got = await new Promise((resolve, reject) => {
+      const list = []
+      const socket = io(sio.base + sio.nsp, {
+        transports: ['websocket'],
+        forceNew: true,
+        reconnection: false,
+        auth: { ...sio.auth, last_seq: since },
+        query: sio.query,
+      })
+      socket.on('chat-message', (m) => list.push(m))
+      socket.once('connect_error', reject)
+      socket.once('connect', () => setTimeout(() => (socket.close(), resolve(list)), 1500))
+    })
+    const before = seen.size
+    for (const m of got) if (m?.client_id) seen.set(m.client_id, m.seq)
+    since = Math.max(since, ...got.map((m) => m.seq ?? 0))
+    if (seen.size === before) break
+  }
+  return seen
+}
+
+/** (a) kill -9 the whole `wrangler dev` process group mid-burst; restart on the same state. */
+async function killRun(ctx, P) {
+  let srv
+  try {
+    srv = await ctx.subjects.startSb('wrangler', PORTS.sbKill)
+  } catch (err) {
+    ctx.report.note('reliability', `kill run skipped: ${String(err.message ?? err).slice(0, 200)}`)
+    return
+  }
+  const state = srv.persist
+  const lk = await ctx.subjects.fakeLiveKit()
+  try {
+    // Socket.IO room chat: acks carry the seq after the write.
+    const room = 'kill-room'
+    const generated = await roomToken(srv.url, srv.service, room)
+    const sio = { base: srv.url, nsp: `/${room}`, auth: { token: generated.token }, query: { room } }
+    // JSON protocol: message_ack after the write.
+    let chat
+    try {
+      chat = await jsonBurstSetup(srv)
+    } catch (err) {
+      ctx.report.note(
+        'reliability',
+        `kill run (JSON chat) not available: ${String(err.message ?? err).slice(0, 120)}`,
+      )
+    }
+    const burst = sioBurst(sio, P.killMessages, 32)
+    let sioOk = true
+    try {
+      await burst.ready
+    } catch (err) {
+      sioOk = false
+      ctx.report.note(
+        'reliability',
+        `kill run (Socket.IO) not available: ${String(err.message ?? err).slice(0, 120)}`,
+      )
+    }
+    const jsonBurst = chat ? chat.start(P.killMessages) : null
+    // Kill once both have acks flowing, mid-burst.
+    const until = Date.now() + 15_000
+    while (Date.now() < until) {
+      const sioDone = !sioOk || burst.acked.size >= P.killAfterAcks
+      const jsonDone = !jsonBurst || jsonBurst.acked.size >= P.killAfterAcks
+      if (sioDone && jsonDone) break
+      await sleep(5)
+    }
+    await killGroup(srv.child, 'SIGKILL')
+    const sioAcked = new Map(burst.acked)
+    const jsonAcked = jsonBurst ? new Map(jsonBurst.acked) : null
+    burst.socket.close()
+    jsonBurst?.close()
+    // Restart on the same --persist-to state.
+    srv = await startSwitchboard({
+      mode: 'wrangler',
+      port: PORTS.sbKill,
+      persist: state,
+      vars: benchVars(lk.url),
+    })
+    if (sioOk) {
+      const present = await sioHistory(sio)
+      const lost = [...sioAcked.keys()].filter((id) => !present.has(id))
+      ctx.report.add({
+        suite: 'reliability',
+        name: 'kill -9 mid-burst/sb-sio-wd',
+        value: `${sioAcked.size} acked, ${present.size} present after restart`,
+        unit: '',
+        pass: sioAcked.size > 0 && lost.length === 0,
+        note: `${burst.sent()} sent before the kill; lost acked: ${lost.length}${lost.length ? ` (${lost.slice(0, 5).join(',')})` : ''}`,
+      })
+    }
+    if (chat && jsonAcked) {
+      const present = await chat.history(srv)
+      const lost = [...jsonAcked.keys()].filter((id) => !present.has(id))
+      ctx.report.add({
+        suite: 'reliability',
+        name: 'kill -9 mid-burst/sb-chat-wd',
+        value: `${jsonAcked.size} acked, ${present.size} present after restart`,
+        unit: '',
+        pass: jsonAcked.size > 0 && lost.length === 0,
+        note: `lost acked: ${lost.length}${lost.length ? ` (${lost.slice(0, 5).join(',')})` : ''}`,
+      })
+    }
+  } finally {
+    await srv?.stop()
+  }
+}
+
+/** JSON chat burst with `send_message {client_id}` and `message_ack`; history via `since=0` replay. */
+async function jsonBurstSetup(srv) {
+  const token = srv.member.access_token
+  const chat = (
+    await call(srv.url, 'POST', '/api/v1/chats', {
+      headers: { authorization: `Bearer ${token}` },
+      body: { type: 'group', name: 'kill-chat' },
+    })
+  ).data
+  const wsUrl = (base, extra = '') =>
+    `${base.replace(/^http/, 'ws')}/api/v1/chat/ws?token=${encodeURIComponent(token)}&room_id=${chat.id}${extra}`
+  return {
+    start(count) {
+      const acked = new Map()
+      let ws
+      let sent = 0
+      openWs(wsUrl(srv.url))
+        .then((s) => {
+          ws = s
+          ws.on('message', (d) => {
+            const m = JSON.parse(String(d))
+            for (const f of Array.isArray(m) ? m : [m]) {
+              if (f.type === 'message_ack' && f.client_id) acked.set(f.client_id, f.seq)
+            }
+            while (sent < count && sent - acked.size < 32) send()
+          })
+          ws.on('error', () => {})
+          for (let i = 0; i < 32; i++) send()
+        })
+        .catch(() => {})
+      const send = () => {
+        const id = `kill-${sent++}`
+        ws.send(
+          JSON.stringify({ type: 'send_message', room_id: chat.id, content: `b|k|${id}|0`, client_id: id }),
+        )
+      }
+      return { acked, close: () => ws?.terminate() }
+    },
+    async history(s) {
+      const seen = new Map()
+      const ws = await openWs(wsUrl(s.url, '&since=0'))
+      await new Promise((resolve) => {
+        let timer = setTimeout(resolve, 3000)
+        ws.on('message', (d) => {
+          const m = JSON.parse(String(d))
+          for (const f of Array.isArray(m) ? m : [m]) {
+            if (f.type === 'new_message' && f.client_id) seen.set(f.client_id, f.seq)
+          }
+          clearTimeout(timer)
+          timer = setTimeout(resolve, 1000)
+        })
+      })
+      ws.terminate()
+      return seen
+    },
+  }
+}
