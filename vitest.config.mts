@@ -1,41 +1,64 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 
-// Tests run inside workerd with the real bindings of wrangler.toml (local D1, R2, Durable Objects).
-// Secrets that `.dev.vars` gives `wrangler dev` are fixed here so tests never depend on a local file.
+// Two projects:
+// - `workers`: tests inside workerd with the real bindings of wrangler.toml (local D1, R2, Durable
+//   Objects). Secrets that `.dev.vars` gives `wrangler dev` are fixed here so tests never depend on a local file.
+// - `e2e`: Node tests that drive real clients (socket.io-client) against `wrangler dev`, started by
+//   test/e2e/global-setup.ts with the same secrets (test/e2e/test-env.ts).
 const migrations = await readD1Migrations('./migrations')
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        bindings: {
-          ENVIRONMENT: 'test',
-          LOG_LEVEL: 'error',
-          API_URL: 'http://localhost:8787',
-          JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
-          LIVEKIT_URL: 'http://livekit.test',
-          LIVEKIT_API_KEY: 'devkey',
-          LIVEKIT_API_SECRET: 'devsecret-devsecret-devsecret-devsecret',
-          // A second LiveKit node, so placement and fail-over are tested (test/livekit-double.ts).
-          LIVEKIT_NODES: JSON.stringify([
-            {
-              name: 'edge',
-              url: 'http://livekit-edge.test',
-              apiKey: 'edgekey',
-              apiSecret: 'edgesecret-edgesecret-edgesecret-edge',
-            },
-          ]),
-          TEST_MIGRATIONS: migrations,
-        },
-      },
-    }),
-  ],
   test: {
-    setupFiles: ['./test/setup.ts'],
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                ENVIRONMENT: 'test',
+                LOG_LEVEL: 'error',
+                API_URL: 'http://localhost:8787',
+                JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+                LIVEKIT_URL: 'http://livekit.test',
+                LIVEKIT_API_KEY: 'devkey',
+                LIVEKIT_API_SECRET: 'devsecret-devsecret-devsecret-devsecret',
+                // A second LiveKit node, so placement and fail-over are tested (test/livekit-double.ts).
+                LIVEKIT_NODES: JSON.stringify([
+                  {
+                    name: 'edge',
+                    url: 'http://livekit-edge.test',
+                    apiKey: 'edgekey',
+                    apiSecret: 'edgesecret-edgesecret-edgesecret-edge',
+                  },
+                ]),
+                TEST_MIGRATIONS: migrations,
+              },
+            },
+          }),
+        ],
+        test: {
+          name: 'workers',
+          setupFiles: ['./test/setup.ts'],
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['./test/e2e/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 90_000,
+        },
+      },
+    ],
   },
 })

@@ -1,5 +1,4 @@
-import { DurableObject } from 'cloudflare:workers'
-import type { Env } from '../worker/env'
+import { SocketIoHost } from './socketio/host'
 
-/** The Durable Object for the case queue (issue 4). Declared in wrangler.toml; its behaviour lands with its issue. */
-export class CaseQueue extends DurableObject<Env> {}
+/** The Durable Object for a case queue (`queue` and `newqueue`), owning the Socket.IO namespaces `/queue` and `/newqueue`. */
+export class CaseQueue extends SocketIoHost {}

@@ -75,8 +75,13 @@ export abstract class Channel<
     return Response.json({ type: 'error', code: 'not_found', message: 'Not found' }, { status: 404 })
   }
 
-  /** Renders an error for this channel's wire protocol. JSON protocol by default. */
-  protected errorFrame(code: ErrorCode, message: string, extra?: Record<string, unknown>): string {
+  /** Renders an error for this channel's wire protocol (`conn`: the connection it goes to). JSON protocol by default. */
+  protected errorFrame(
+    code: ErrorCode,
+    message: string,
+    extra?: Record<string, unknown>,
+    _conn?: Connection<A>,
+  ): string {
     return JSON.stringify({ type: 'error', code, message, ...extra })
   }
 
@@ -115,13 +120,23 @@ export abstract class Channel<
     if (size > limits.maxMessageBytes) {
       return this.sendTo(
         conn,
-        this.errorFrame('payload_too_large', `Frame exceeds ${limits.maxMessageBytes} bytes`),
+        this.errorFrame(
+          'payload_too_large',
+          `Frame exceeds ${limits.maxMessageBytes} bytes`,
+          undefined,
+          conn,
+        ),
       )
     }
     if (!this.#take(conn.id, limits.messagesPer10s)) {
       return this.sendTo(
         conn,
-        this.errorFrame('rate_limited', `More than ${limits.messagesPer10s} messages per 10s`),
+        this.errorFrame(
+          'rate_limited',
+          `More than ${limits.messagesPer10s} messages per 10s`,
+          undefined,
+          conn,
+        ),
       )
     }
     try {
@@ -130,7 +145,10 @@ export abstract class Channel<
       const e = asAppError(err)
       if (e.code === 'internal_error')
         console.error(JSON.stringify({ level: 'error', where: 'onMessage', error: String(err) }))
-      this.sendTo(conn, this.errorFrame(e.code, e.message, e.details ? { details: e.details } : undefined))
+      this.sendTo(
+        conn,
+        this.errorFrame(e.code, e.message, e.details ? { details: e.details } : undefined, conn),
+      )
     }
   }
 

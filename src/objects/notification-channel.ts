@@ -1,5 +1,4 @@
-import { DurableObject } from 'cloudflare:workers'
-import type { Env } from '../worker/env'
+import { SocketIoHost } from './socketio/host'
 
-/** The Durable Object for one notification channel (issue 4). Declared in wrangler.toml; its behaviour lands with its issue. */
-export class NotificationChannel extends DurableObject<Env> {}
+/** The Durable Object for one notification channel; `broadcast` owns the Socket.IO namespace `/notification`. */
+export class NotificationChannel extends SocketIoHost {}

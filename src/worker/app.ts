@@ -16,6 +16,7 @@ import { requestContext } from './middleware/request-context'
 import { authRoutes } from './routes/auth'
 import { chatWsRoutes } from './routes/chat-ws'
 import { chatRoutes } from './routes/chats'
+import { socketIoRoutes } from './routes/socketio'
 import { systemRoutes, VERSION } from './routes/system'
 import { userRoutes } from './routes/users'
 
@@ -38,6 +39,9 @@ app.route('/link', gatewayLinkRoutes)
 app.route('/service', gatewayServiceRoutes)
 app.route('/', gatewaySystemRoutes)
 app.route('/user', gatewayUserRoutes)
+
+// Socket.IO (seed 000 §4, SPEC §5.3)
+app.route('/socket.io', socketIoRoutes)
 
 // System
 app.route('/', systemRoutes)

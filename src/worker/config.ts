@@ -49,6 +49,10 @@ export const configSchema = z
     MESSAGES_PER_10S: int(1).default(50),
     MAX_CONNECTIONS_PER_ROOM: int(1).default(5000),
     NOTIFICATION_PUBLIC: bool.default(false),
+    /** Socket.IO (Engine.IO) ping interval and timeout, ms; max payload, bytes. */
+    SOCKETIO_PING_INTERVAL: int(100).default(25_000),
+    SOCKETIO_PING_TIMEOUT: int(100).default(20_000),
+    SOCKETIO_MAX_PAYLOAD: int(1024).default(1_000_000),
     LIVEKIT_URL: z.string().url(),
     LIVEKIT_API_KEY: z.string().min(1),
     LIVEKIT_API_SECRET: z.string().min(1),

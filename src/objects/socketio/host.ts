@@ -1,0 +1,755 @@
+import { loadConfig, type Config } from '../../worker/config'
+import type { Env } from '../../worker/env'
+import { AppError, type ErrorCode } from '../../worker/lib/errors'
+import type { AuthIdentity } from '../../worker/lib/identity'
+import { asAppError, Channel, type ChannelLimits, type Connection } from '../channel'
+import {
+  CodecError,
+  decodePayload,
+  decodeSio,
+  EIO,
+  encodeSio,
+  openPacket,
+  reconstruct,
+  SIO,
+  type EngineFrame,
+  type SioPacket,
+} from './codec'
+import type { NamespaceHandler, NsContext, NsData, NsSocket } from './namespace'
+import { namespaceRoute } from './namespaces'
+import { engineError, PollSession } from './polling'
+import type {
+  RemoteConnect,
+  RemoteConnectResult,
+  RemoteEvent,
+  RemoteEventResult,
+  RemoteLeave,
+} from './realtime-types'
+import { hostStub, newEngineSid, refKey, sameRef, type HostStub, type ObjectRef } from './refs'
+import type { Membership, SessionState } from './session'
+
+/** Header through which the Worker tells an object which ref it was reached as. */
+export const SELF_HEADER = 'x-socketio-self'
+
+/** Handshake query parameters a session keeps for its namespaces' CONNECT checks. */
+const KEPT_QUERY = ['token', 'room', 'taskId', 'task_id']
+
+type Session = PollSession | WsSession
+
+/** A WebSocket-transport session: a Channel connection and its attachment. */
+class WsSession {
+  readonly transport = 'websocket'
+  constructor(
+    readonly conn: Connection<SessionState>,
+    readonly host: SocketIoHost,
+  ) {}
+  get eid() {
+    return this.conn.state.eid
+  }
+  get state() {
+    return this.conn.state
+  }
+  send(frames: EngineFrame[]): void {
+    for (const f of frames) this.host.sendFrame(this.conn, f)
+  }
+}
+
+/**
+ * A Durable Object that speaks Engine.IO v4 / Socket.IO v5: it holds sessions (WebSocket,
+ * hibernatable; long-polling, in memory; the upgrade from one to the other), owns some
+ * namespaces (it runs their handlers) and follows others (it forwards its sockets' packets to
+ * the owner, which delivers each broadcast once per following object). Pings come from an alarm
+ * and pongs are answered by the runtime's auto-response, so idle objects hibernate.
+ */
+export abstract class SocketIoHost extends Channel<Env, SessionState> {
+  #self: ObjectRef | undefined
+  #ws = new Map<string, WsSession>()
+  #polls = new Map<string, PollSession>()
+  /** Binary packets waiting for their attachments, by engine session id. */
+  #partial = new Map<string, { packet: SioPacket; buffers: ArrayBuffer[] }>()
+  /** Objects following each namespace this object owns (loaded lazily from storage). */
+  #followers = new Map<string, Map<string, ObjectRef>>()
+  #stubs = new Map<string, HostStub>()
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    // Clients answer pings with "3"; the runtime answers "6" (a noop they ignore) without waking us.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(EIO.pong, EIO.noop))
+    for (const conn of this.connections()) this.#ws.set(conn.state.eid, new WsSession(conn, this))
+    ctx.storage.sql.exec(
+      `CREATE TABLE IF NOT EXISTS sio_followers (
+        nsp TEXT NOT NULL, eid TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+        PRIMARY KEY (nsp, eid))`,
+    )
+    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS sio_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`)
+    const row = ctx.storage.sql
+      .exec<{ value: string }>(`SELECT value FROM sio_meta WHERE key = 'self'`)
+      .toArray()[0]
+    if (row) this.#self = JSON.parse(row.value) as ObjectRef
+  }
+
+  protected get config(): Config {
+    return loadConfig(this.env)
+  }
+
+  protected limits(): ChannelLimits {
+    const c = this.config
+    return {
+      maxConnections: c.MAX_CONNECTIONS_PER_ROOM,
+      maxMessageBytes: c.SOCKETIO_MAX_PAYLOAD,
+      messagesPer10s: c.MESSAGES_PER_10S,
+    }
+  }
+
+  /** Limit errors become an `error` event on every namespace the connection joined. */
+  protected errorFrame(
+    code: ErrorCode,
+    message: string,
+    extra?: Record<string, unknown>,
+    conn?: Connection<SessionState>,
+  ): string {
+    const nsp = conn ? (Object.keys(conn.state.nsps)[0] ?? '/') : '/'
+    return encodeSio({ type: SIO.EVENT, nsp, data: ['error', { code, message, ...extra }] })[0] as string
+  }
+
+  /** Sends one frame to a connection (used by sessions). */
+  sendFrame(conn: Connection<SessionState>, frame: EngineFrame): void {
+    this.sendTo(conn, frame)
+  }
+
+  // ── Transports ─────────────────────────────────────────────────────────────────────────
+
+  async fetch(request: Request): Promise<Response> {
+    this.#learn(request)
+    return super.fetch(request)
+  }
+
+  protected onBeforeConnect(
+    request: Request,
+    _user: AuthIdentity | undefined,
+  ): Omit<SessionState, 'id' | 'connectedAt'> {
+    const url = new URL(request.url)
+    const sid = url.searchParams.get('sid')
+    if (!sid) return { eid: newEngineSid(this.#me()), nsps: {}, ...keptQuery(url) }
+    const poll = this.#polls.get(sid)
+    if (!poll || this.#ws.has(sid)) throw new AppError('bad_request', 'Session ID unknown')
+    return {
+      eid: sid,
+      nsps: { ...poll.state.nsps },
+      ...(poll.state.q ? { q: poll.state.q } : {}),
+      probing: 1,
+    }
+  }
+
+  protected onConnect(conn: Connection<SessionState>): void {
+    const session = new WsSession(conn, this)
+    this.#ws.set(conn.state.eid, session)
+    if (conn.state.probing) return
+    session.send([this.#openPacket(conn.state.eid, [])])
+    this.#armPing()
+  }
+
+  protected async onMessage(conn: Connection<SessionState>, message: string | ArrayBuffer): Promise<void> {
+    const session = this.#ws.get(conn.state.eid)
+    if (!session) return
+    if (conn.state.probing) return this.#onProbeFrame(session, message)
+    await this.#onFrame(session, message)
+  }
+
+  protected async onClose(conn: Connection<SessionState>): Promise<void> {
+    const session = this.#ws.get(conn.state.eid)
+    if (session?.conn.ws === conn.ws) this.#ws.delete(conn.state.eid)
+    // A failed upgrade probe leaves the polling session in charge.
+    if (conn.state.probing && this.#polls.has(conn.state.eid)) return
+    await this.#endSession(conn.state.eid, conn.state)
+  }
+
+  /** HTTP long-polling: GET opens a session or waits for packets; POST carries client packets. */
+  protected async onRequest(request: Request): Promise<Response> {
+    const url = new URL(request.url)
+    const sid = url.searchParams.get('sid')
+    const hold = this.config.SOCKETIO_PING_INTERVAL
+    if (!sid) {
+      if (request.method !== 'GET') return engineError(400, 3, 'Bad handshake method')
+      const eid = newEngineSid(this.#me())
+      const session = new PollSession(eid, {
+        id: eid,
+        connectedAt: Date.now(),
+        eid,
+        nsps: {},
+        ...keptQuery(url),
+      })
+      this.#polls.set(eid, session)
+      this.#armPing()
+      session.send([this.#openPacket(eid, ['websocket'])])
+      return session.poll(hold)
+    }
+    const session = this.#polls.get(sid)
+    if (!session) return engineError(400, 1, 'Session ID unknown')
+    if (request.method === 'GET') return session.poll(hold)
+    if (request.method !== 'POST') return engineError(400, 3, 'Bad request method')
+    session.lastSeen = Date.now()
+    const body = await request.text()
+    if (body.length > this.config.SOCKETIO_MAX_PAYLOAD) return engineError(413, 3, 'Payload too large')
+    let frames: EngineFrame[]
+    try {
+      frames = decodePayload(body)
+    } catch {
+      return engineError(400, 3, 'Malformed payload')
+    }
+    for (const frame of frames) await this.#onFrame(session, frame)
+    return new Response('ok', { headers: { 'content-type': 'text/html' } })
+  }
+
+  #openPacket(eid: string, upgrades: string[]): string {
+    const c = this.config
+    return openPacket({
+      sid: eid,
+      upgrades,
+      pingInterval: c.SOCKETIO_PING_INTERVAL,
+      pingTimeout: c.SOCKETIO_PING_TIMEOUT,
+      maxPayload: c.SOCKETIO_MAX_PAYLOAD,
+    })
+  }
+
+  /** Frames on a WebSocket that is probing an upgrade: `2probe` → `3probe`, then `5` completes it. */
+  #onProbeFrame(session: WsSession, frame: string | ArrayBuffer): void {
+    const poll = this.#polls.get(session.eid)
+    if (!poll) return this.disconnect(session.conn, 1011, 'session gone')
+    if (frame === EIO.ping + 'probe') {
+      session.send([EIO.pong + 'probe'])
+      poll.release(EIO.noop) // lets the client's pause() finish
+      return
+    }
+    if (frame === EIO.upgrade) {
+      const state: SessionState = { ...session.state, nsps: poll.state.nsps, q: poll.state.q }
+      delete state.probing
+      this.saveState(session.conn, state)
+      const pending = poll.drain()
+      poll.closed = true
+      poll.release(EIO.noop)
+      this.#polls.delete(session.eid)
+      session.send(pending)
+      this.#armPing()
+    }
+  }
+
+  // ── Engine.IO and Socket.IO packets ────────────────────────────────────────────────────
+
+  async #onFrame(session: Session, frame: EngineFrame): Promise<void> {
+    if (typeof frame !== 'string') return this.#onAttachment(session, frame)
+    switch (frame.charAt(0)) {
+      case EIO.message:
+        return this.#onPacket(session, frame.slice(1))
+      case EIO.close:
+        return this.#close(session)
+      case EIO.pong:
+      case EIO.noop:
+        return
+      case EIO.ping:
+        // Engine.IO v4 clients never ping except to probe; answer anyway.
+        session.send([EIO.pong + frame.slice(1)])
+        return
+      default:
+        session.send(
+          this.#errorFrames('/', 'bad_request', `Unknown Engine.IO packet type "${frame.charAt(0)}"`),
+        )
+    }
+  }
+
+  async #onPacket(session: Session, text: string): Promise<void> {
+    let packet: SioPacket
+    try {
+      packet = decodeSio(text)
+    } catch (err) {
+      const msg = err instanceof CodecError ? err.message : 'malformed packet'
+      return session.send(
+        this.#errorFrames(firstNsp(session.state), 'bad_request', `Malformed Socket.IO packet: ${msg}`),
+      )
+    }
+    if (packet.attachments) {
+      this.#partial.set(session.eid, { packet, buffers: [] })
+      return
+    }
+    await this.#dispatch(session, packet)
+  }
+
+  async #onAttachment(session: Session, buffer: ArrayBuffer): Promise<void> {
+    const partial = this.#partial.get(session.eid)
+    if (!partial) {
+      return session.send(
+        this.#errorFrames(firstNsp(session.state), 'bad_request', 'Unexpected binary frame'),
+      )
+    }
+    partial.buffers.push(buffer)
+    if (partial.buffers.length < (partial.packet.attachments ?? 0)) return
+    this.#partial.delete(session.eid)
+    const packet = partial.packet
+    try {
+      packet.data = reconstruct(packet.data, partial.buffers)
+    } catch (err) {
+      return session.send(this.#errorFrames(packet.nsp, 'bad_request', (err as Error).message))
+    }
+    packet.type = packet.type === SIO.BINARY_EVENT ? SIO.EVENT : SIO.ACK
+    await this.#dispatch(session, packet)
+  }
+
+  async #dispatch(session: Session, packet: SioPacket): Promise<void> {
+    switch (packet.type) {
+      case SIO.CONNECT:
+        return this.#connect(session, packet.nsp, (packet.data as Record<string, unknown>) ?? {})
+      case SIO.DISCONNECT:
+        return this.#leave(session, packet.nsp)
+      case SIO.EVENT:
+        return this.#event(session, packet)
+      case SIO.ACK:
+        return // the server asks for no acknowledgements yet
+      default:
+        session.send(this.#errorFrames(packet.nsp, 'bad_request', 'Clients may not send CONNECT_ERROR'))
+    }
+  }
+
+  async #connect(session: Session, nsp: string, auth: Record<string, unknown>): Promise<void> {
+    const route = namespaceRoute(nsp)
+    if (!route) return session.send(connectError(nsp, 'Invalid namespace'))
+    if (session.state.nsps[nsp]) await this.#leave(session, nsp)
+    const query = session.state.q ?? {}
+    const local = !route.owner || sameRef(route.owner, this.#self)
+    let result: RemoteConnectResult
+    if (local) {
+      result = await this.#localConnect(route.handler, nsp, session.eid, auth, query)
+    } else {
+      try {
+        result = await this.#stub(route.owner!).sioConnect({
+          to: route.owner!,
+          from: this.#me(),
+          eid: session.eid,
+          nsp,
+          auth,
+          query,
+        })
+      } catch (err) {
+        console.error(JSON.stringify({ level: 'error', where: 'sioConnect', nsp, error: String(err) }))
+        result = { ok: false, message: 'Namespace unavailable, retry later' }
+      }
+    }
+    if (!result.ok) return session.send(connectError(nsp, result.message, result.data))
+    const current = this.#session(session.eid)
+    if (!current) return // closed meanwhile
+    this.#saveMembership(current, nsp, {
+      sid: result.sid,
+      d: result.data,
+      ...(local ? {} : { r: 1 as const }),
+    })
+    current.send([...encodeSio({ type: SIO.CONNECT, nsp, data: { sid: result.sid } }), ...result.frames])
+    if (local) {
+      const frames = await this.#runLocal(nsp, session.eid, (c) =>
+        route.handler.connected?.(c, { sid: result.sid, eid: session.eid, data: result.data }),
+      )
+      this.#session(session.eid)?.send(frames)
+    }
+  }
+
+  async #leave(session: Session, nsp: string): Promise<void> {
+    const m = session.state.nsps[nsp]
+    if (!m) return
+    const nsps = { ...session.state.nsps }
+    delete nsps[nsp]
+    this.#saveState(session, { ...session.state, nsps })
+    await this.#leaveNamespace(session.eid, nsp, m)
+  }
+
+  async #leaveNamespace(eid: string, nsp: string, m: Membership): Promise<void> {
+    const route = namespaceRoute(nsp)
+    if (!route) return
+    try {
+      if (m.r && route.owner) {
+        await this.#stub(route.owner).sioLeave({
+          to: route.owner,
+          from: this.#me(),
+          eid,
+          nsp,
+          sid: m.sid,
+          data: m.d,
+        })
+      } else {
+        await this.#runLocal(nsp, eid, (c) => route.handler.disconnect?.(c, { sid: m.sid, eid, data: m.d }))
+      }
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'error', where: 'leave', nsp, error: String(err) }))
+    }
+  }
+
+  async #event(session: Session, packet: SioPacket): Promise<void> {
+    const nsp = packet.nsp
+    const m = session.state.nsps[nsp]
+    if (!m) return // Socket.IO servers ignore packets for namespaces the socket has not joined
+    const [name, ...args] = packet.data as [string, ...unknown[]]
+    let result: RemoteEventResult
+    if (m.r) {
+      const owner = namespaceRoute(nsp)!.owner!
+      try {
+        result = await this.#stub(owner).sioEvent({
+          to: owner,
+          from: this.#me(),
+          eid: session.eid,
+          nsp,
+          sid: m.sid,
+          data: m.d,
+          name,
+          args,
+          ackId: packet.id,
+        })
+      } catch (err) {
+        console.error(JSON.stringify({ level: 'error', where: 'sioEvent', nsp, error: String(err) }))
+        result = {
+          frames: this.#failure(
+            nsp,
+            packet.id,
+            new AppError('upstream_unavailable', 'Namespace unavailable, retry'),
+          ),
+        }
+      }
+    } else {
+      result = await this.#localEvent(nsp, session.eid, m, name, args, packet.id)
+    }
+    const current = this.#session(session.eid)
+    if (!current) return
+    if (result.data && current.state.nsps[nsp])
+      this.#saveMembership(current, nsp, { ...current.state.nsps[nsp], d: result.data })
+    current.send(result.frames)
+  }
+
+  async #close(session: Session): Promise<void> {
+    if (session instanceof WsSession) return this.disconnect(session.conn, 1000, 'client close')
+    this.#polls.delete(session.eid)
+    session.close()
+    await this.#endSession(session.eid, session.state)
+  }
+
+  /** Every namespace the session joined says goodbye (owner handlers run their disconnect). */
+  async #endSession(eid: string, state: SessionState): Promise<void> {
+    this.#partial.delete(eid)
+    for (const [nsp, m] of Object.entries(state.nsps)) await this.#leaveNamespace(eid, nsp, m)
+  }
+
+  // ── Owner side: running handlers ───────────────────────────────────────────────────────
+
+  async #localConnect(
+    handler: NamespaceHandler,
+    nsp: string,
+    eid: string,
+    auth: Record<string, unknown>,
+    query: Record<string, string>,
+  ): Promise<RemoteConnectResult> {
+    const sid = crypto.randomUUID().replace(/-/g, '').slice(0, 20)
+    let data: NsData = {}
+    try {
+      await this.#runLocal(
+        nsp,
+        eid,
+        async (c) => {
+          data = await handler.connect(c, { sid, eid }, auth, query)
+        },
+        true,
+      )
+    } catch (err) {
+      const e = asAppError(err)
+      return { ok: false, message: e.message, data: { code: e.code } }
+    }
+    return { ok: true, sid, data, frames: [] }
+  }
+
+  async #localEvent(
+    nsp: string,
+    eid: string,
+    m: Membership,
+    name: string,
+    args: unknown[],
+    ackId: number | undefined,
+  ): Promise<RemoteEventResult> {
+    const handler = namespaceRoute(nsp)!.handler
+    const sock: NsSocket = { sid: m.sid, eid, data: m.d }
+    let ackArgs: unknown[] | void = undefined
+    try {
+      const frames = await this.#runLocal(
+        nsp,
+        eid,
+        async (c) => {
+          ackArgs = await handler.event(c, sock, name, args)
+        },
+        true,
+      )
+      if (ackId !== undefined)
+        frames.push(...encodeSio({ type: SIO.ACK, nsp, id: ackId, data: ackArgs ?? [] }))
+      return { frames, data: sock.data !== m.d ? sock.data : undefined }
+    } catch (err) {
+      const e = asAppError(err)
+      if (e.code === 'internal_error')
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            where: 'event',
+            nsp,
+            name,
+            error: String(err),
+            stack: (err as Error)?.stack,
+          }),
+        )
+      return { frames: this.#failure(nsp, ackId, e) }
+    }
+  }
+
+  /** An error event naming the problem, plus `{error}` as the ack when one was asked for. */
+  #failure(nsp: string, ackId: number | undefined, e: AppError): EngineFrame[] {
+    const error = { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) }
+    const frames = encodeSio({ type: SIO.EVENT, nsp, data: ['error', error] })
+    if (ackId !== undefined) frames.push(...encodeSio({ type: SIO.ACK, nsp, id: ackId, data: [{ error }] }))
+    return frames
+  }
+
+  /**
+   * Runs handler code with a context for `nsp`; returns the frames it emitted to the calling
+   * socket. With `rethrow`, handler errors propagate; otherwise they are logged.
+   */
+  async #runLocal(
+    nsp: string,
+    _eid: string,
+    fn: (c: NsContext) => unknown,
+    rethrow = false,
+  ): Promise<EngineFrame[]> {
+    const frames: EngineFrame[] = []
+    const c: NsContext = {
+      env: this.env,
+      config: this.config,
+      nsp,
+      ctx: this.ctx,
+      broadcast: (event, args, opts) => this.broadcastEvent(nsp, event, args, opts?.except),
+      emit: (event, ...args) => frames.push(...encodeSio({ type: SIO.EVENT, nsp, data: [event, ...args] })),
+    }
+    try {
+      await fn(c)
+    } catch (err) {
+      if (rethrow) throw err
+      console.error(JSON.stringify({ level: 'error', where: 'handler', nsp, error: String(err) }))
+    }
+    return frames
+  }
+
+  /**
+   * Emits `event` to every socket of `nsp`: this object's own sockets and, once per following
+   * object, everyone it holds. Encoded once. Returns the number of local deliveries.
+   */
+  protected broadcastEvent(nsp: string, event: string, args: unknown[], except?: string): number {
+    const frames = encodeSio({ type: SIO.EVENT, nsp, data: [event, ...args] })
+    const sent = this.#fanout(nsp, frames, except)
+    for (const ref of this.#followersOf(nsp).values()) {
+      const stub = this.#stub(ref)
+      // Followers leave through sioLeave (a socket's DISCONNECT or close), not by delivery counts:
+      // a follower may be between its CONNECT and recording the membership.
+      this.ctx.waitUntil(
+        stub
+          .sioDeliver(nsp, frames, except)
+          .catch((err) =>
+            console.error(JSON.stringify({ level: 'warn', where: 'sioDeliver', nsp, error: String(err) })),
+          ),
+      )
+    }
+    return sent
+  }
+
+  #fanout(nsp: string, frames: EngineFrame[], except?: string): number {
+    let sent = 0
+    for (const s of this.#ws.values()) {
+      if (s.state.probing) continue // its polling session still receives
+      const m = s.state.nsps[nsp]
+      if (!m || m.sid === except) continue
+      s.send(frames)
+      sent++
+    }
+    for (const s of this.#polls.values()) {
+      const m = s.state.nsps[nsp]
+      if (!m || m.sid === except) continue
+      s.send(frames)
+      sent++
+    }
+    return sent
+  }
+
+  #followersOf(nsp: string): Map<string, ObjectRef> {
+    let map = this.#followers.get(nsp)
+    if (!map) {
+      map = new Map()
+      const rows = this.ctx.storage.sql
+        .exec<{ kind: string; name: string }>(
+          `SELECT DISTINCT kind, name FROM sio_followers WHERE nsp = ?`,
+          nsp,
+        )
+        .toArray()
+      for (const r of rows) {
+        const ref = { kind: r.kind, name: r.name } as ObjectRef
+        map.set(refKey(ref), ref)
+      }
+      this.#followers.set(nsp, map)
+    }
+    return map
+  }
+
+  // ── RPC: owner side (called by objects that hold the sockets) ─────────────────────────
+
+  /** A socket held by another object joins a namespace this object owns. */
+  async sioConnect(req: RemoteConnect): Promise<RemoteConnectResult> {
+    this.#learnRef(req.to)
+    const route = namespaceRoute(req.nsp)
+    if (!route) return { ok: false, message: 'Invalid namespace' }
+    const result = await this.#localConnect(route.handler, req.nsp, req.eid, req.auth, req.query)
+    if (!result.ok) return result
+    this.ctx.storage.sql.exec(
+      `INSERT OR REPLACE INTO sio_followers (nsp, eid, kind, name) VALUES (?, ?, ?, ?)`,
+      req.nsp,
+      req.eid,
+      req.from.kind,
+      req.from.name,
+    )
+    this.#followersOf(req.nsp).set(refKey(req.from), req.from)
+    const frames = await this.#runLocal(req.nsp, req.eid, (c) =>
+      route.handler.connected?.(c, { sid: result.sid, eid: req.eid, data: result.data }),
+    )
+    return { ...result, frames }
+  }
+
+  /** An event from a socket another object holds, for a namespace this object owns. */
+  async sioEvent(req: RemoteEvent): Promise<RemoteEventResult> {
+    this.#learnRef(req.to)
+    if (!namespaceRoute(req.nsp)) return { frames: [] }
+    return this.#localEvent(req.nsp, req.eid, { sid: req.sid, d: req.data }, req.name, req.args, req.ackId)
+  }
+
+  /** A socket another object holds left a namespace this object owns. */
+  async sioLeave(req: RemoteLeave): Promise<void> {
+    this.#learnRef(req.to)
+    this.ctx.storage.sql.exec(`DELETE FROM sio_followers WHERE nsp = ? AND eid = ?`, req.nsp, req.eid)
+    const still = this.ctx.storage.sql
+      .exec(
+        `SELECT 1 FROM sio_followers WHERE nsp = ? AND kind = ? AND name = ? LIMIT 1`,
+        req.nsp,
+        req.from.kind,
+        req.from.name,
+      )
+      .toArray().length
+    if (!still) this.#followersOf(req.nsp).delete(refKey(req.from))
+    await this.#leaveNamespace(req.eid, req.nsp, { sid: req.sid, d: req.data })
+  }
+
+  // ── RPC: follower side (called by owners) ──────────────────────────────────────────────
+
+  /** Delivers pre-encoded frames to this object's sockets in `nsp`; answers how many got them. */
+  async sioDeliver(nsp: string, frames: EngineFrame[], except?: string): Promise<number> {
+    return this.#fanout(nsp, frames, except)
+  }
+
+  /**
+   * Emits an event to a namespace this object owns, from outside any socket (REST, webhooks,
+   * cron, other objects). See src/worker/services/realtime.ts.
+   */
+  async publish(nsp: string, event: string, args: unknown[]): Promise<number> {
+    return this.broadcastEvent(nsp, event, args)
+  }
+
+  // ── Pings ──────────────────────────────────────────────────────────────────────────────
+
+  #armPing(): void {
+    this.ctx.storage.getAlarm().then((at) => {
+      if (at === null) return this.ctx.storage.setAlarm(Date.now() + this.config.SOCKETIO_PING_INTERVAL)
+    })
+  }
+
+  /** Pings every session; closes those whose pong is overdue; re-arms while sessions remain. */
+  async alarm(): Promise<void> {
+    const { SOCKETIO_PING_INTERVAL: interval, SOCKETIO_PING_TIMEOUT: timeout } = this.config
+    const deadline = Date.now() - interval - timeout
+    for (const s of [...this.#ws.values()]) {
+      if (s.state.probing) continue
+      const pong = this.ctx.getWebSocketAutoResponseTimestamp(s.conn.ws)?.getTime() ?? s.state.connectedAt
+      if (pong < deadline) {
+        this.disconnect(s.conn, 1000, 'ping timeout')
+        continue
+      }
+      s.send([EIO.ping])
+    }
+    for (const s of [...this.#polls.values()]) {
+      if (s.lastSeen < deadline) {
+        await this.#close(s)
+        continue
+      }
+      s.send([EIO.ping])
+    }
+    if (this.#ws.size || this.#polls.size) await this.ctx.storage.setAlarm(Date.now() + interval)
+  }
+
+  // ── Small helpers ──────────────────────────────────────────────────────────────────────
+
+  #session(eid: string): Session | undefined {
+    return this.#polls.get(eid) ?? this.#ws.get(eid)
+  }
+
+  #saveMembership(session: Session, nsp: string, m: Membership): void {
+    this.#saveState(session, { ...session.state, nsps: { ...session.state.nsps, [nsp]: m } })
+  }
+
+  #saveState(session: Session, state: SessionState): void {
+    if (session instanceof WsSession) this.saveState(session.conn, state)
+    else session.state = state
+    // A WebSocket probing an upgrade copies the polling state when it completes.
+  }
+
+  #errorFrames(nsp: string, code: ErrorCode, message: string): EngineFrame[] {
+    return encodeSio({ type: SIO.EVENT, nsp, data: ['error', { code, message }] })
+  }
+
+  #stub(ref: ObjectRef): HostStub {
+    const key = refKey(ref)
+    let stub = this.#stubs.get(key)
+    if (!stub) {
+      stub = hostStub(this.env, ref)
+      this.#stubs.set(key, stub)
+    }
+    return stub
+  }
+
+  #learn(request: Request): void {
+    const raw = request.headers.get(SELF_HEADER)
+    if (raw) this.#learnRef(JSON.parse(raw) as ObjectRef)
+  }
+
+  #learnRef(ref: ObjectRef): void {
+    if (sameRef(ref, this.#self)) return
+    this.#self = ref
+    this.ctx.storage.sql.exec(
+      `INSERT OR REPLACE INTO sio_meta (key, value) VALUES ('self', ?)`,
+      JSON.stringify(ref),
+    )
+  }
+
+  #me(): ObjectRef {
+    if (!this.#self) throw new AppError('internal_error', 'Socket.IO host reached without its name')
+    return this.#self
+  }
+}
+
+function keptQuery(url: URL): { q?: Record<string, string> } {
+  const q: Record<string, string> = {}
+  for (const k of KEPT_QUERY) {
+    const v = url.searchParams.get(k)
+    if (v && v.length <= 1200) q[k] = v
+  }
+  return Object.keys(q).length ? { q } : {}
+}
+
+function firstNsp(state: SessionState): string {
+  return Object.keys(state.nsps)[0] ?? '/'
+}
+
+function connectError(nsp: string, message: string, data?: Record<string, unknown>): EngineFrame[] {
+  return encodeSio({ type: SIO.CONNECT_ERROR, nsp, data: { message, ...(data ? { data } : {}) } })
+}

@@ -1,0 +1,103 @@
+import { AppError } from '../../worker/lib/errors'
+import { verifyLiveKitToken } from './livekit-token'
+import type { NamespaceHandler, NsContext, NsSocket } from './namespace'
+import { appendChat, chatSince } from './chat-log'
+
+/** Events a room member may send that are relayed to the rest of the room as they are. */
+const RELAYED = new Set([
+  'user-connection',
+  'user-disconnect',
+  'room-record',
+  'agentCar',
+  'conference-status',
+])
+
+const roomOf = (c: NsContext) => c.nsp.slice(1)
+
+/** `/{roomName}` (seed 000 §4.2.1): LiveKit-token identity, presence, persisted ordered chat, positions. */
+export const roomNamespace: NamespaceHandler = {
+  async connect(c, sock, auth, query) {
+    const room = roomOf(c)
+    const claims = await verifyLiveKitToken(auth.token ?? query.token, room, c.config)
+    const row = await c.env.DB.prepare('SELECT status FROM conference_rooms WHERE name = ?')
+      .bind(room)
+      .first<{ status: string }>()
+      .catch(() => null)
+    if (row?.status === 'closed') throw new AppError('forbidden', `Room "${room}" is closed`)
+    c.ctx.waitUntil(
+      c.env.DB.prepare('UPDATE room_users SET socket_id = ?, updated_at = ? WHERE room = ? AND identity = ?')
+        .bind(sock.sid, Date.now(), room, claims.identity)
+        .run()
+        .catch(() => undefined),
+    )
+    const since = lastSeen(auth)
+    return {
+      id: claims.identity,
+      n: claims.name.slice(0, 120),
+      ...(claims.userType ? { t: claims.userType.slice(0, 40) } : {}),
+      ...(since !== undefined ? { since } : {}),
+    }
+  },
+
+  connected(c, sock) {
+    c.broadcast('user-connection', [member(c, sock)], { except: sock.sid })
+    const since = sock.data.since
+    if (typeof since === 'number')
+      for (const m of chatSince(c.ctx.storage.sql, since)) c.emit('chat-message', m)
+  },
+
+  event(c, sock, name, args) {
+    const payload = args[0]
+    switch (name) {
+      case 'chat-message': {
+        const { message, created } = appendChat(
+          c.ctx.storage.sql,
+          roomOf(c),
+          sock,
+          payload,
+          c.config.MAX_MESSAGE_BYTES,
+        )
+        if (created) c.broadcast('chat-message', [message])
+        return [{ id: message.id, seq: message.seq, duplicate: !created }]
+      }
+      case 'position': {
+        if (!isObject(payload))
+          throw new AppError('validation_failed', 'position: expected an object {lat, lng}')
+        if (typeof payload.lat !== 'number' || typeof payload.lng !== 'number')
+          throw new AppError('validation_failed', 'position: lat and lng must be numbers')
+        c.broadcast('position', [{ ...payload, identity: sock.data.id, name: sock.data.n }], {
+          except: sock.sid,
+        })
+        return
+      }
+      default:
+        if (!RELAYED.has(name)) throw new AppError('bad_request', `Unknown event "${name}" on ${c.nsp}`)
+        c.broadcast(name, args, { except: sock.sid })
+        return
+    }
+  },
+
+  disconnect(c, sock) {
+    c.broadcast('user-disconnect', [member(c, sock)], { except: sock.sid })
+  },
+}
+
+function member(c: NsContext, sock: NsSocket) {
+  return {
+    identity: sock.data.id,
+    name: sock.data.n,
+    ...(sock.data.t ? { userType: sock.data.t } : {}),
+    socketId: sock.sid,
+    room: roomOf(c),
+  }
+}
+
+/** The last chat seq a reconnecting client saw: `auth.last_seq`, `auth.lastSeq` or Socket.IO's recovery `auth.offset`. */
+function lastSeen(auth: Record<string, unknown>): number | undefined {
+  const raw = auth.last_seq ?? auth.lastSeq ?? auth.offset
+  const n = typeof raw === 'string' ? Number(raw) : raw
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)

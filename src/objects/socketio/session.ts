@@ -1,0 +1,22 @@
+import type { BaseAttachment } from '../channel'
+import type { NsData } from './namespace'
+
+/** A namespace this session joined: its Socket.IO socket id, the handler's data, and whether another object owns it. */
+export interface Membership {
+  sid: string
+  d: NsData
+  /** 1 when the namespace's owner is another object (events are forwarded to it). */
+  r?: 1
+}
+
+/** Everything one Engine.IO session carries (a WebSocket attachment: ≤ 2 KiB). */
+export interface SessionState extends BaseAttachment {
+  /** Engine.IO session id. */
+  eid: string
+  /** Joined namespaces by name. */
+  nsps: Record<string, Membership>
+  /** Handshake query values handlers may read (`token`, `taskId`, …), short ones only. */
+  q?: Record<string, string>
+  /** A WebSocket opened to upgrade a polling session, before the client's `5` arrives. */
+  probing?: 1
+}

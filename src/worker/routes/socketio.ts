@@ -1,0 +1,43 @@
+import { Hono } from 'hono'
+import { peekRoom } from '../../objects/socketio/livekit-token'
+import { ROOM_NAME } from '../../objects/socketio/namespaces'
+import { SELF_HEADER } from '../../objects/socketio/host'
+import { hostStub, refFromSid, type ObjectRef } from '../../objects/socketio/refs'
+import type { AppEnv } from '../env'
+
+/**
+ * `/socket.io/*` (Engine.IO v4): routes each request to the object holding its session. A
+ * session's id names its object, so later requests route without a lookup. A new session goes to
+ * the room's ConferenceRoom when the URL hints at one (query `room`, or query `token` — a LiveKit
+ * token whose `video.room` names it, read here for routing only and verified at CONNECT), so the
+ * room's sockets live with the room; otherwise to a fresh home object that follows the
+ * namespaces its socket joins.
+ */
+export const socketIoRoutes = new Hono<AppEnv>()
+
+socketIoRoutes.all('*', async (c) => {
+  const url = new URL(c.req.url)
+  if (url.searchParams.get('EIO') !== '4') return engineError(400, 5, 'Unsupported protocol version')
+  const transport = url.searchParams.get('transport')
+  if (transport !== 'polling' && transport !== 'websocket') return engineError(400, 0, 'Transport unknown')
+  const isUpgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket'
+  if ((transport === 'websocket') !== isUpgrade) return engineError(400, 3, 'Bad request')
+  const sid = url.searchParams.get('sid')
+  const ref = sid ? refFromSid(sid) : homeFor(url)
+  if (!ref) return engineError(400, 1, 'Session ID unknown')
+  const forwarded = new Request(c.req.raw)
+  forwarded.headers.set(SELF_HEADER, JSON.stringify(ref))
+  return hostStub(c.env, ref).fetch(forwarded)
+})
+
+/** The object a new session starts in: the hinted room, or a new home object. */
+function homeFor(url: URL): ObjectRef {
+  const token = url.searchParams.get('token')
+  const room = url.searchParams.get('room') ?? (token ? peekRoom(token) : undefined)
+  if (room && ROOM_NAME.test(room)) return { kind: 'room', name: room }
+  return { kind: 'room', name: `~${crypto.randomUUID()}` }
+}
+
+function engineError(status: 400, code: number, message: string): Response {
+  return Response.json({ code, message }, { status })
+}

@@ -1,0 +1,33 @@
+import { hostStub } from '../../objects/socketio/refs'
+import type { Env } from '../env'
+
+/**
+ * Events from outside a socket (REST, webhooks, cron, other objects) reach a Socket.IO
+ * namespace's sockets through the object that owns it — the replacement for seed 000's
+ * cross-instance event manager (§4.4). Each call is one RPC; the object encodes the event once
+ * and delivers it to its own sockets and, once per object, to sockets held elsewhere.
+ * Each resolves to the number of sockets the owner delivered to itself (followers not counted).
+ */
+
+/** Emits `event` with `data` to every socket of the room's namespace `/{room}`. */
+export function emitToRoom(env: Env, room: string, event: string, data: unknown): Promise<number> {
+  return hostStub(env, { kind: 'room', name: room }).publish(`/${room}`, event, [data])
+}
+
+/**
+ * Emits to a notification channel. Channel `broadcast` is the one `/notification` sockets follow
+ * (seed 000's dashboard feed); other channels (`user:<id>`, `org:<id>`) reach their own sockets.
+ */
+export function emitNotification(env: Env, channel: string, event: string, data: unknown): Promise<number> {
+  return hostStub(env, { kind: 'notification', name: channel }).publish('/notification', event, [data])
+}
+
+/** Emits to `/queue` or `/newqueue` (events `queue-update`, `newcase`). */
+export function emitToQueue(
+  env: Env,
+  queue: 'queue' | 'newqueue',
+  event: string,
+  data: unknown,
+): Promise<number> {
+  return hostStub(env, { kind: 'queue', name: queue }).publish(`/${queue}`, event, [data])
+}
