@@ -1,5 +1,5 @@
 import { AppError } from '../../worker/lib/errors'
-import { verifyLiveKitToken } from './livekit-token'
+import { verifyLiveKitToken } from '../../worker/lib/livekit/tokens'
 import type { NamespaceHandler, NsContext, NsSocket } from './namespace'
 import { appendChat, chatSince } from './chat-log'
 
@@ -18,7 +18,10 @@ const roomOf = (c: NsContext) => c.nsp.slice(1)
 export const roomNamespace: NamespaceHandler = {
   async connect(c, sock, auth, query) {
     const room = roomOf(c)
-    const claims = await verifyLiveKitToken(auth.token ?? query.token, room, c.config)
+    const token = auth.token ?? query.token
+    if (typeof token !== 'string' || !token) throw new AppError('unauthorized', 'auth.token is required')
+    const claims = await verifyLiveKitToken(c.config, token)
+    if (claims.room !== room) throw new AppError('forbidden', `auth.token is for another room, not "${room}"`)
     const row = await c.env.DB.prepare('SELECT status FROM conference_rooms WHERE name = ?')
       .bind(room)
       .first<{ status: string }>()
