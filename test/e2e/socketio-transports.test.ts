@@ -137,7 +137,7 @@ describe('Socket.IO transports', () => {
     expect(await bad.json()).toEqual({ code: 1, message: 'Session ID unknown' })
     const v3 = await fetch(`${baseUrl()}/socket.io/?EIO=3&transport=polling`)
     expect(v3.status).toBe(400)
-    expect((await v3.json()).code).toBe(5)
+    expect(((await v3.json()) as { code: number }).code).toBe(5)
   })
 })
 
