@@ -3,6 +3,8 @@ import type { Context } from 'hono'
 import { ConfigError } from './config'
 import type { AppEnv } from './env'
 import { gatewayAuthRoutes } from './gateway/auth'
+import { gatewayStaticRoutes } from './gateway/static'
+import { gatewayUploadRoutes } from './gateway/upload'
 import { gatewayLinkRoutes } from './gateway/link'
 import { gatewayServiceRoutes } from './gateway/service'
 import { gatewaySystemRoutes } from './gateway/system'
@@ -17,6 +19,7 @@ import { authRoutes } from './routes/auth'
 import { chatWsRoutes } from './routes/chat-ws'
 import { chatRoutes } from './routes/chats'
 import { socketIoRoutes } from './routes/socketio'
+import { fileRoutes } from './routes/files'
 import { systemRoutes, VERSION } from './routes/system'
 import { userRoutes } from './routes/users'
 
@@ -32,9 +35,12 @@ app.route('/api/v1/auth', authRoutes)
 app.route('/api/v1/users', userRoutes)
 app.route('/api/v1/chats', chatRoutes)
 app.route('/api/v1/chat', chatWsRoutes)
+app.route('/api/v1/files', fileRoutes)
 
 // Gateway API (seed 000, SPEC §4.2)
 app.route('/auth', gatewayAuthRoutes)
+app.route('/upload', gatewayUploadRoutes)
+app.route('/', gatewayStaticRoutes)
 app.route('/link', gatewayLinkRoutes)
 app.route('/service', gatewayServiceRoutes)
 app.route('/', gatewaySystemRoutes)

@@ -3,10 +3,14 @@ import { bodyLimit } from 'hono/body-limit'
 import type { AppEnv } from '../env'
 import { AppError } from '../lib/errors'
 
-/** Rejects bodies over MAX_BODY_BYTES (uploads over FILE_SIZE_LIMIT) with a 413 before reading them all. */
-export function bodySize(options: { uploads?: boolean } = {}): MiddlewareHandler<AppEnv> {
+/** Paths that take file uploads: they are capped by FILE_SIZE_LIMIT instead of MAX_BODY_BYTES. */
+export const UPLOAD_PATHS = /^\/(api\/v1\/files|upload\/(file|video))$/
+
+/** Rejects bodies over MAX_BODY_BYTES (uploads: FILE_SIZE_LIMIT) with a 413, before reading them whole. */
+export function bodySize(): MiddlewareHandler<AppEnv> {
   return async function bodySize(c, next) {
-    const maxSize = options.uploads ? c.var.config.FILE_SIZE_LIMIT : c.var.config.MAX_BODY_BYTES
+    const { FILE_SIZE_LIMIT, MAX_BODY_BYTES } = c.var.config
+    const maxSize = UPLOAD_PATHS.test(c.req.path) ? FILE_SIZE_LIMIT : MAX_BODY_BYTES
     return bodyLimit({
       maxSize,
       onError: () => {
