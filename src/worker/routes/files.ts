@@ -60,10 +60,10 @@ fileRoutes.openapi(
     summary: 'Download (supports a single Range)',
     request: { params: IdParam },
     responses: {
-      200: { description: 'The bytes' },
-      206: { description: 'The requested range' },
+      ...modernResponses(200, StoredFile, '', [401, 403, 404]),
+      200: { description: 'The bytes, with the stored content type' },
+      206: { description: 'The requested range (Content-Range)' },
       416: { description: 'Range not satisfiable' },
-      ...modernResponses(200, z.never(), '', [401, 403, 404]),
     },
   }),
   async (c) => {
