@@ -5,7 +5,8 @@
  *   3. ensures the development admin account and service API key exist (SPEC §3 bootstrap);
  *   4. prints them and serves the Worker with `wrangler dev`.
  * Flags: `--port <n>` (default 8787, or $PORT), `--persist-to <dir>` (local state directory),
- * `--setup-only` (stop after step 3). Production never runs this.
+ * `--vars-file <path>` (instead of `.dev.vars`), `--setup-only` (stop after step 3).
+ * Production never runs this.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -22,8 +23,9 @@ const port = flag('--port') ?? process.env.PORT ?? '8787'
 const persistTo = flag('--persist-to')
 const setupOnly = args.includes('--setup-only')
 const persistArgs = persistTo ? ['--persist-to', persistTo] : []
-
-const DEV_VARS = '.dev.vars'
+const DEV_VARS = flag('--vars-file') ?? '.dev.vars'
+// wrangler reads .dev.vars by itself; any other file is handed over explicitly.
+const envFileArgs = DEV_VARS === '.dev.vars' ? [] : ['--env-file', DEV_VARS]
 
 /** Development settings: enough for every feature except talking to a real LiveKit server. */
 export const devDefaults = (apiPort: string): Record<string, string> => ({
@@ -103,7 +105,9 @@ async function main() {
   console.log(`dev: service API key ${vars.DEV_API_KEY} (GET /auth/create with header x-api-key)`)
   if (setupOnly) return
   console.log(`dev: serving on http://localhost:${port}  (API reference: http://localhost:${port}/docs)`)
-  const child = spawn('npx', ['wrangler', 'dev', '--port', port, ...persistArgs], { stdio: 'inherit' })
+  const child = spawn('npx', ['wrangler', 'dev', '--port', port, ...persistArgs, ...envFileArgs], {
+    stdio: 'inherit',
+  })
   const stop = () => child.kill('SIGINT')
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)

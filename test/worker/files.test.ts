@@ -118,15 +118,13 @@ describe('GET /api/v1/files/:id/content', () => {
     const outsider = await registerUser()
     const chatId = newId()
     const d = db(env.DB)
-    await d
-      .insert(chats)
-      .values({
-        id: chatId,
-        code: chatId.slice(-6).toUpperCase(),
-        type: 'group',
-        name: 'g',
-        createdBy: owner.id,
-      })
+    await d.insert(chats).values({
+      id: chatId,
+      code: chatId.slice(-6).toUpperCase(),
+      type: 'group',
+      name: 'g',
+      createdBy: owner.id,
+    })
     await d.insert(chatMembers).values([
       { chatId, userId: owner.id, role: 'owner' },
       { chatId, userId: member.id },

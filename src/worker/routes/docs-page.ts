@@ -23,6 +23,17 @@ code,pre{font-family:ui-monospace,monospace;font-size:13px}pre{background:#f1f3f
 <div id="ops">Loading ${specUrl}…</div></main>
 <script>
 const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c]));
+// Inline #/components/... references so each operation reads on its own (cycles stay as refs).
+const deref = (spec, node, seen = []) => {
+  if (Array.isArray(node)) return node.map((n) => deref(spec, n, seen));
+  if (!node || typeof node !== 'object') return node;
+  if (typeof node.$ref === 'string' && node.$ref.startsWith('#/') && !seen.includes(node.$ref)) {
+    const target = node.$ref.slice(2).split('/').reduce((o, k) => (o ? o[k] : undefined), spec);
+    return target ? deref(spec, target, [...seen, node.$ref]) : node;
+  }
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, deref(spec, v, seen)]));
+};
+const show = (spec, value) => esc(JSON.stringify(deref(spec, value), null, 2));
 fetch(${JSON.stringify(specUrl)}).then((r) => r.json()).then((spec) => {
   document.getElementById('info').textContent = spec.info.title + ' ' + spec.info.version;
   const byTag = {};
@@ -39,9 +50,9 @@ fetch(${JSON.stringify(specUrl)}).then((r) => r.json()).then((spec) => {
       '<details class="op" data-path="' + esc(path) + '"><summary><span class="m ' + method + '">' + method.toUpperCase() +
       '</span> <code>' + esc(path) + '</code> — ' + esc(op.summary) + '</summary>' +
       (op.description ? '<p>' + esc(op.description) + '</p>' : '') +
-      (op.parameters ? '<h4>Parameters</h4><pre>' + esc(JSON.stringify(op.parameters, null, 2)) + '</pre>' : '') +
-      (op.requestBody ? '<h4>Request body</h4><pre>' + esc(JSON.stringify(op.requestBody.content, null, 2)) + '</pre>' : '') +
-      '<h4>Responses</h4><pre>' + esc(JSON.stringify(op.responses, null, 2)) + '</pre></details>').join('');
+      (op.parameters ? '<h4>Parameters</h4><pre>' + show(spec, op.parameters) + '</pre>' : '') +
+      (op.requestBody ? '<h4>Request body</h4><pre>' + show(spec, op.requestBody.content) + '</pre>' : '') +
+      '<h4>Responses</h4><pre>' + show(spec, op.responses) + '</pre></details>').join('');
   }).join('');
   const ops = document.getElementById('ops');
   ops.innerHTML = render('');
