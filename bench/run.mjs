@@ -44,6 +44,11 @@ const hardStop = setTimeout(() => {
   ctx.subjects.stopAll().finally(() => process.exit(2))
 }, profile.hardLimitS * 1000)
 hardStop.unref()
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.once(signal, () => {
+    console.error(`bench: ${signal}, stopping servers`)
+    ctx.subjects.stopAll().finally(() => process.exit(130))
+  })
 
 let crashed = 0
 try {

@@ -1,6 +1,9 @@
 // The platform floor: a bare Durable Object that answers the Socket.IO handshake (Engine.IO open +
 // namespace CONNECT reply) and re-sends every other frame, untouched, to every socket in the room.
 // No auth, no parsing, no storage — whatever Switchboard does on top of this is its own cost.
+// For the "where time goes" runs, `?mode=` adds one step of the real send path at a time:
+//   parse — JSON.parse the event and re-encode it once (JSON.stringify) before the broadcast;
+//   store — parse + a SQLite append per message (SELECT max(seq) + INSERT, as a chat log does).
 import { DurableObject } from 'cloudflare:workers'
 
 const OPEN = '0{"sid":"floor","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'
@@ -9,6 +12,7 @@ export class Floor extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env)
     this.sockets = new Set(ctx.getWebSockets())
+    this.mode = [...this.sockets][0]?.deserializeAttachment()?.mode ?? ''
     // Engine.IO pongs are absorbed without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('3', '6'))
   }
@@ -19,6 +23,8 @@ export class Floor extends DurableObject {
     }
     const { 0: client, 1: server } = new WebSocketPair()
     this.ctx.acceptWebSocket(server)
+    this.mode = new URL(request.url).searchParams.get('mode') ?? ''
+    server.serializeAttachment({ mode: this.mode })
     this.sockets.add(server)
     server.send(OPEN)
     return new Response(null, { status: 101, webSocket: client })
@@ -33,13 +39,34 @@ export class Floor extends DurableObject {
       ws.send(`40${ns}{"sid":"floor"}`)
       return
     }
+    let frame = message
+    if (this.mode && typeof message === 'string' && message.startsWith('42')) frame = this.step(message)
     for (const s of this.sockets) {
       try {
-        s.send(message)
+        s.send(frame)
       } catch {
         this.sockets.delete(s)
       }
     }
+  }
+
+  /** The optional send-path steps (see the file comment). */
+  step(message) {
+    const start = message.indexOf('[')
+    const [name, payload] = JSON.parse(message.slice(start))
+    let seq = 0
+    if (this.mode !== 'parse') {
+      const sql = this.ctx.storage.sql
+      if (!this.ready) {
+        sql.exec(
+          'CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)',
+        )
+        this.ready = true
+      }
+      seq = (sql.exec('SELECT max(seq) AS seq FROM log').one().seq ?? 0) + 1
+      sql.exec('INSERT INTO log (seq, body, at) VALUES (?, ?, ?)', seq, JSON.stringify(payload), Date.now())
+    }
+    return `${message.slice(0, start)}${JSON.stringify([name, { ...payload, seq }])}`
   }
 
   webSocketClose(ws, code) {
@@ -58,6 +85,7 @@ export default {
   fetch(request, env) {
     const url = new URL(request.url)
     const room = url.searchParams.get('room') ?? 'room'
-    return env.FLOOR.get(env.FLOOR.idFromName(room)).fetch(request)
+    const mode = url.searchParams.get('mode') ?? ''
+    return env.FLOOR.get(env.FLOOR.idFromName(`${room}:${mode}`)).fetch(request)
   },
 }

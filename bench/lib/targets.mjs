@@ -8,6 +8,9 @@ export const FANOUT_TARGETS = {
   'node-sio': { server: 'node-sio', kind: 'sio', role: 'baseline' },
   'floor-wd': { server: 'floor-wd', kind: 'sio', role: 'floor' },
   'floor-mf': { server: 'floor-mf', kind: 'sio', role: 'floor' },
+  // The floor plus one more step of the send path each (bench/floor/worker.js `?mode=`).
+  'floor+parse-wd': { server: 'floor-wd', kind: 'sio', role: 'variant', mode: 'parse', floor: 'floor-wd' },
+  'floor+store-wd': { server: 'floor-wd', kind: 'sio', role: 'variant', mode: 'store', floor: 'floor-wd' },
   'sb-sio-wd': { server: 'sb-wd', kind: 'sio', floor: 'floor-wd' },
   'sb-sio-mf': { server: 'sb-mf', kind: 'sio', floor: 'floor-mf' },
   // Without a routing hint in the URL the socket lives in its own home object, which follows
@@ -27,6 +30,7 @@ export async function prepareTarget(subjects, name, room) {
   if (def.kind === 'sio') {
     const sio = { base: srv.url, nsp: `/${room}` }
     if (def.role === 'floor') sio.query = { room }
+    if (def.role === 'variant') sio.query = { room, mode: def.mode }
     if (!def.role) {
       // Switchboard: a LiveKit token for the room from the gateway, presented as auth.token.
       const generated = await roomToken(srv.url, srv.service, room, `bench-${room}`)
@@ -35,7 +39,10 @@ export async function prepareTarget(subjects, name, room) {
       // The room in the URL lets the Worker open the socket in the room's own object.
       if (def.hint !== false) sio.query = { room: generated.room ?? room }
     }
-    return { srv, def, sio, adapter: sioAdapter(sio) }
+    // Probe: one socket must get in, or the subject is not there (e.g. not on main yet).
+    const adapter = sioAdapter(sio)
+    ;(await adapter.open(0, null)).close()
+    return { srv, def, sio, adapter }
   }
   // JSON WebSocket chat protocol: a group chat owned by the bench member.
   const token = srv.member.access_token

@@ -67,8 +67,43 @@ export async function run(ctx) {
       }
     }
   }
+  attribute(ctx, by)
   ctx.results.fanout = by
   return by
 }
 
 export const targets = Object.keys(FANOUT_TARGETS)
+
+/**
+ * Splits each subject's server CPU into a per-message part (parse, auth, storage, encode) and a
+ * per-send part (one ws.send per recipient) from two saturation runs with different room sizes:
+ * cpu = a·messages + b·sends, sends = messages × (subscribers + senders).
+ */
+function attribute(ctx, by) {
+  const sat = ctx.profile.fanout.scenarios.filter((s) => !s.rate)
+  if (sat.length < 2) return
+  const [s1, s2] = [sat[0], sat[sat.length - 1]]
+  for (const name of Object.keys(by[s1.id] ?? {})) {
+    const r1 = by[s1.id][name]
+    const r2 = by[s2.id]?.[name]
+    if (!r2 || r1.lost || r2.lost) continue
+    const m1 = r1.delivered / r1.subscribers
+    const m2 = r2.delivered / r2.subscribers
+    const d1 = m1 * (r1.subscribers + r1.senders)
+    const d2 = m2 * (r2.subscribers + r2.senders)
+    const c1 = r1.cpuUsPerDelivery * r1.delivered
+    const c2 = r2.cpuUsPerDelivery * r2.delivered
+    const det = m1 * d2 - m2 * d1
+    if (!det) continue
+    const a = (c1 * d2 - c2 * d1) / det
+    const b = (m1 * c2 - m2 * c1) / det
+    ctx.report.add({
+      suite: 'where',
+      name: `where/${name} per-send`,
+      value: b,
+      unit: 'µs CPU per ws.send',
+      digits: 1,
+      note: `per message (parse, auth, storage, encode; excl. sends): ${a.toFixed(0)} µs; from ${s1.id} and ${s2.id}`,
+    })
+  }
+}
