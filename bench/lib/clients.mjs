@@ -49,10 +49,15 @@ export function sioAdapter({
   }
 }
 
-/** Opens a raw `ws` socket, resolving once it is open (or the first message if `waitFor` says so). */
-export function openWs(url, { waitFor, timeoutMs = 20_000 } = {}) {
+/**
+ * Opens a raw `ws` socket, resolving once it is open (or the first message if `waitFor` says so).
+ * `onMessage` is attached before the upgrade completes: frames that arrive in the same read as
+ * the 101 response are not missed.
+ */
+export function openWs(url, { waitFor, onMessage, timeoutMs = 20_000 } = {}) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false })
+    if (onMessage) ws.on('message', onMessage)
     const timer = setTimeout(() => {
       ws.terminate()
       reject(new Error(`ws open timed out: ${url}`))
@@ -91,14 +96,15 @@ export function openWs(url, { waitFor, timeoutMs = 20_000 } = {}) {
 export function jsonWsAdapter({ url, sendFrame, ready }) {
   return {
     async open(n, onStamps) {
-      const ws = await openWs(typeof url === 'function' ? url(n) : url, { waitFor: ready })
-      if (onStamps)
-        ws.on('message', (data) => {
+      const onMessage =
+        onStamps &&
+        ((data) => {
           const text = String(data)
           if (!text.includes('b|')) return
           const msg = JSON.parse(text)
           onStamps([...new Set(findStamps(msg))], msg?.seq ?? msg?.data?.seq)
         })
+      const ws = await openWs(typeof url === 'function' ? url(n) : url, { waitFor: ready, onMessage })
       return {
         ws,
         send: (text, s, i) => ws.send(JSON.stringify(sendFrame(text, s, i))),

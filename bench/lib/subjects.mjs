@@ -20,6 +20,7 @@ export function createSubjects() {
   const running = new Map()
   const bundles = new Map()
   let liveKit
+  let closed = false
 
   const bundled = async (config) => {
     if (!bundles.has(config)) bundles.set(config, bundle(config))
@@ -77,6 +78,7 @@ export function createSubjects() {
     fakeLiveKit,
     /** The running server `name`, starting it if needed. */
     async get(name) {
+      if (closed) throw new Error('bench is stopping')
       if (!running.has(name)) {
         const p = starters[name]()
         running.set(name, p)
@@ -90,6 +92,7 @@ export function createSubjects() {
       if (p) await (await p.catch(() => null))?.stop()
     },
     async stopAll() {
+      closed = true
       for (const name of [...running.keys()]) await this.stop(name)
       liveKit?.close()
     },

@@ -147,6 +147,10 @@ async function killRun(ctx, P) {
         `kill run (JSON chat) not available: ${String(err.message ?? err).slice(0, 120)}`,
       )
     }
+    // The JSON burst first (it is the slower one), then Socket.IO, so both are mid-burst at the kill.
+    const jsonBurst = chat ? chat.start(P.killMessages) : null
+    const started = Date.now()
+    while (jsonBurst && jsonBurst.acked.size < 5 && Date.now() - started < 10_000) await sleep(5)
     const burst = sioBurst(sio, P.killMessages, 32)
     let sioOk = true
     try {
@@ -158,7 +162,6 @@ async function killRun(ctx, P) {
         `kill run (Socket.IO) not available: ${String(err.message ?? err).slice(0, 120)}`,
       )
     }
-    const jsonBurst = chat ? chat.start(P.killMessages) : null
     // Kill once both have acks flowing, mid-burst.
     const until = Date.now() + 15_000
     while (Date.now() < until) {
@@ -170,6 +173,7 @@ async function killRun(ctx, P) {
     await killGroup(srv.child, 'SIGKILL')
     const sioAcked = new Map(burst.acked)
     const jsonAcked = jsonBurst ? new Map(jsonBurst.acked) : null
+    const jsonSent = jsonBurst?.sent()
     burst.socket.close()
     jsonBurst?.close()
     // Restart on the same --persist-to state.
@@ -200,7 +204,7 @@ async function killRun(ctx, P) {
         value: `${jsonAcked.size} acked, ${present.size} present after restart`,
         unit: '',
         pass: jsonAcked.size > 0 && lost.length === 0,
-        note: `lost acked: ${lost.length}${lost.length ? ` (${lost.slice(0, 5).join(',')})` : ''}`,
+        note: `${jsonSent} sent before the kill; lost acked: ${lost.length}${lost.length ? ` (${lost.slice(0, 5).join(',')})` : ''}`,
       })
     }
   } finally {
@@ -244,22 +248,25 @@ async function jsonBurstSetup(srv) {
           JSON.stringify({ type: 'send_message', room_id: chat.id, content: `b|k|${id}|0`, client_id: id }),
         )
       }
-      return { acked, close: () => ws?.terminate() }
+      return { acked, sent: () => sent, close: () => ws?.terminate() }
     },
     async history(s) {
       const seen = new Map()
-      const ws = await openWs(wsUrl(s.url, '&since=0'))
-      await new Promise((resolve) => {
-        let timer = setTimeout(resolve, 3000)
-        ws.on('message', (d) => {
+      let timer
+      let done
+      const finished = new Promise((resolve) => (done = resolve))
+      const ws = await openWs(wsUrl(s.url, '&since=0'), {
+        onMessage: (d) => {
           const m = JSON.parse(String(d))
           for (const f of Array.isArray(m) ? m : [m]) {
             if (f.type === 'new_message' && f.client_id) seen.set(f.client_id, f.seq)
           }
           clearTimeout(timer)
-          timer = setTimeout(resolve, 1000)
-        })
+          timer = setTimeout(done, 1000)
+        },
       })
+      timer = setTimeout(done, 3000)
+      await finished
       ws.terminate()
       return seen
     },
