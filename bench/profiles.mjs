@@ -1,5 +1,5 @@
 // Run sizes. `full` is what the README's table comes from; `smoke` only proves the harness works.
-const ALL_TARGETS = [
+const SIO_CHAT = [
   'node-sio',
   'floor-wd',
   'floor-mf',
@@ -8,30 +8,60 @@ const ALL_TARGETS = [
   'sb-chat-wd',
   'sb-chat-batch-wd',
 ]
+// Targets run at both room sizes, so their CPU splits into per-message and per-send parts.
+const BOTH_SIZES = ['node-sio', 'floor-wd', 'floor+store-wd', 'sb-sio-wd', 'sb-chat-wd', 'sb-chat-batch-wd']
+
+const SMOKE_TARGETS = ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-chat-wd']
 
 export const PROFILES = {
   full: {
     budgetS: 570,
     hardLimitS: 595,
     fanout: {
-      targets: ALL_TARGETS,
-      repeats: 2,
+      repeats: 1,
       scenarios: [
-        { id: '50x5@200', subscribers: 50, senders: 5, messages: 200, rate: 200, budgetS: 20 },
-        { id: '50x5-sat', subscribers: 50, senders: 5, messages: 200, rate: 0, budgetS: 20 },
-        { id: '500x5-sat', subscribers: 500, senders: 5, messages: 40, rate: 0, budgetS: 40 },
+        {
+          id: '50x5@200',
+          subscribers: 50,
+          senders: 5,
+          messages: 100,
+          rate: 200,
+          timeoutMs: 15_000,
+          budgetS: 20,
+          targets: SIO_CHAT,
+        },
+        {
+          id: '50x5-sat',
+          subscribers: 50,
+          senders: 5,
+          messages: 100,
+          rate: 0,
+          timeoutMs: 25_000,
+          budgetS: 30,
+          targets: [...SIO_CHAT, 'floor+parse-wd', 'floor+store-wd'],
+        },
+        {
+          id: '500x5-sat',
+          subscribers: 500,
+          senders: 5,
+          messages: 10,
+          rate: 0,
+          timeoutMs: 30_000,
+          budgetS: 45,
+          targets: BOTH_SIZES,
+        },
       ],
     },
     connections: {
       targets: ['node-sio', 'floor-mf', 'sb-sio-mf'],
       count: 10_000,
       wave: 200,
-      openSeconds: 60,
+      openSeconds: 45,
       idleSeconds: 12,
       wakeSeconds: 10,
       budgetS: 100,
     },
-    rest: { servers: ['sb-wd', 'sb-mf'], concurrency: 16, seconds: 6 },
+    rest: { servers: ['sb-wd', 'sb-mf'], concurrency: 16, seconds: 5 },
     reliability: {
       orderTargets: ['sb-sio-wd', 'sb-chat-wd', 'sb-chat-batch-wd'],
       orderSubscribers: 10,
@@ -40,17 +70,41 @@ export const PROFILES = {
       killMessages: 5000,
       killAfterAcks: 150,
     },
-    fuzz: { httpSeconds: 40 },
+    fuzz: { httpSeconds: 30 },
   },
   smoke: {
     budgetS: 150,
     hardLimitS: 240,
     fanout: {
-      targets: ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-chat-wd'],
       repeats: 1,
       scenarios: [
-        { id: '5x2@50', subscribers: 5, senders: 2, messages: 20, rate: 50, budgetS: 5 },
-        { id: '5x2-sat', subscribers: 5, senders: 2, messages: 20, rate: 0, budgetS: 5 },
+        {
+          id: '5x2@50',
+          subscribers: 5,
+          senders: 2,
+          messages: 20,
+          rate: 50,
+          budgetS: 5,
+          targets: SMOKE_TARGETS,
+        },
+        {
+          id: '5x2-sat',
+          subscribers: 5,
+          senders: 2,
+          messages: 20,
+          rate: 0,
+          budgetS: 5,
+          targets: SMOKE_TARGETS,
+        },
+        {
+          id: '20x2-sat',
+          subscribers: 20,
+          senders: 2,
+          messages: 10,
+          rate: 0,
+          budgetS: 5,
+          targets: SMOKE_TARGETS,
+        },
       ],
     },
     connections: {

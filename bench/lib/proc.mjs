@@ -16,7 +16,7 @@ export const quietEnv = {
 /** Spawns `cmd args` detached (own process group) with output appended to `logFile`. */
 export function spawnGroup(cmd, args, { cwd, env = quietEnv, logFile } = {}) {
   const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-  const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : null
+  const log = logFile ? createWriteStream(logFile, { flags: 'w' }) : null
   child.output = ''
   const onData = (d) => {
     log?.write(d)

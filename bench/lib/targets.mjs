@@ -18,6 +18,8 @@ export const FANOUT_TARGETS = {
   'sb-sio-home-wd': { server: 'sb-wd', kind: 'sio', floor: 'floor-wd', hint: false },
   'sb-chat-wd': { server: 'sb-wd', kind: 'chat', floor: 'floor-wd' },
   'sb-chat-batch-wd': { server: 'sb-wd', kind: 'chat', batch: true, floor: 'floor-wd' },
+  'sb-chat-mf': { server: 'sb-mf', kind: 'chat', floor: 'floor-mf' },
+  'sb-chat-batch-mf': { server: 'sb-mf', kind: 'chat', batch: true, floor: 'floor-mf' },
 }
 
 /**
