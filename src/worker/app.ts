@@ -18,6 +18,7 @@ import { requestContext } from './middleware/request-context'
 import { authRoutes } from './routes/auth'
 import { chatWsRoutes } from './routes/chat-ws'
 import { chatRoutes } from './routes/chats'
+import { liveRoutes } from './routes/live'
 import { socketIoRoutes } from './routes/socketio'
 import { fileRoutes } from './routes/files'
 import { systemRoutes, VERSION } from './routes/system'
@@ -36,6 +37,7 @@ app.route('/api/v1/users', userRoutes)
 app.route('/api/v1/chats', chatRoutes)
 app.route('/api/v1/chat', chatWsRoutes)
 app.route('/api/v1/files', fileRoutes)
+app.route('/api/v1/live', liveRoutes)
 
 // Gateway API (seed 000, SPEC §4.2)
 app.route('/auth', gatewayAuthRoutes)

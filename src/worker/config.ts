@@ -87,6 +87,8 @@ export const configSchema = z
     RADIO_LOCATION_API_CREDENTIALS_USERNAME: z.string().default(''),
     RADIO_LOCATION_API_CREDENTIALS_PASSWORD: z.string().default(''),
     ENCODE_API: z.string().default(''),
+    /** Seconds a live-session LiveKit token (join, host) stays valid for connecting. */
+    LIVE_TOKEN_TTL: int(60).default(600),
   })
   .superRefine((c, ctx) => {
     // Seed 004: a credentialed CORS response may never name every origin.

@@ -1,18 +1,9 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { eq, inArray } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { db } from '../../src/worker/db/client'
 import { links } from '../../src/worker/db/schema'
-import worker from '../../src/worker/index'
-import { call, json, mintToken } from '../helpers'
-
-/** Runs the Worker's `scheduled` handler the way the runtime does for a Cron Trigger. */
-async function runCron(cron: string) {
-  const ctx = createExecutionContext()
-  worker.scheduled(createScheduledController({ cron, scheduledTime: Date.now() }), env, ctx)
-  await waitOnExecutionContext(ctx)
-}
+import { call, json, mintToken, runCron } from '../helpers'
 
 describe('link expiry cron (*/30 * * * *)', () => {
   it('should disable expired links, leave live ones, and show it through the API', async () => {

@@ -3,7 +3,6 @@ import type { Context } from 'hono'
 import { db, type Db } from '../db/client'
 import type { AppEnv } from '../env'
 import { success } from '../lib/envelope'
-import { notFound } from '../lib/errors'
 import { isStaff, STAFF_ROLES } from '../lib/identity'
 import { router } from '../lib/router'
 import { optionalAuth, requireAuth } from '../middleware/auth'
@@ -116,7 +115,7 @@ gatewayLinkRoutes.openapi(
     const identity = c.var.identity
     const row =
       identity && isStaff(identity.role)
-        ? ((await linkService.findLink(d, linkID)) ?? (await linkService.consumeLink(d, linkID)))
+        ? await linkService.getLink(d, linkID)
         : await linkService.consumeLink(d, linkID)
     return success(c, await view(c, row))
   },
@@ -187,9 +186,7 @@ gatewayLinkRoutes.openapi(
 /** The service a domain question is about: the link's when a link is named, else the one given (default 0). */
 async function serviceOf(d: Db, service?: number, linkID?: string) {
   if (!linkID) return service ?? 0
-  const row = await linkService.findLink(d, linkID)
-  if (!row) throw notFound('Link')
-  return row.service
+  return (await linkService.getLink(d, linkID)).service
 }
 
 gatewayLinkRoutes.openapi(

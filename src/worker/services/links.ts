@@ -121,6 +121,13 @@ export async function createLink(
 
 export const findLink = (db: Db, id: string) => db.select().from(links).where(eq(links.id, id)).get()
 
+/** A link whatever its state (staff reads), or 404. */
+export async function getLink(db: Db, id: string): Promise<LinkRow> {
+  const row = await findLink(db, id)
+  if (!row) throw notFound('Link')
+  return row
+}
+
 const gone = (message: string, linkID: string) => new AppError('conflict', message, { linkID }, 410)
 
 /** Why a link cannot be used now, as the error the caller sees (404, or 410 with the reason). */
