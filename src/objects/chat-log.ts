@@ -57,8 +57,12 @@ export class ChatLog {
   #sql: SqlStorage
   #lastSeq: number
 
-  constructor(sql: SqlStorage) {
+  #indexed: boolean
+
+  /** `index: false` keeps no outbox: for logs that no D1 index mirrors (live chat). */
+  constructor(sql: SqlStorage, options: { index?: boolean } = {}) {
     this.#sql = sql
+    this.#indexed = options.index ?? true
     sql.exec(SCHEMA)
     this.#lastSeq = this.#one<{ s: number | null }>('SELECT max(seq) AS s FROM messages')?.s ?? 0
   }
@@ -221,6 +225,7 @@ export class ChatLog {
   // ── Outbox to the D1 index ─────────────────────────────────────────────────────────────
 
   enqueue(kind: OutboxRow['kind'], ref: string): void {
+    if (!this.#indexed) return
     this.#sql.exec('INSERT INTO outbox (kind, ref) VALUES (?, ?)', kind, ref)
   }
 

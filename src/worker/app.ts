@@ -21,6 +21,8 @@ import { chatRoutes } from './routes/chats'
 import { liveRoutes } from './routes/live'
 import { socketIoRoutes } from './routes/socketio'
 import { fileRoutes } from './routes/files'
+import { connectionStatusRoutes, liveChatRoutes } from './routes/livechat'
+import { liveChatWsRoutes } from './routes/livechat-ws'
 import { systemRoutes, VERSION } from './routes/system'
 import { userRoutes } from './routes/users'
 
@@ -38,6 +40,9 @@ app.route('/api/v1/chats', chatRoutes)
 app.route('/api/v1/chat', chatWsRoutes)
 app.route('/api/v1/files', fileRoutes)
 app.route('/api/v1/live', liveRoutes)
+app.route('/api/v1/livechat', liveChatRoutes)
+app.route('/api/session', connectionStatusRoutes)
+app.route('/ws', liveChatWsRoutes)
 
 // Gateway API (seed 000, SPEC §4.2)
 app.route('/auth', gatewayAuthRoutes)

@@ -10,9 +10,14 @@ import type { AppError } from './errors'
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type RouteResponse = any
 
-/** Modern API (`/api/v1`, SPEC §3): `{success:true,data}`. */
-export function ok<T>(c: Context, data: T, status: ContentfulStatusCode = 200): RouteResponse {
-  return c.json({ success: true as const, data }, status)
+/** Modern API (`/api/v1`, SPEC §3): `{success:true,data}` — plus `message` where a seed's contract has one (seed 004). */
+export function ok<T>(
+  c: Context,
+  data: T,
+  status: ContentfulStatusCode = 200,
+  message?: string,
+): RouteResponse {
+  return c.json({ success: true as const, ...(message === undefined ? {} : { message }), data }, status)
 }
 
 /** Modern API error body: `{success:false,error:{code,message,details?}}`. */

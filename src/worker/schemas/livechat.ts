@@ -1,0 +1,77 @@
+import { z } from '@hono/zod-openapi'
+
+export const LiveChatUserType = z.enum(['customer', 'agent'])
+export type LiveChatUserType = z.infer<typeof LiveChatUserType>
+
+/** Client frames on the live-chat socket (seed 004), validated in the session's object. */
+export const LiveChatFrame = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('send_message'),
+    data: z.object({
+      message: z.string().trim().min(1, 'is required').max(4000),
+      client_id: z.string().min(1).max(128).optional(),
+    }),
+  }),
+  z.object({ type: z.literal('typing'), data: z.object({ is_typing: z.boolean() }) }),
+  z.object({ type: z.literal('typing_start') }),
+  z.object({ type: z.literal('typing_stop') }),
+])
+
+export const CreateLiveChatBody = z
+  .object({ subject: z.string().trim().max(200).optional() })
+  .openapi('CreateLiveChatRequest')
+
+export const LiveChatSessionView = z
+  .object({
+    id: z.string(),
+    customer_id: z.string(),
+    agent_id: z.string().nullable(),
+    subject: z.string().nullable(),
+    status: z.enum(['open', 'closed']),
+    created_at: z.string(),
+    closed_at: z.string().nullable(),
+    ws_path: z.string().openapi({ description: 'Connect with ?token=<access token>' }),
+  })
+  .openapi('LiveChatSession')
+
+export const SessionIdParam = z.object({
+  session_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'session_id', in: 'path' } }),
+})
+
+export const ConnectionStatusView = z
+  .object({
+    users: z.record(
+      z.string(),
+      z.object({ user_id: z.string(), user_type: LiveChatUserType, joined_at: z.string() }),
+    ),
+    customer_connected: z.boolean(),
+    agent_connected: z.boolean(),
+    total_customer: z.number().int(),
+    total_agent: z.number().int(),
+  })
+  .openapi('ConnectionStatus')
+
+export const LiveChatMessageView = z
+  .object({
+    id: z.string(),
+    seq: z.number().int(),
+    session_id: z.string(),
+    user_id: z.string(),
+    user_type: LiveChatUserType,
+    name: z.string(),
+    message: z.string(),
+    client_id: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi('LiveChatMessage')
+
+export const LiveChatHistoryQuery = z.object({
+  before: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+})
+
+export const LiveChatListQuery = z.object({ status: z.enum(['open', 'closed']).optional() })
