@@ -49,6 +49,8 @@ export async function openMany(count, open, concurrency = 50) {
  */
 export async function fanout(adapter, opts) {
   const { subscribers, senders, messages, rate = 0, settleMs = 4000, timeoutMs = 60_000, recordOrder } = opts
+  // Optional probes around the send phase only (connects and closes excluded), e.g. server CPU.
+  const { onStart = () => {}, onEnd = () => {} } = opts
   const expected = subscribers * senders * messages
   const latencies = new Float64Array(expected)
   let delivered = 0
@@ -77,6 +79,7 @@ export async function fanout(adapter, opts) {
   await new Promise((r) => setTimeout(r, 300)) // let joins settle before the clock starts
 
   const total = senders * messages
+  onStart()
   const start = performance.now()
   let sent = 0
   if (rate > 0) {
@@ -111,6 +114,7 @@ export async function fanout(adapter, opts) {
       stillSince = performance.now()
     } else if (performance.now() - stillSince > settleMs) break
   }
+  onEnd()
   for (const c of [...subs, ...snds]) c.close()
 
   const duration = ((lastDelivery || performance.now()) - start) / 1000

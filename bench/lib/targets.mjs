@@ -26,7 +26,7 @@ export const FANOUT_TARGETS = {
  * Prepares `name` for one room: `{ srv, sio?, adapter }` where `sio` is `{base, nsp, auth, query}`
  * (what the raw Engine.IO client needs) and `adapter` feeds the fan-out engine.
  */
-export async function prepareTarget(subjects, name, room) {
+export async function prepareTarget(subjects, name, room, { probe = true } = {}) {
   const def = FANOUT_TARGETS[name]
   const srv = await subjects.get(def.server)
   if (def.kind === 'sio') {
@@ -43,7 +43,7 @@ export async function prepareTarget(subjects, name, room) {
     }
     // Probe: one socket must get in, or the subject is not there (e.g. not on main yet).
     const adapter = sioAdapter(sio)
-    ;(await adapter.open(0, null)).close()
+    if (probe) (await adapter.open(0, null)).close()
     return { srv, def, sio, adapter }
   }
   // JSON WebSocket chat protocol: a group chat owned by the bench member.

@@ -19,25 +19,34 @@ export async function run(ctx) {
       ctx.report.note('connections', `${name} skipped: time budget`)
       continue
     }
-    let t
+    // Spread over `rooms` rooms (objects) in the one process: each join is announced to the
+    // room (user-connection), so one 10,000-socket room would measure O(n²) presence instead.
+    const rooms = []
     try {
-      t = await prepareTarget(ctx.subjects, name, `conn-${name}`)
-      ;(await openNamespace(t.sio)).terminate() // the room exists and accepts us
+      for (let k = 0; k < P.rooms; k++)
+        rooms.push(await prepareTarget(ctx.subjects, name, `conn-${name}-${k}`, { probe: k === 0 }))
+      ;(await openNamespace(rooms[0].sio)).terminate() // the room exists and accepts us
     } catch (err) {
       ctx.report.note('connections', `${name} skipped: ${String(err.message ?? err).slice(0, 200)}`)
       continue
     }
+    const t = rooms[0]
     await sleep(1000)
     const before = serverRss(t.srv)
     const t0 = Date.now()
     const sockets = []
+    const roomOf = new Map()
     let failures = 0
     let firstError = ''
-    // Open in waves until the target count or the time bound.
+    // Open in waves (round-robin over the rooms) until the target count or the time bound.
     while (sockets.length < P.count && Date.now() - t0 < P.openSeconds * 1000) {
       const wave = Math.min(P.wave, P.count - sockets.length)
+      const base = sockets.length + failures
       const results = await Promise.allSettled(
-        Array.from({ length: wave }, () => openNamespace(t.sio, 20_000)),
+        Array.from({ length: wave }, (_, j) => {
+          const room = rooms[(base + j) % rooms.length]
+          return openNamespace(room.sio, 20_000).then((ws) => (roomOf.set(ws, room), ws))
+        }),
       )
       for (const r of results) {
         if (r.status === 'fulfilled') sockets.push(r.value)
@@ -53,11 +62,15 @@ export async function run(ctx) {
     await sleep(P.idleSeconds * 1000) // idle long enough for the object to hibernate
     const idle = serverRss(t.srv)
     const alive = sockets.filter((ws) => ws.readyState === 1).length
-    // Wake the room: one event must still reach every idle socket.
+    // Wake every room: one event per room must still reach every idle socket.
     let reached = 0
-    const frame = `42${t.sio.nsp === '/' ? '' : `${t.sio.nsp},`}["chat-message",{"message":"b|wake|0|0"}]`
     for (const ws of sockets) ws.on('message', (d) => String(d).includes('b|wake') && reached++)
-    sockets[0]?.send(frame)
+    const first = new Map()
+    for (const ws of sockets) if (!first.has(roomOf.get(ws))) first.set(roomOf.get(ws), ws)
+    for (const [room, ws] of first) {
+      const nsp = room.sio.nsp === '/' ? '' : `${room.sio.nsp},`
+      ws.send(`42${nsp}["chat-message",{"message":"b|wake|0|0"}]`)
+    }
     const until = Date.now() + P.wakeSeconds * 1000
     while (reached < alive && Date.now() < until) await sleep(100)
     for (const ws of sockets) ws.terminate()
@@ -72,7 +85,7 @@ export async function run(ctx) {
       value: alive,
       unit: `of ${P.count} idle sockets`,
       vs: base && name !== 'node-sio' ? { 'node-sio': base.alive } : {},
-      note: `opened in ${openS.toFixed(1)} s, ${failures} failed${firstError ? ` (${firstError.slice(0, 80)})` : ''}; after ${P.idleSeconds} s idle one event reached ${reached}`,
+      note: `${P.rooms} rooms, opened in ${openS.toFixed(1)} s (${(sockets.length / openS).toFixed(0)}/s), ${failures} failed${firstError ? ` (${firstError.slice(0, 80)})` : ''}; after ${P.idleSeconds} s idle one event per room reached ${reached}`,
     })
     ctx.report.add({
       suite: 'connections',

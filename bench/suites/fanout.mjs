@@ -29,9 +29,15 @@ export async function run(ctx) {
       }
       let best
       for (let k = 0; k < (sc.rate ? 1 : P.repeats); k++) {
-        const cpu0 = sumCpu(t.srv)
-        const r = await fanout(t.adapter, { ...sc, timeoutMs: sc.timeoutMs ?? 60_000 })
-        r.cpuUsPerDelivery = ((sumCpu(t.srv) - cpu0) * 1e6) / Math.max(1, r.delivered)
+        let cpu0 = 0
+        let cpu1 = 0
+        const r = await fanout(t.adapter, {
+          ...sc,
+          timeoutMs: sc.timeoutMs ?? 60_000,
+          onStart: () => (cpu0 = sumCpu(t.srv)),
+          onEnd: () => (cpu1 = sumCpu(t.srv)),
+        })
+        r.cpuUsPerDelivery = ((cpu1 - cpu0) * 1e6) / Math.max(1, r.delivered)
         if (!best || r.deliveriesPerSec > best.deliveriesPerSec) best = r
       }
       ;(by[sc.id] ??= {})[t.name] = best

@@ -251,23 +251,32 @@ async function jsonBurstSetup(srv) {
       return { acked, sent: () => sent, close: () => ws?.terminate() }
     },
     async history(s) {
+      // Resume replays at most REPLAY_LIMIT messages per connect: page on with the last seq seen.
       const seen = new Map()
-      let timer
-      let done
-      const finished = new Promise((resolve) => (done = resolve))
-      const ws = await openWs(wsUrl(s.url, '&since=0'), {
-        onMessage: (d) => {
-          const m = JSON.parse(String(d))
-          for (const f of Array.isArray(m) ? m : [m]) {
-            if (f.type === 'new_message' && f.client_id) seen.set(f.client_id, f.seq)
-          }
-          clearTimeout(timer)
-          timer = setTimeout(done, 1000)
-        },
-      })
-      timer = setTimeout(done, 3000)
-      await finished
-      ws.terminate()
+      let since = 0
+      for (let page = 0; page < 50; page++) {
+        const before = seen.size
+        let top = since
+        let timer
+        let done
+        const finished = new Promise((resolve) => (done = resolve))
+        const ws = await openWs(wsUrl(s.url, `&since=${since}`), {
+          onMessage: (d) => {
+            const m = JSON.parse(String(d))
+            for (const f of Array.isArray(m) ? m : [m]) {
+              if (f.type === 'new_message' && f.client_id) seen.set(f.client_id, f.seq)
+              if (typeof f.seq === 'number') top = Math.max(top, f.seq)
+            }
+            clearTimeout(timer)
+            timer = setTimeout(done, 1000)
+          },
+        })
+        timer = setTimeout(done, 3000)
+        await finished
+        ws.terminate()
+        since = top
+        if (seen.size === before) break
+      }
       return seen
     },
   }

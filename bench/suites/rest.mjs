@@ -138,7 +138,7 @@ export async function run(ctx) {
         value: r.rps,
         unit: 'req/s',
         vs: c.target ? { target: c.target } : {},
-        note: `c=${P.concurrency}, p50/p99 ${r.p50.toFixed(1)}/${r.p99.toFixed(1)} ms, workerd CPU ${cpuMs.toFixed(2)} ms/req${bad.length ? `, non-2xx ${JSON.stringify(Object.fromEntries(bad))}` : ''}`,
+        note: `c=${P.concurrency}, p50/p99 ${r.p50.toFixed(1)}/${r.p99.toFixed(1)} ms, workerd CPU ${cpuMs.toFixed(2)} ms/req (CPU-bound ceiling on 2 free cores ≈ ${(2000 / cpuMs).toFixed(0)} req/s)${bad.length ? `, non-2xx ${JSON.stringify(Object.fromEntries(bad))}` : ''}`,
       })
     }
   }
