@@ -5,6 +5,7 @@ import type { AppEnv } from './env'
 import { gatewayAuthRoutes } from './gateway/auth'
 import { gatewayStaticRoutes } from './gateway/static'
 import { gatewayUploadRoutes } from './gateway/upload'
+import { gatewayChatRoutes } from './gateway/chat'
 import { gatewayLinkRoutes } from './gateway/link'
 import { gatewayServiceRoutes } from './gateway/service'
 import { gatewaySystemRoutes } from './gateway/system'
@@ -52,6 +53,7 @@ app.route('/link', gatewayLinkRoutes)
 app.route('/service', gatewayServiceRoutes)
 app.route('/', gatewaySystemRoutes)
 app.route('/user', gatewayUserRoutes)
+app.route('/chat', gatewayChatRoutes)
 
 // Socket.IO (seed 000 §4, SPEC §5.3)
 app.route('/socket.io', socketIoRoutes)

@@ -1,13 +1,12 @@
 import { AppError } from '../../worker/lib/errors'
 import type { NsSocket } from './namespace'
 
-/** One persisted room chat message as every member receives it. */
+/** One persisted room chat message as every member receives it (plus whatever fields the sender added). */
 export interface ChatMessage {
-  [key: string]: unknown
   id: string
   seq: number
   room: string
-  message: unknown
+  message: string | number | boolean | object
   sender: { identity: string; name: string }
   client_id?: string
   created_at: string

@@ -1,0 +1,171 @@
+import { env } from 'cloudflare:workers'
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { AccessToken } from 'livekit-server-sdk'
+import { describe, expect, it } from 'vitest'
+import { emitToQueue, emitToRoom } from '../../src/worker/services/realtime'
+import { call, json, mintToken } from '../helpers'
+
+/** A raw Engine.IO/Socket.IO client over a WebSocket to the Worker (inside workerd). */
+class RawClient {
+  readonly frames: (string | ArrayBuffer)[] = []
+  #taken = new Set<number>()
+  #wake: (() => void)[] = []
+  constructor(readonly ws: WebSocket) {
+    ws.addEventListener('message', (e) => {
+      this.frames.push(e.data as string | ArrayBuffer)
+      for (const w of this.#wake.splice(0)) w()
+    })
+  }
+  static async open(query = ''): Promise<RawClient> {
+    const res = await call(`/socket.io/?EIO=4&transport=websocket${query}`, {
+      headers: { upgrade: 'websocket' },
+    })
+    if (!res.webSocket) throw new Error(`no upgrade: ${res.status} ${await res.text()}`)
+    res.webSocket.accept()
+    const c = new RawClient(res.webSocket)
+    await c.next((f) => f.startsWith('0{'))
+    return c
+  }
+  send(frame: string) {
+    this.ws.send(frame)
+  }
+  /** The next untaken text frame matching `pred`. */
+  async next(pred: (f: string) => boolean, timeout = 5000): Promise<string> {
+    const end = Date.now() + timeout
+    for (;;) {
+      const i = this.frames.findIndex((f, k) => !this.#taken.has(k) && typeof f === 'string' && pred(f))
+      if (i >= 0) {
+        this.#taken.add(i)
+        return this.frames[i] as string
+      }
+      if (Date.now() > end) throw new Error(`timeout; got ${JSON.stringify(this.frames.slice(-6))}`)
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 50)
+        this.#wake.push(() => (clearTimeout(t), r()))
+      })
+    }
+  }
+  /** Joins `nsp` and returns the CONNECT reply (or the CONNECT_ERROR). */
+  async join(nsp: string, auth?: unknown): Promise<string> {
+    this.send(`40${nsp},${auth ? JSON.stringify(auth) : ''}`)
+    return this.next((f) => f.startsWith(`40${nsp},`) || f.startsWith(`44${nsp},`))
+  }
+}
+
+let n = 0
+const room = () => `host-${Date.now().toString(36)}-${++n}`
+
+async function lkToken(r: string, identity = `id-${++n}`) {
+  const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, { identity })
+  at.addGrant({ room: r, roomJoin: true })
+  return at.toJwt()
+}
+
+describe('Socket.IO host object', () => {
+  it('should open with the Engine.IO handshake and configured ping settings', async () => {
+    const res = await call('/socket.io/?EIO=4&transport=websocket', { headers: { upgrade: 'websocket' } })
+    res.webSocket!.accept()
+    const c = new RawClient(res.webSocket!)
+    const open = JSON.parse((await c.next((f) => f.startsWith('0'))).slice(1))
+    expect(open).toMatchObject({ upgrades: [], pingInterval: 25000, pingTimeout: 20000, maxPayload: 1000000 })
+    expect(open.sid).toMatch(/^r.+\..+/)
+  })
+
+  it('should ping from the alarm and answer pongs with the auto-response', async () => {
+    const r = room()
+    const c = await RawClient.open(`&room=${r}`)
+    const stub = env.CONFERENCE_ROOM.getByName(r)
+    const pair = await runInDurableObject(stub, (_i, state) => state.getWebSocketAutoResponse())
+    expect(pair?.request).toBe('3')
+    expect(pair?.response).toBe('6')
+    expect(await runDurableObjectAlarm(stub)).toBe(true)
+    await c.next((f) => f === '2')
+    c.send('3')
+    await c.next((f) => f === '6')
+    expect(await runInDurableObject(stub, (i, state) => state.getWebSockets().length)).toBe(1)
+  })
+
+  it('should name malformed packets in an error event and keep the connection', async () => {
+    const r = room()
+    const c = await RawClient.open(`&room=${r}`)
+    expect(await c.join(`/${r}`, { token: await lkToken(r) })).toMatch(/^40\//)
+    c.send(`42/${r},{not json`)
+    expect(await c.next((f) => f.includes('"error"'))).toMatch(/malformed JSON/)
+    c.send('9')
+    expect(await c.next((f) => f.includes('"error"'))).toMatch(/Unknown Engine.IO packet type/)
+    c.send(`42/${r},1["chat-message","ok"]`)
+    expect(await c.next((f) => f.startsWith(`43/${r},1`))).toContain('"seq":1')
+  })
+
+  it('should bring events raised outside any socket to the room (emitToRoom)', async () => {
+    const r = room()
+    const c = await RawClient.open()
+    await c.join(`/${r}`, { token: await lkToken(r) })
+    await emitToRoom(env, r, 'room-record', { status: 'recording' })
+    expect(await c.next((f) => f.includes('room-record'))).toBe(
+      `42/${r},["room-record",{"status":"recording"}]`,
+    )
+  })
+
+  it('should bring queue events to /queue sockets (emitToQueue) and refuse non-staff', async () => {
+    const c = await RawClient.open()
+    expect(await c.join('/queue', { token: await mintToken('member') })).toMatch(/^44\/queue,.*staff/)
+    expect(await c.join('/queue', { token: await mintToken('agent') })).toMatch(/^40\/queue,/)
+    await emitToQueue(env, 'queue', 'newcase', { id: 'case-1' })
+    expect(await c.next((f) => f.includes('newcase'))).toBe('42/queue,["newcase",{"id":"case-1"}]')
+  })
+
+  it('should validate /mobile task ids and bring a car location to its room as agentCar', async () => {
+    const r = room()
+    const task = `task-${r}`
+    await env.DB.prepare('INSERT INTO car_tasks (id, room, car_no) VALUES (?, ?, ?)')
+      .bind(task, r, 'AMB-7')
+      .run()
+    const watcher = await RawClient.open(`&room=${r}`)
+    await watcher.join(`/${r}`, { token: await lkToken(r) })
+    const car = await RawClient.open()
+    expect(await car.join('/mobile', { taskId: 'nope' })).toMatch(/^44\/mobile,.*Task nope not found/)
+    expect(await car.join('/mobile', { taskId: task })).toMatch(/^40\/mobile,/)
+    car.send('42/mobile,5["location",{"lat":"x"}]')
+    expect(await car.next((f) => f.startsWith('43/mobile,5'))).toContain('validation_failed')
+    car.send('42/mobile,6["location",{"lat":13.75,"lng":100.5,"speed":40}]')
+    expect(await car.next((f) => f.startsWith('43/mobile,6'))).toBe('43/mobile,6[{"ok":true}]')
+    const seen = JSON.parse((await watcher.next((f) => f.includes('agentCar'))).slice(`42/${r},`.length))
+    expect(seen[1]).toMatchObject({ taskId: task, carNo: 'AMB-7', lat: 13.75, lng: 100.5, speed: 40 })
+    const pos = await env.DB.prepare('SELECT lat, lng FROM car_positions WHERE task_id = ?')
+      .bind(task)
+      .first()
+    expect(pos).toEqual({ lat: 13.75, lng: 100.5 })
+  })
+})
+
+describe('GET /chat/history and /chat/notification', () => {
+  it('should page the room chat log written through Socket.IO', async () => {
+    const r = room()
+    const token = await lkToken(r)
+    const c = await RawClient.open(`&room=${r}`)
+    await c.join(`/${r}`, { token })
+    for (let i = 1; i <= 3; i++) {
+      c.send(`42/${r},${i}["chat-message",{"message":"m${i}"}]`)
+      await c.next((f) => f.startsWith(`43/${r},${i}`))
+    }
+    const staff = await mintToken('agent')
+    const page = await json(await call(`/chat/history?room=${r}&limit=2`, { token: staff }))
+    expect(page.status).toBe('SUCCESS')
+    expect(page.data.messages.map((m: any) => m.message)).toEqual(['m2', 'm3'])
+    expect(page.data.next_before).toBe(2)
+    const older = await json(await call(`/chat/history?room=${r}&before=2`, { token }))
+    expect(older.data.messages.map((m: any) => m.seq)).toEqual([1])
+    const note = await json(await call(`/chat/notification?room=${r}&since=1`, { token: staff }))
+    expect(note.data).toMatchObject({ room: r, last_seq: 3, unread: 2, last_message: { message: 'm3' } })
+  })
+
+  it('should refuse a missing token, a member token and another room’s LiveKit token', async () => {
+    const r = room()
+    expect((await call(`/chat/history?room=${r}`)).status).toBe(401)
+    expect((await call(`/chat/history?room=${r}`, { token: await mintToken('member') })).status).toBe(403)
+    expect((await call(`/chat/history?room=${r}`, { token: await lkToken('elsewhere') })).status).toBe(403)
+    const bad = await call(`/chat/history?room=bad%20name`, { token: await mintToken('admin') })
+    expect(bad.status).toBe(400)
+  })
+})
