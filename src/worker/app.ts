@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { ConfigError } from './config'
 import type { AppEnv } from './env'
 import { gatewayAuthRoutes } from './gateway/auth'
+import { gatewayNotificationRoutes } from './gateway/notification'
 import { gatewayStaticRoutes } from './gateway/static'
 import { gatewayUploadRoutes } from './gateway/upload'
 import { gatewayChatRoutes } from './gateway/chat'
@@ -22,6 +23,7 @@ import { chatRoutes } from './routes/chats'
 import { liveRoutes } from './routes/live'
 import { socketIoRoutes } from './routes/socketio'
 import { fileRoutes } from './routes/files'
+import { notificationRoutes } from './routes/notifications'
 import { connectionStatusRoutes, liveChatRoutes } from './routes/livechat'
 import { liveChatWsRoutes } from './routes/livechat-ws'
 import { systemRoutes, VERSION } from './routes/system'
@@ -40,6 +42,7 @@ app.route('/api/v1/users', userRoutes)
 app.route('/api/v1/chats', chatRoutes)
 app.route('/api/v1/chat', chatWsRoutes)
 app.route('/api/v1/files', fileRoutes)
+app.route('/api/v1/notifications', notificationRoutes)
 app.route('/api/v1/live', liveRoutes)
 app.route('/api/v1/livechat', liveChatRoutes)
 app.route('/api/session', connectionStatusRoutes)
@@ -48,6 +51,7 @@ app.route('/ws', liveChatWsRoutes)
 // Gateway API (seed 000, SPEC §4.2)
 app.route('/auth', gatewayAuthRoutes)
 app.route('/upload', gatewayUploadRoutes)
+app.route('/', gatewayNotificationRoutes)
 app.route('/', gatewayStaticRoutes)
 app.route('/link', gatewayLinkRoutes)
 app.route('/service', gatewayServiceRoutes)
