@@ -9,7 +9,7 @@ const SIO_CHAT = [
   'sb-chat-batch-wd',
 ]
 // Targets run at both room sizes, so their CPU splits into per-message and per-send parts.
-const BOTH_SIZES = ['node-sio', 'floor-wd', 'floor+store-wd', 'sb-sio-wd', 'sb-chat-wd', 'sb-chat-batch-wd']
+const BOTH_SIZES = ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-chat-wd', 'sb-chat-batch-wd']
 
 const SMOKE_TARGETS = ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-chat-wd']
 
@@ -28,7 +28,7 @@ export const PROFILES = {
           rate: 200,
           timeoutMs: 10_000,
           budgetS: 20,
-          targets: SIO_CHAT,
+          targets: ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-chat-wd', 'sb-chat-batch-wd'],
         },
         {
           id: '50x5-sat',
@@ -57,8 +57,8 @@ export const PROFILES = {
       count: 10_000,
       rooms: 100,
       wave: 200,
-      openSeconds: 40,
-      idleSeconds: 12,
+      openSeconds: 30,
+      idleSeconds: 11,
       wakeSeconds: 10,
       budgetS: 100,
     },

@@ -1,4 +1,5 @@
 // The servers a bench run talks to, started on first use and stopped at the end. Ports 8830–8849.
+import { cpSync } from 'node:fs'
 import path from 'node:path'
 import { startFakeLiveKit } from './fake-livekit.mjs'
 import { RESULTS, bundle, startNodeSio, startMiniflare, startWranglerDev, tempDir, ROOT } from './servers.mjs'
@@ -21,6 +22,7 @@ export function createSubjects() {
   const bundles = new Map()
   let liveKit
   let closed = false
+  let template
 
   const bundled = async (config) => {
     if (!bundles.has(config)) bundles.set(config, bundle(config))
@@ -57,7 +59,13 @@ export function createSubjects() {
   /** A fresh Switchboard with its own state, a registered member and a service token. */
   async function startSb(mode, port, persist = tempDir(`sb-${mode}`)) {
     const lk = await fakeLiveKit()
-    await sb.prepareState(persist)
+    // Migrate + seed once, then copy: each server still gets its own fresh state.
+    template ??= (async () => {
+      const dir = tempDir('sb-template')
+      await sb.prepareState(dir)
+      return dir
+    })()
+    cpSync(await template, persist, { recursive: true })
     const script = mode === 'miniflare' ? await bundled(sb.CONFIG) : undefined
     const srv = await sb.startSwitchboard({
       mode,
