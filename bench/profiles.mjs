@@ -52,6 +52,10 @@ export const PROFILES = {
         },
       ],
     },
+    where: {
+      targets: ['sb-sio-wd', 'sb-chat-wd', 'sb-chat-batch-wd'],
+      load: { subscribers: 50, senders: 5, messages: 60 },
+    },
     connections: {
       targets: ['node-sio', 'floor-mf', 'sb-sio-mf'],
       count: 10_000,
@@ -107,6 +111,10 @@ export const PROFILES = {
           targets: SMOKE_TARGETS,
         },
       ],
+    },
+    where: {
+      targets: ['sb-sio-wd', 'sb-chat-wd'],
+      load: { subscribers: 10, senders: 2, messages: 20 },
     },
     connections: {
       targets: ['node-sio', 'floor-wd', 'sb-sio-wd'],

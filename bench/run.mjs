@@ -13,8 +13,9 @@ import * as fanout from './suites/fanout.mjs'
 import * as fuzz from './suites/fuzz.mjs'
 import * as reliability from './suites/reliability.mjs'
 import * as rest from './suites/rest.mjs'
+import * as where from './suites/where.mjs'
 
-const SUITES = { fanout, connections, rest, reliability, fuzz }
+const SUITES = { fanout, where, connections, rest, reliability, fuzz }
 
 const { values } = parseArgs({
   options: { smoke: { type: 'boolean' }, only: { type: 'string' } },

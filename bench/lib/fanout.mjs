@@ -79,7 +79,7 @@ export async function fanout(adapter, opts) {
   await new Promise((r) => setTimeout(r, 300)) // let joins settle before the clock starts
 
   const total = senders * messages
-  onStart()
+  await onStart()
   const start = performance.now()
   let sent = 0
   if (rate > 0) {
@@ -114,7 +114,7 @@ export async function fanout(adapter, opts) {
       stillSince = performance.now()
     } else if (performance.now() - stillSince > settleMs) break
   }
-  onEnd()
+  await onEnd()
   for (const c of [...subs, ...snds]) c.close()
 
   const duration = ((lastDelivery || performance.now()) - start) / 1000

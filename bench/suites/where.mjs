@@ -1,0 +1,82 @@
+// Where time goes: a V8 CPU profile of the Worker isolate (through `wrangler dev`'s inspector)
+// during the send phase of a saturation run, grouped by step of the send path. Shares are of the
+// isolate's busy JavaScript time; work the runtime does outside JavaScript (socket writes after
+// `send` returns, storage commits behind the output gate, the proxy process) is not in it — the
+// fan-out suite's CPU figures and the floor variants cover that.
+import { fanout } from '../lib/fanout.mjs'
+import { startProfile, summarizeProfile } from '../lib/profile.mjs'
+import { PORTS } from '../lib/subjects.mjs'
+import { prepareTarget } from '../lib/targets.mjs'
+
+const is =
+  (...names) =>
+  (fn) =>
+    names.includes(fn) || (names.includes('zod') && fn.includes('_zod'))
+
+/** Steps of the send path, matched by function name anywhere on a sample's stack. */
+const GROUPS = {
+  'parse (frame decode, JSON.parse)': is('decodeSio', 'parseFrame', 'parse', 'safeParse', 'zod'),
+  'storage (SQLite append, lookups)': is(
+    'appendChat',
+    'append',
+    'exec',
+    'one',
+    'toArray',
+    '#all',
+    'byClientId',
+  ),
+  'encode (broadcast frame)': is('encodeSio', 'newMessageFrame', 'stringify'),
+  'send (ws.send per recipient)': is('send', 'sendTo', 'sendFrame'),
+  'D1 index (outbox flush)': is('writeIndex', '#flushIndex', 'flushIndex', 'toJson'),
+  'rate limit + size check (Channel)': is('#take', 'encode'),
+}
+
+export async function run(ctx) {
+  const P = ctx.profile.where
+  for (const name of P.targets) {
+    if (ctx.timeLeft() < 40) {
+      ctx.report.note('where', `${name} skipped: time budget`)
+      continue
+    }
+    let t
+    try {
+      t = await prepareTarget(ctx.subjects, name, `where-${name}`)
+      await fanout(t.adapter, { subscribers: 2, senders: 1, messages: 10, settleMs: 2000, timeoutMs: 10_000 })
+    } catch (err) {
+      ctx.report.note('where', `${name} skipped: ${String(err.message ?? err).slice(0, 160)}`)
+      continue
+    }
+    let profiler
+    let profile
+    const r = await fanout(t.adapter, {
+      ...P.load,
+      timeoutMs: 30_000,
+      onStart: async () => (profiler = await startProfile(PORTS.sbWd + 1)),
+      onEnd: async () => (profile = await profiler.stop()),
+    })
+    if (!profile) {
+      ctx.report.note('where', `${name}: no profile`)
+      continue
+    }
+    const s = summarizeProfile(profile, GROUPS)
+    for (const [label, share] of Object.entries(s.groups)) {
+      if (share < 0.005) continue
+      ctx.report.add({
+        suite: 'where',
+        name: `where/${name} ${label}`,
+        value: share * 100,
+        unit: '% of isolate CPU',
+        digits: 1,
+      })
+    }
+    ctx.report.note(
+      'where',
+      `${name} top self time: ${s.top
+        .slice(0, 8)
+        .map((x) => `${x.fn} ${(x.share * 100).toFixed(0)}%`)
+        .join(
+          ', ',
+        )}; isolate busy ${(s.busyShare * 100).toFixed(0)}% of the send phase (${r.delivered}/${r.expected} delivered)`,
+    )
+  }
+}
