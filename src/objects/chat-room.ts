@@ -84,6 +84,8 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   limitOverrides: Partial<ChannelLimits> = {}
   /** How long a typing indicator lives without a new `typing_start` (ms). */
   typingTtlMs = 5_000
+  /** Fan-out calls this object received from other chats (observability; tests count them). */
+  deliveries = 0
   /** Test hook: the next n index flushes fail as if D1 were unavailable. */
   simulateIndexFailures = 0
 
@@ -450,6 +452,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   /** Frames from chat `from` for this object's sockets that follow it; answers how many follow it. */
   async deliver(home: string, from: string, items: Delivery[]): Promise<number> {
     this.#bind(home)
+    this.deliveries++
     let followers = 0
     for (const c of this.connections()) {
       if (!c.state.rooms.includes(from)) continue

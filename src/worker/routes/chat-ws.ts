@@ -1,7 +1,8 @@
 import { chatRoom } from '../../objects/chat-room'
 import { withIdentity } from '../../objects/channel'
 import { db } from '../db/client'
-import { AppError, unauthorized } from '../lib/errors'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { AppError, unauthorized, type ErrorCode } from '../lib/errors'
 import { verifyToken } from '../lib/jwt'
 import { router } from '../lib/router'
 import { bearerToken } from '../middleware/auth'
@@ -27,5 +28,9 @@ chatWsRoutes.get('/ws', async (c) => {
     })
   await requireMember(db(c.env.DB), roomId, who.id)
   const identity = { id: who.id, role: who.role, name: who.name, ...(who.email ? { email: who.email } : {}) }
-  return chatRoom(c.env, roomId).fetch(withIdentity(c.req.raw, identity))
+  const res = await chatRoom(c.env, roomId).fetch(withIdentity(c.req.raw, identity))
+  if (res.status === 101) return res
+  // The object refused (room full, …): answer in the API's envelope with its status.
+  const refusal = (await res.json()) as { code: ErrorCode; message: string }
+  throw new AppError(refusal.code, refusal.message, undefined, res.status as ContentfulStatusCode)
 })

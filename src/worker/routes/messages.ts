@@ -1,5 +1,4 @@
 import { createRoute } from '@hono/zod-openapi'
-import { badRequest, validationError } from '../lib/errors'
 import { db } from '../db/client'
 import { ok } from '../lib/envelope'
 import { router } from '../lib/router'
@@ -141,22 +140,11 @@ messageRoutes.openapi(
     responses: modernResponses(200, ReadState, 'My read pointer', [401, 403, 404]),
   }),
   async (c) => {
-    const parsed = MarkReadBody.safeParse(await optionalJson(c.req.raw))
-    if (!parsed.success) throw validationError(parsed.error.issues)
+    // The body is optional: without a JSON content type the validator skips it.
+    const body = c.req.valid('json') as { seq?: number } | undefined
     return ok(
       c,
-      await messages.markRead(c.env, db(c.env.DB), c.req.valid('param').id, c.var.identity!, parsed.data.seq),
+      await messages.markRead(c.env, db(c.env.DB), c.req.valid('param').id, c.var.identity!, body?.seq),
     )
   },
 )
-
-/** A JSON body that may be absent (empty → `{}`). */
-async function optionalJson(request: Request): Promise<unknown> {
-  const text = await request.text()
-  if (!text.trim()) return {}
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw badRequest('Malformed JSON')
-  }
-}
