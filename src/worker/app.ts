@@ -10,6 +10,7 @@ import { gatewayChatRoutes } from './gateway/chat'
 import { gatewayLinkRoutes } from './gateway/link'
 import { gatewayServiceRoutes } from './gateway/service'
 import { gatewaySystemRoutes } from './gateway/system'
+import { gatewayRoomRoutes } from './gateway/room'
 import { gatewayUserRoutes } from './gateway/user'
 import { AppError } from './lib/errors'
 import { gatewayError, isModernPath, modernError } from './lib/envelope'
@@ -56,6 +57,7 @@ app.route('/', gatewayStaticRoutes)
 app.route('/link', gatewayLinkRoutes)
 app.route('/service', gatewayServiceRoutes)
 app.route('/', gatewaySystemRoutes)
+app.route('/room', gatewayRoomRoutes)
 app.route('/user', gatewayUserRoutes)
 app.route('/chat', gatewayChatRoutes)
 

@@ -4,14 +4,39 @@ import { success } from '../lib/envelope'
 import { router } from '../lib/router'
 import { requireAuth } from '../middleware/auth'
 import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
-import { GenerateUserBody, JoinGrant } from '../schemas/room-users'
+import { z } from '@hono/zod-openapi'
+import { staffOrParticipant } from '../middleware/room-access'
+import {
+  AlreadyInRoomQuery,
+  ChatUserBody,
+  GenerateUserBody,
+  HandleTrackBody,
+  HandledTracks,
+  JoinGenerateBody,
+  JoinGrant,
+  MuteTrackBody,
+  MutedTrack,
+  Participants,
+  RemovedParticipant,
+  RoomUserInfo,
+  UpdateParticipantBody,
+  UpdatedParticipant,
+  UserDetailQuery,
+  UserLogEntry,
+  UserLogQuery,
+  UsersInRoom,
+} from '../schemas/room-users'
+import type { UserType } from '../lib/livekit'
+import { RoomIdentityBody } from '../schemas/rooms'
 import * as roomUsers from '../services/room-users'
 
 /** Seed 000 `/user`: conference participants, their LiveKit tokens and LiveKit participant control. */
 export const gatewayUserRoutes = router()
 
 const staff = requireAuth({ roles: ['admin', 'agent', 'service'] })
+const member = staffOrParticipant()
 const tags = ['Gateway: user']
+const withRoom = 'Bearer: staff, or a LiveKit token of this room. '
 
 gatewayUserRoutes.openapi(
   createRoute({
@@ -36,4 +61,167 @@ gatewayUserRoutes.openapi(
       await roomUsers.generateUser(db(c.env.DB), c.var.config, { ...body, createdBy: c.var.identity!.id }),
     )
   },
+)
+
+gatewayUserRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/getuseralreadyinroom',
+    tags,
+    summary: 'Who of that identity or name is in the room now (status `joined`)',
+    description: withRoom,
+    security: bearerSecurity,
+    middleware: [member] as const,
+    request: { query: AlreadyInRoomQuery },
+    responses: gatewayResponses(UsersInRoom, 'Matches', [401, 403, 404]),
+  }),
+  async (c) => {
+    const { room, ...match } = c.req.valid('query')
+    return success(c, await roomUsers.usersInRoom(db(c.env.DB), room, match))
+  },
+)
+
+gatewayUserRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/getuserdetail',
+    tags,
+    summary: 'One participant of a room (D1)',
+    description: withRoom,
+    security: bearerSecurity,
+    middleware: [member] as const,
+    request: { query: UserDetailQuery },
+    responses: gatewayResponses(RoomUserInfo, 'The participant', [401, 403, 404]),
+  }),
+  async (c) => {
+    const { room, identity } = c.req.valid('query')
+    return success(c, roomUsers.roomUserView(await roomUsers.getRoomUser(db(c.env.DB), room, identity)))
+  },
+)
+
+gatewayUserRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/listparticipants',
+    tags,
+    summary: 'Who LiveKit has in the room now (RoomService ListParticipants)',
+    description: withRoom + 'Needs the room’s LiveKit node: 503 unreachable, 502 error reply.',
+    security: bearerSecurity,
+    middleware: [member] as const,
+    request: { query: z.object({ room: UserDetailQuery.shape.room }) },
+    responses: gatewayResponses(Participants, 'Participants', [401, 403, 404, 502, 503]),
+  }),
+  async (c) => success(c, await roomUsers.listParticipants(db(c.env.DB), c.var.config, c.req.valid('query').room)),
+)
+
+/** Staff joining by role: an admin joins as `admin`, an agent as `agent`, a service client picks or gets `staff`. */
+const defaultUserType = (role: string): UserType => (role === 'admin' || role === 'agent' ? role : 'staff')
+
+gatewayUserRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/joingenerate',
+    tags,
+    summary: 'A participant token for an existing, open room',
+    description: 'Unlike /user/generate the room must exist (404) and be open (409).',
+    security: bearerSecurity,
+    middleware: [staff] as const,
+    request: { body: jsonBody(JoinGenerateBody) },
+    responses: gatewayResponses(JoinGrant, 'Room, identity, LiveKit token and URL', [401, 403, 404, 409]),
+  }),
+  async (c) => {
+    const body = c.req.valid('json')
+    const userType = body.userType ?? defaultUserType(c.var.identity!.role)
+    return success(c, await roomUsers.joinRoom(db(c.env.DB), c.var.config, { ...body, userType }))
+  },
+)
+
+gatewayUserRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/generateChatUser',
+    tags,
+    summary: 'A chat-only participant: hidden in the call, no media, data only',
+    description:
+      'Its token is accepted by the Socket.IO namespace `/{room}` like any participant token.',
+    security: bearerSecurity,
+    middleware: [staff] as const,
+    request: { body: jsonBody(ChatUserBody) },
+    responses: gatewayResponses(JoinGrant, 'Room, identity, LiveKit token and URL', [401, 403, 404, 409]),
+  }),
+  async (c) => success(c, await roomUsers.generateChatUser(db(c.env.DB), c.var.config, c.req.valid('json'))),
+)
+
+gatewayUserRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/updateparticipants',
+    tags,
+    summary: 'Change a participant’s name, metadata or permissions in LiveKit (UpdateParticipant)',
+    security: bearerSecurity,
+    middleware: [staff] as const,
+    request: { body: jsonBody(UpdateParticipantBody) },
+    responses: gatewayResponses(UpdatedParticipant, 'The participant', [401, 403, 404, 502, 503]),
+  }),
+  async (c) => success(c, await roomUsers.updateParticipant(db(c.env.DB), c.var.config, c.req.valid('json'))),
+)
+
+gatewayUserRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/mutepublishedtrack',
+    tags,
+    summary: 'Mute or unmute one published track (MutePublishedTrack)',
+    security: bearerSecurity,
+    middleware: [staff] as const,
+    request: { body: jsonBody(MuteTrackBody) },
+    responses: gatewayResponses(MutedTrack, 'The track', [401, 403, 404, 502, 503]),
+  }),
+  async (c) => success(c, await roomUsers.muteTrack(db(c.env.DB), c.var.config, c.req.valid('json'))),
+)
+
+gatewayUserRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/removeParticipant',
+    tags,
+    summary: 'Disconnect a participant (RemoveParticipant); sockets get `user-disconnect`',
+    security: bearerSecurity,
+    middleware: [staff] as const,
+    request: { body: jsonBody(RoomIdentityBody) },
+    responses: gatewayResponses(RemovedParticipant, 'Removed', [401, 403, 404, 502, 503]),
+  }),
+  async (c) => {
+    const { room, identity } = c.req.valid('json')
+    return success(c, await roomUsers.removeParticipant(c.env, db(c.env.DB), c.var.config, room, identity))
+  },
+)
+
+gatewayUserRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/log',
+    tags,
+    summary: 'Audit trail of a room or participant, newest first',
+    description: 'Webhook events (joins, leaves, tracks, recordings) and entries from POST /log.',
+    security: bearerSecurity,
+    middleware: [staff] as const,
+    request: { query: UserLogQuery },
+    responses: gatewayResponses(z.array(UserLogEntry), 'Entries', [401, 403]),
+  }),
+  async (c) => success(c, await roomUsers.usageLog(db(c.env.DB), c.req.valid('query'))),
+)
+
+gatewayUserRoutes.openapi(
+  createRoute({
+    method: 'put',
+    path: '/handle/track',
+    tags,
+    summary: 'Mute or unmute a participant’s tracks by kind (audio/video), one by sid, or all',
+    security: bearerSecurity,
+    middleware: [staff] as const,
+    request: { body: jsonBody(HandleTrackBody) },
+    responses: gatewayResponses(HandledTracks, 'Tracks changed', [401, 403, 404, 502, 503]),
+  }),
+  async (c) => success(c, await roomUsers.handleTracks(db(c.env.DB), c.var.config, c.req.valid('json'))),
 )

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { USER_TYPES } from '../lib/livekit/tokens'
-import { RoomName, RoomSettings } from './rooms'
+import { Identity, RoomInfo, RoomName, RoomSettings } from './rooms'
 
 export const UserType = z.enum(USER_TYPES).openapi({
   description:
@@ -43,3 +43,99 @@ export const RoomUserInfo = z
     created_at: z.string(),
   })
   .openapi('RoomUser')
+
+export const RoomDetail = RoomInfo.extend({ users: z.array(RoomUserInfo) }).openapi('RoomDetail')
+
+export const AlreadyInRoomQuery = z.object({
+  room: RoomName,
+  identity: Identity.optional(),
+  userName: UserName.optional(),
+})
+
+export const UsersInRoom = z
+  .object({ room: z.string(), in_room: z.boolean(), users: z.array(RoomUserInfo) })
+  .openapi('UsersInRoom')
+
+export const UserDetailQuery = z.object({ room: RoomName, identity: Identity })
+
+export const JoinGenerateBody = z
+  .object({
+    room: RoomName,
+    userName: UserName,
+    userType: UserType.optional().openapi({ description: 'Default: the caller’s role (admin, agent; service → staff)' }),
+  })
+  .openapi('JoinGenerateRequest')
+
+export const ChatUserBody = z.object({ room: RoomName, userName: UserName }).openapi('ChatUserRequest')
+
+/** A LiveKit object (participant, track, egress) as the SDK serialises it: camelCase JSON. */
+export const LiveKitObject = z.record(z.string(), z.unknown()).openapi('LiveKitObject')
+
+export const Participants = z
+  .object({ room: z.string(), participants: z.array(LiveKitObject) })
+  .openapi('LiveKitParticipants')
+
+export const UpdateParticipantBody = z
+  .object({
+    room: RoomName,
+    identity: Identity,
+    name: z.string().trim().min(1).max(100).optional(),
+    metadata: z.string().max(4096).optional(),
+    permission: z
+      .object({
+        canPublish: z.boolean().optional(),
+        canSubscribe: z.boolean().optional(),
+        canPublishData: z.boolean().optional(),
+        hidden: z.boolean().optional(),
+      })
+      .optional(),
+  })
+  .openapi('UpdateParticipantRequest')
+
+export const UpdatedParticipant = z
+  .object({ room: z.string(), identity: z.string(), participant: LiveKitObject })
+  .openapi('UpdatedParticipant')
+
+export const MuteTrackBody = z
+  .object({ room: RoomName, identity: Identity, trackSid: z.string().min(1).max(64), muted: z.boolean() })
+  .openapi('MuteTrackRequest')
+
+export const MutedTrack = z
+  .object({ room: z.string(), identity: z.string(), track: LiveKitObject })
+  .openapi('MutedTrack')
+
+export const RemovedParticipant = z
+  .object({ room: z.string(), identity: z.string(), removed: z.literal(true) })
+  .openapi('RemovedParticipant')
+
+export const UserLogQuery = z.object({
+  room: RoomName.optional(),
+  identity: Identity.optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+})
+
+export const UserLogEntry = z
+  .object({
+    id: z.number().int(),
+    room: z.string().nullable(),
+    identity: z.string().nullable(),
+    action: z.string(),
+    device: z.string().nullable(),
+    detail: z.unknown(),
+    created_at: z.string(),
+  })
+  .openapi('UserLogEntry')
+
+export const HandleTrackBody = z
+  .object({
+    room: RoomName,
+    identity: Identity,
+    muted: z.boolean(),
+    kind: z.enum(['audio', 'video']).optional().openapi({ description: 'Omit with no trackSid for every track' }),
+    trackSid: z.string().min(1).max(64).optional(),
+  })
+  .openapi('HandleTrackRequest')
+
+export const HandledTracks = z
+  .object({ room: z.string(), identity: z.string(), muted: z.boolean(), tracks: z.array(z.string()) })
+  .openapi('HandledTracks')

@@ -1,12 +1,14 @@
-import { and, eq } from 'drizzle-orm'
+import { and, desc, eq, inArray } from 'drizzle-orm'
 import type { Config } from '../config'
 import type { Db } from '../db/client'
-import { roomUsers } from '../db/schema'
-import { notFound } from '../lib/errors'
+import { roomUsers, usageLogs } from '../db/schema'
+import type { Env } from '../env'
+import { badRequest, notFound } from '../lib/errors'
 import { randomString } from '../lib/ids'
 import { mintUserToken, type UserType } from '../lib/livekit'
 import { iso } from '../lib/time'
-import { ensureRoom, getOpenRoom, type NewRoom, type RoomRow } from './rooms'
+import { ensureRoom, getOpenRoom, getRoom, roomService, roomView, type NewRoom, type RoomRow } from './rooms'
+import { emitToRoom } from './realtime'
 import { roomNode } from './livekit-nodes'
 
 export type RoomUserRow = typeof roomUsers.$inferSelect
@@ -108,4 +110,186 @@ export async function getRoomUser(d: Db, room: string, identity: string): Promis
   const row = await findRoomUser(d, room, identity)
   if (!row) throw notFound(`User ${identity} in room ${room}`)
   return row
+}
+
+/** Seed 000 `getUserAlreadyInRoom`: who of that name or identity is in the room now. */
+export async function usersInRoom(d: Db, room: string, match: { identity?: string; userName?: string }) {
+  await getRoom(d, room)
+  const rows = await d
+    .select()
+    .from(roomUsers)
+    .where(
+      and(
+        eq(roomUsers.room, room),
+        eq(roomUsers.status, 'joined'),
+        match.identity ? eq(roomUsers.identity, match.identity) : undefined,
+        match.userName ? eq(roomUsers.name, match.userName) : undefined,
+      ),
+    )
+  return { room, in_room: rows.length > 0, users: rows.map(roomUserView) }
+}
+
+/** Seed 000 `updateUser` / `updateSocketIOUser`: a participant's status, name, socket or device. */
+export async function updateRoomUser(
+  d: Db,
+  room: string,
+  identity: string,
+  patch: { status?: string; name?: string; socketId?: string | null; device?: string },
+) {
+  const u = await getRoomUser(d, room, identity)
+  const row = await d
+    .update(roomUsers)
+    .set({ ...patch, updatedAt: Date.now() })
+    .where(eq(roomUsers.id, u.id))
+    .returning()
+    .get()
+  return roomUserView(row!)
+}
+
+/** Seed 000 `listParticipants`: who LiveKit has in the room now (RoomService ListParticipants). */
+export async function listParticipants(d: Db, config: Config, room: string) {
+  const r = await getRoom(d, room)
+  return { room, participants: await roomService(config, r).listParticipants(room) }
+}
+
+/**
+ * Seed 000 `removeParticipant`: LiveKit disconnects them (RemoveParticipant); D1 marks them
+ * `removed` and the room's sockets get `user-disconnect`.
+ */
+export async function removeParticipant(env: Env, d: Db, config: Config, room: string, identity: string) {
+  const r = await getRoom(d, room)
+  await roomService(config, r).removeParticipant(room, identity)
+  const at = Date.now()
+  await d
+    .update(roomUsers)
+    .set({ status: 'removed', leftAt: at, updatedAt: at })
+    .where(and(eq(roomUsers.room, room), eq(roomUsers.identity, identity)))
+  await emitToRoom(env, room, 'user-disconnect', { room, identity, reason: 'removed' })
+  return { room, identity, removed: true }
+}
+
+/** Seed 000 `mutePublishedTrack`: (un)mutes one published track (RoomService MutePublishedTrack). */
+export async function muteTrack(
+  d: Db,
+  config: Config,
+  input: { room: string; identity: string; trackSid: string; muted: boolean },
+) {
+  const r = await getRoom(d, input.room)
+  const track = await roomService(config, r).mutePublishedTrack(input.room, input.identity, input.trackSid, input.muted)
+  return { room: input.room, identity: input.identity, track }
+}
+
+/**
+ * Seed 000 `HandleTrack`: (un)mutes a participant's tracks by kind (`audio`, `video` or both when
+ * omitted) or one track by sid — looks the tracks up with ListParticipants, then mutes each.
+ */
+export async function handleTracks(
+  d: Db,
+  config: Config,
+  input: { room: string; identity: string; muted: boolean; kind?: 'audio' | 'video'; trackSid?: string },
+) {
+  const r = await getRoom(d, input.room)
+  const svc = roomService(config, r)
+  const participant = (await svc.listParticipants(input.room)).find((p) => p.identity === input.identity)
+  if (!participant) throw notFound(`Participant ${input.identity} in LiveKit room ${input.room}`)
+  const tracks = (participant.tracks as { sid: string; type: string }[]).filter(
+    (t) =>
+      (!input.trackSid || t.sid === input.trackSid) && (!input.kind || t.type === input.kind.toUpperCase()),
+  )
+  if (input.trackSid && tracks.length === 0) throw notFound(`Track ${input.trackSid}`)
+  for (const t of tracks) await svc.mutePublishedTrack(input.room, input.identity, t.sid, input.muted)
+  return { room: input.room, identity: input.identity, muted: input.muted, tracks: tracks.map((t) => t.sid) }
+}
+
+/** Seed 000 `updateParticipants`: name, metadata or permissions in LiveKit (UpdateParticipant); name in D1 too. */
+export async function updateParticipant(
+  d: Db,
+  config: Config,
+  input: {
+    room: string
+    identity: string
+    name?: string
+    metadata?: string
+    permission?: { canPublish?: boolean; canSubscribe?: boolean; canPublishData?: boolean; hidden?: boolean }
+  },
+) {
+  const { room, identity, ...update } = input
+  if (update.name === undefined && update.metadata === undefined && update.permission === undefined)
+    throw badRequest('Nothing to update: give name, metadata or permission')
+  const r = await getRoom(d, room)
+  const participant = await roomService(config, r).updateParticipant(room, identity, update)
+  if (update.name !== undefined)
+    await d
+      .update(roomUsers)
+      .set({ name: update.name, updatedAt: Date.now() })
+      .where(and(eq(roomUsers.room, room), eq(roomUsers.identity, identity)))
+  return { room, identity, participant }
+}
+
+/** Seed 000 `generateChatUser`: a hidden, chat-only participant of an open room. */
+export async function generateChatUser(d: Db, config: Config, input: { room: string; userName: string }) {
+  return addRoomUser(d, config, await getOpenRoom(d, input.room), { userName: input.userName, userType: 'chat' })
+}
+
+/** Appends an audit line for a room (webhook events, participant actions). */
+export async function logUsage(
+  d: Db,
+  entry: { room?: string; identity?: string; action: string; device?: string; detail?: unknown },
+) {
+  await d.insert(usageLogs).values({
+    room: entry.room,
+    identity: entry.identity,
+    action: entry.action,
+    device: entry.device,
+    detail: entry.detail === undefined ? null : JSON.stringify(entry.detail),
+  })
+}
+
+/** Seed 000 `GET /user/log`: the audit trail of a room or participant, newest first. */
+export async function usageLog(d: Db, filter: { room?: string; identity?: string; limit?: number }) {
+  const rows = await d
+    .select()
+    .from(usageLogs)
+    .where(
+      and(
+        filter.room ? eq(usageLogs.room, filter.room) : undefined,
+        filter.identity ? eq(usageLogs.identity, filter.identity) : undefined,
+      ),
+    )
+    .orderBy(desc(usageLogs.id))
+    .limit(filter.limit ?? 100)
+  return rows.map((r) => ({
+    id: r.id,
+    room: r.room,
+    identity: r.identity,
+    action: r.action,
+    device: r.device,
+    detail: parseDetail(r.detail),
+    created_at: iso(r.createdAt),
+  }))
+}
+
+/** Participants of a room (D1), optionally only those with one of `statuses`. */
+export async function roomUsersOf(d: Db, room: string, statuses?: string[]) {
+  const rows = await d
+    .select()
+    .from(roomUsers)
+    .where(and(eq(roomUsers.room, room), statuses ? inArray(roomUsers.status, statuses) : undefined))
+    .orderBy(roomUsers.id)
+  return rows.map(roomUserView)
+}
+
+function parseDetail(text: string | null): unknown {
+  if (text == null) return null
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
+}
+
+/** Seed 000 `getRoomDetail`: the room and its participants. */
+export async function roomDetail(d: Db, room: string) {
+  const r = await getRoom(d, room)
+  return { ...roomView(r), users: await roomUsersOf(d, room) }
 }

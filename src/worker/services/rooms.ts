@@ -1,12 +1,14 @@
-import { and, desc, eq, lt, ne } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt, ne } from 'drizzle-orm'
 import type { Config } from '../config'
 import type { Db } from '../db/client'
-import { conferenceRooms } from '../db/schema'
-import { AppError, conflict, notFound } from '../lib/errors'
+import { conferenceRooms, files, roomUsers } from '../db/schema'
+import type { Env } from '../env'
+import { conflict, notFound } from '../lib/errors'
 import { randomString } from '../lib/ids'
 import { isUnreachable, LiveKitRoomService } from '../lib/livekit'
 import { iso } from '../lib/time'
 import { chooseNode, markNode, roomNode } from './livekit-nodes'
+import { emitToRoom } from './realtime'
 
 export type RoomRow = typeof conferenceRooms.$inferSelect
 export type RoomStatus = RoomRow['status']
@@ -164,18 +166,154 @@ export async function listRooms(d: Db, options: { status?: RoomStatus; limit?: n
   return rows.map(roomView)
 }
 
-/** Rooms past their expiry that are not closed yet. */
-export function expiredRooms(d: Db, now = Date.now()) {
-  return d
-    .select()
-    .from(conferenceRooms)
-    .where(and(ne(conferenceRooms.status, 'closed'), lt(conferenceRooms.expiresAt, now)))
+/** A LiveKit RoomService for the node `room` lives on. */
+export const roomService = (config: Config, room: RoomRow) => new LiveKitRoomService(roomNode(config, room.node))
+
+/** Seed 000 `checkRoomExpired`. */
+export async function checkExpired(d: Db, name: string) {
+  const r = await getRoom(d, name)
+  return {
+    room: r.name,
+    status: r.status,
+    expired: r.status === 'closed' || r.expiresAt <= Date.now(),
+    expires_at: iso(r.expiresAt),
+  }
 }
 
-/** A LiveKit RoomService for the node `room` lives on. */
-export const roomService = (config: Config, room: RoomRow) =>
-  new LiveKitRoomService(roomNode(config, room.node))
+/** Seed 000 `updateRoomType`: type, service, case and auto-recording settings. */
+export async function updateRoomSettings(
+  d: Db,
+  name: string,
+  patch: Omit<NewRoom, 'name' | 'createdBy'> & { expiresInSeconds?: number },
+) {
+  await getRoom(d, name)
+  const { expiresInSeconds, ...rest } = patch
+  const row = await d
+    .update(conferenceRooms)
+    .set({
+      ...rest,
+      ...(expiresInSeconds === undefined ? {} : { expiresAt: Date.now() + expiresInSeconds * 1000 }),
+      updatedAt: Date.now(),
+    })
+    .where(eq(conferenceRooms.name, name))
+    .returning()
+    .get()
+  return roomView(row!)
+}
 
-/** Thrown when a LiveKit node is needed and cannot be used. */
-export const noLiveKit = (room: string) =>
-  new AppError('upstream_unavailable', `No LiveKit node is available for room ${room}`)
+/**
+ * Seed 000 `updateRoomStatus`: `open`, `started` or `finished` (LiveKit webhooks set these too);
+ * `closed` closes the room like `closeRoom`. The room's sockets get `conference-status`.
+ */
+export async function updateRoomStatus(env: Env, d: Db, config: Config, name: string, status: RoomStatus) {
+  if (status === 'closed') return closeRoom(env, d, config, name, 'closed')
+  const r = await getRoom(d, name)
+  if (r.status === 'closed') throw conflict(`Room ${name} is closed`)
+  const at = Date.now()
+  const row = await d
+    .update(conferenceRooms)
+    .set({
+      status,
+      ...(status === 'started' && !r.startedAt ? { startedAt: at } : {}),
+      ...(status === 'finished' ? { finishedAt: at } : {}),
+      updatedAt: at,
+    })
+    .where(and(eq(conferenceRooms.id, r.id), ne(conferenceRooms.status, 'closed')))
+    .returning()
+    .get()
+  if (!row) throw conflict(`Room ${name} is closed`)
+  await emitToRoom(env, name, 'conference-status', { room: name, status, at: iso(at) })
+  return roomView(row)
+}
+
+/**
+ * Closes a room: D1 first (a conditional UPDATE, so of two closers — a user and the expiry sweep —
+ * only one announces it), then its LiveKit room is deleted, which disconnects every participant.
+ * The room's sockets get `conference-status {status:"closed", reason}`. Closing again retries the
+ * LiveKit deletion; a LiveKit room that is already gone is fine. An unreachable node is a 503
+ * after the room is closed in D1.
+ */
+export async function closeRoom(env: Env, d: Db, config: Config, name: string, reason = 'closed') {
+  const r = await getRoom(d, name)
+  const at = Date.now()
+  const closed = await d
+    .update(conferenceRooms)
+    .set({ status: 'closed', finishedAt: r.finishedAt ?? at, updatedAt: at })
+    .where(and(eq(conferenceRooms.id, r.id), ne(conferenceRooms.status, 'closed')))
+    .returning()
+    .get()
+  if (closed) {
+    await d
+      .update(roomUsers)
+      .set({ status: 'left', leftAt: at, updatedAt: at })
+      .where(and(eq(roomUsers.room, name), inArray(roomUsers.status, ['created', 'joined'])))
+    await emitToRoom(env, name, 'conference-status', { room: name, status: 'closed', reason, at: iso(at) })
+  }
+  const livekit = await deleteLiveKitRoom(config, r)
+  return { ...roomView(closed ?? (await getRoom(d, name))), livekit }
+}
+
+/** Deletes the room on its node; `absent` when LiveKit no longer had it. */
+async function deleteLiveKitRoom(config: Config, r: RoomRow): Promise<'deleted' | 'absent'> {
+  try {
+    await roomService(config, r).deleteRoom(r.name)
+    return 'deleted'
+  } catch (err) {
+    if ((err as { code?: string }).code === 'not_found') return 'absent'
+    throw err
+  }
+}
+
+/**
+ * Seed 000 `deleteRoom`: removes the room from LiveKit and its row and participants from D1
+ * (recordings stay, with their files). Sockets get `conference-status {status:"deleted"}`.
+ */
+export async function deleteRoom(env: Env, d: Db, config: Config, name: string) {
+  const r = await getRoom(d, name)
+  const livekit = await deleteLiveKitRoom(config, r)
+  await d.batch([
+    d.delete(roomUsers).where(eq(roomUsers.room, name)),
+    d.delete(conferenceRooms).where(eq(conferenceRooms.id, r.id)),
+  ])
+  await emitToRoom(env, name, 'conference-status', { room: name, status: 'deleted', at: iso(Date.now()) })
+  return { room: name, deleted: true, livekit }
+}
+
+/**
+ * The room's picture: the key set on the room, else the latest image uploaded for it
+ * (`files.room`). Served by the static `/images` path of the uploads.
+ */
+export async function roomPicture(d: Db, config: Config, name: string) {
+  const r = await getRoom(d, name)
+  let key = r.pictureKey
+  if (!key) {
+    const img = await d
+      .select({ key: files.key, mime: files.mimeType })
+      .from(files)
+      .where(eq(files.room, name))
+      .orderBy(desc(files.createdAt))
+      .all()
+    key = img.find((f) => f.mime.startsWith('image/'))?.key ?? null
+  }
+  if (!key) throw notFound(`Picture of room ${name}`)
+  return { room: name, key, url: `${config.API_URL}/${key}` }
+}
+
+/**
+ * Room-expiry sweep (every 30 minutes, seed 000 §8; only when AUTO_CLOSE_ROOM): closes every room
+ * past its expiry. Safe to run twice at once — `closeRoom`'s conditional UPDATE lets one run
+ * announce each room; a LiveKit failure on one room does not stop the others.
+ */
+export async function expireRooms(env: Env, d: Db, config: Config, now = Date.now()) {
+  if (!config.AUTO_CLOSE_ROOM) return { closed: 0, failed: 0 }
+  const due = await d
+    .select({ name: conferenceRooms.name })
+    .from(conferenceRooms)
+    .where(and(ne(conferenceRooms.status, 'closed'), lt(conferenceRooms.expiresAt, now)))
+    .limit(200)
+  const results = await Promise.allSettled(due.map((r) => closeRoom(env, d, config, r.name, 'expired')))
+  return {
+    closed: results.filter((r) => r.status === 'fulfilled').length,
+    failed: results.filter((r) => r.status === 'rejected').length,
+  }
+}
