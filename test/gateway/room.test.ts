@@ -14,7 +14,11 @@ beforeEach(async () => {
 })
 
 async function generate(room: string, userType = 'agent', userName = 'Agent') {
-  const res = await call('/user/generate', { method: 'POST', token: staff, json: { room, userName, userType } })
+  const res = await call('/user/generate', {
+    method: 'POST',
+    token: staff,
+    json: { room, userName, userType },
+  })
   expect(res.status).toBe(200)
   return (await json(res)).data as { room: string; identity: string; token: string; url: string }
 }
@@ -57,7 +61,10 @@ describe('GET /room/listrooms', () => {
   it('should list rooms newest first, filtered by status', async () => {
     await generate('list-1')
     await generate('list-2')
-    await db(env.DB).update(conferenceRooms).set({ status: 'started' }).where(eq(conferenceRooms.name, 'list-2'))
+    await db(env.DB)
+      .update(conferenceRooms)
+      .set({ status: 'started' })
+      .where(eq(conferenceRooms.name, 'list-2'))
     const all = await json(await call('/room/listrooms', { token: staff }))
     expect(all.data.map((r: { room: string }) => r.room).slice(0, 2)).toEqual(['list-2', 'list-1'])
     const started = await json(await call('/room/listrooms?status=started', { token: staff }))
@@ -72,8 +79,13 @@ describe('GET /room/checkexpired', () => {
       room: 'exp-1',
       expired: false,
     })
-    await db(env.DB).update(conferenceRooms).set({ expiresAt: Date.now() - 1 }).where(eq(conferenceRooms.name, 'exp-1'))
-    expect((await json(await call('/room/checkexpired?room=exp-1', { token: staff }))).data.expired).toBe(true)
+    await db(env.DB)
+      .update(conferenceRooms)
+      .set({ expiresAt: Date.now() - 1 })
+      .where(eq(conferenceRooms.name, 'exp-1'))
+    expect((await json(await call('/room/checkexpired?room=exp-1', { token: staff }))).data.expired).toBe(
+      true,
+    )
   })
 })
 
@@ -116,7 +128,11 @@ describe('GET /room/picture', () => {
       room: 'pic-1',
     })
     const { data } = await json(await call('/room/picture?room=pic-1', { token: staff }))
-    expect(data).toEqual({ room: 'pic-1', key: 'images/pic-1.png', url: 'http://localhost:8787/images/pic-1.png' })
+    expect(data).toEqual({
+      room: 'pic-1',
+      key: 'images/pic-1.png',
+      url: 'http://localhost:8787/images/pic-1.png',
+    })
   })
 })
 
@@ -129,7 +145,11 @@ describe('POST /room/updateuser', () => {
       json: { room: 'uu-1', identity: a.identity, status: 'joined', socketId: 'sock-1' },
     })
     expect(res.status).toBe(200)
-    expect((await json(res)).data).toMatchObject({ identity: a.identity, status: 'joined', socket_id: 'sock-1' })
+    expect((await json(res)).data).toMatchObject({
+      identity: a.identity,
+      status: 'joined',
+      socket_id: 'sock-1',
+    })
   })
 
   it('should answer 404 for an unknown participant and change nothing', async () => {
@@ -149,7 +169,13 @@ describe('PUT /room/updatetype', () => {
     const res = await call('/room/updatetype', {
       method: 'PUT',
       token: staff,
-      json: { room: 'ut-1', type: 'emergency', autoRecord: true, recordType: 'TrackComposite', expiresIn: 3600 },
+      json: {
+        room: 'ut-1',
+        type: 'emergency',
+        autoRecord: true,
+        recordType: 'TrackComposite',
+        expiresIn: 3600,
+      },
     })
     expect(res.status).toBe(200)
     const { data } = await json(res)
@@ -159,7 +185,11 @@ describe('PUT /room/updatetype', () => {
 
   it('should refuse an unknown record type with 400 naming it', async () => {
     await generate('ut-2')
-    const res = await call('/room/updatetype', { method: 'PUT', token: staff, json: { room: 'ut-2', recordType: 'Video' } })
+    const res = await call('/room/updatetype', {
+      method: 'PUT',
+      token: staff,
+      json: { room: 'ut-2', recordType: 'Video' },
+    })
     expect(res.status).toBe(400)
     expect((await json(res)).data.details.fields[0].path).toBe('recordType')
   })
@@ -168,7 +198,11 @@ describe('PUT /room/updatetype', () => {
 describe('PUT /room/updatestatus', () => {
   it('should set the status', async () => {
     await generate('us-1')
-    const res = await call('/room/updatestatus', { method: 'PUT', token: staff, json: { room: 'us-1', status: 'started' } })
+    const res = await call('/room/updatestatus', {
+      method: 'PUT',
+      token: staff,
+      json: { room: 'us-1', status: 'started' },
+    })
     expect(res.status).toBe(200)
     expect((await json(res)).data).toMatchObject({ status: 'started', started_at: expect.any(String) })
   })
@@ -191,7 +225,7 @@ describe('PUT /room/close', () => {
   it('should be idempotent: a second close reports the LiveKit room absent', async () => {
     await generate('close-2')
     await call('/room/close', { method: 'PUT', token: staff, json: { room: 'close-2' } })
-      const again = await call('/room/close', { method: 'PUT', token: staff, json: { room: 'close-2' } })
+    const again = await call('/room/close', { method: 'PUT', token: staff, json: { room: 'close-2' } })
     expect(again.status).toBe(200)
     expect((await json(again)).data.livekit).toBe('absent')
   })
@@ -202,13 +236,21 @@ describe('PUT /room/close', () => {
     const res = await call('/room/close', { method: 'PUT', token: staff, json: { room: 'close-3' } })
     expect(res.status).toBe(503)
     expect((await json(res)).message).toContain('LiveKit')
-    const row = await db(env.DB).select().from(conferenceRooms).where(eq(conferenceRooms.name, 'close-3')).get()
+    const row = await db(env.DB)
+      .select()
+      .from(conferenceRooms)
+      .where(eq(conferenceRooms.name, 'close-3'))
+      .get()
     expect(row?.status).toBe('closed')
   })
 
   it('should refuse a member with 403 and leave the room open', async () => {
     await generate('close-4')
-    const res = await call('/room/close', { method: 'PUT', token: await mintToken('member'), json: { room: 'close-4' } })
+    const res = await call('/room/close', {
+      method: 'PUT',
+      token: await mintToken('member'),
+      json: { room: 'close-4' },
+    })
     expect(res.status).toBe(403)
     expect(lk.whereIs('close-4')).toBeDefined()
   })
@@ -220,7 +262,9 @@ describe('POST /room/deleteroom', () => {
     const res = await call('/room/deleteroom', { method: 'POST', token: staff, json: { room: 'del-1' } })
     expect(res.status).toBe(200)
     expect((await json(res)).data).toEqual({ room: 'del-1', deleted: true, livekit: 'deleted' })
-    expect(await db(env.DB).select().from(conferenceRooms).where(eq(conferenceRooms.name, 'del-1')).get()).toBeUndefined()
+    expect(
+      await db(env.DB).select().from(conferenceRooms).where(eq(conferenceRooms.name, 'del-1')).get(),
+    ).toBeUndefined()
     expect(await db(env.DB).select().from(roomUsers).where(eq(roomUsers.room, 'del-1'))).toEqual([])
     expect(lk.whereIs('del-1')).toBeUndefined()
   })
@@ -229,9 +273,17 @@ describe('POST /room/deleteroom', () => {
 describe('POST /room/verifyuser', () => {
   it('should answer the participant when they belong to the room, 404 otherwise', async () => {
     const a = await generate('vu-1')
-    const ok = await call('/room/verifyuser', { method: 'POST', token: staff, json: { room: 'vu-1', identity: a.identity } })
+    const ok = await call('/room/verifyuser', {
+      method: 'POST',
+      token: staff,
+      json: { room: 'vu-1', identity: a.identity },
+    })
     expect((await json(ok)).data.identity).toBe(a.identity)
-    const no = await call('/room/verifyuser', { method: 'POST', token: staff, json: { room: 'vu-1', identity: 'x' } })
+    const no = await call('/room/verifyuser', {
+      method: 'POST',
+      token: staff,
+      json: { room: 'vu-1', identity: 'x' },
+    })
     expect(no.status).toBe(404)
   })
 })

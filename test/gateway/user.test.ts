@@ -15,7 +15,11 @@ beforeEach(async () => {
 })
 
 async function generate(room: string, userType = 'agent', userName = 'Agent') {
-  const res = await call('/user/generate', { method: 'POST', token: staff, json: { room, userName, userType } })
+  const res = await call('/user/generate', {
+    method: 'POST',
+    token: staff,
+    json: { room, userName, userType },
+  })
   expect(res.status).toBe(200)
   return (await json(res)).data as { room: string; identity: string; token: string; url: string }
 }
@@ -24,10 +28,14 @@ const post = (path: string, body: unknown, token = staff) => call(path, { method
 describe('GET /user/getuseralreadyinroom', () => {
   it('should find joined participants by name', async () => {
     const a = await generate('air-1', 'caller', 'Somchai')
-    const before = await json(await call('/user/getuseralreadyinroom?room=air-1&userName=Somchai', { token: staff }))
+    const before = await json(
+      await call('/user/getuseralreadyinroom?room=air-1&userName=Somchai', { token: staff }),
+    )
     expect(before.data).toMatchObject({ in_room: false, users: [] })
     await db(env.DB).update(roomUsers).set({ status: 'joined' }).where(eq(roomUsers.identity, a.identity))
-    const after = await json(await call('/user/getuseralreadyinroom?room=air-1&userName=Somchai', { token: staff }))
+    const after = await json(
+      await call('/user/getuseralreadyinroom?room=air-1&userName=Somchai', { token: staff }),
+    )
     expect(after.data.in_room).toBe(true)
     expect(after.data.users[0].identity).toBe(a.identity)
   })
@@ -39,7 +47,11 @@ describe('GET /user/getuserdetail', () => {
     for (const token of [staff, a.token]) {
       const res = await call(`/user/getuserdetail?room=ud-1&identity=${a.identity}`, { token })
       expect(res.status).toBe(200)
-      expect((await json(res)).data).toMatchObject({ identity: a.identity, name: 'Caller', user_type: 'caller' })
+      expect((await json(res)).data).toMatchObject({
+        identity: a.identity,
+        name: 'Caller',
+        user_type: 'caller',
+      })
     }
   })
 
@@ -87,7 +99,9 @@ describe('POST /user/joingenerate', () => {
   it('should answer 404 for a room that does not exist and create none', async () => {
     const res = await post('/user/joingenerate', { room: 'jg-missing', userName: 'X' })
     expect(res.status).toBe(404)
-    expect(await db(env.DB).select().from(conferenceRooms).where(eq(conferenceRooms.name, 'jg-missing')).get()).toBeUndefined()
+    expect(
+      await db(env.DB).select().from(conferenceRooms).where(eq(conferenceRooms.name, 'jg-missing')).get(),
+    ).toBeUndefined()
   })
 })
 
@@ -97,7 +111,13 @@ describe('POST /user/generateChatUser', () => {
     const { data } = await json(await post('/user/generateChatUser', { room: 'cu-1', userName: 'Chatter' }))
     const video = (decodeJwt(data.token) as any).video
     expect(data.identity).toMatch(/^chat-/)
-    expect(video).toMatchObject({ room: 'cu-1', roomJoin: true, hidden: true, canPublish: false, canPublishData: true })
+    expect(video).toMatchObject({
+      room: 'cu-1',
+      roomJoin: true,
+      hidden: true,
+      canPublish: false,
+      canPublishData: true,
+    })
   })
 })
 
@@ -105,12 +125,20 @@ describe('LiveKit participant control', () => {
   it('should update a participant in LiveKit and their name in D1', async () => {
     const a = await generate('pc-1', 'caller', 'Old')
     lk.join('pc-1', a.identity)
-    const res = await post('/user/updateparticipants', { room: 'pc-1', identity: a.identity, name: 'New', metadata: '{"x":1}' })
+    const res = await post('/user/updateparticipants', {
+      room: 'pc-1',
+      identity: a.identity,
+      name: 'New',
+      metadata: '{"x":1}',
+    })
     expect(res.status).toBe(200)
     expect((await json(res)).data.participant).toMatchObject({ name: 'New', metadata: '{"x":1}' })
     const row = await db(env.DB).select().from(roomUsers).where(eq(roomUsers.identity, a.identity)).get()
     expect(row?.name).toBe('New')
-    expect(lk.callsOf('RoomService/UpdateParticipant')[0].grant).toMatchObject({ roomAdmin: true, room: 'pc-1' })
+    expect(lk.callsOf('RoomService/UpdateParticipant')[0].grant).toMatchObject({
+      roomAdmin: true,
+      room: 'pc-1',
+    })
   })
 
   it('should refuse an update with nothing to change with 400', async () => {
@@ -123,7 +151,12 @@ describe('LiveKit participant control', () => {
   it('should mute one published track', async () => {
     const a = await generate('pc-3')
     const p = lk.join('pc-3', a.identity, { tracks: ['audio', 'video'] })
-    const res = await post('/user/mutepublishedtrack', { room: 'pc-3', identity: a.identity, trackSid: p.tracks[0].sid, muted: true })
+    const res = await post('/user/mutepublishedtrack', {
+      room: 'pc-3',
+      identity: a.identity,
+      trackSid: p.tracks[0].sid,
+      muted: true,
+    })
     expect(res.status).toBe(200)
     expect((await json(res)).data.track).toMatchObject({ sid: p.tracks[0].sid, muted: true })
     expect(p.tracks.map((t) => t.muted)).toEqual([true, false])
@@ -132,7 +165,12 @@ describe('LiveKit participant control', () => {
   it('should answer 404 naming LiveKit for an unknown track', async () => {
     const a = await generate('pc-4')
     lk.join('pc-4', a.identity, { tracks: ['audio'] })
-    const res = await post('/user/mutepublishedtrack', { room: 'pc-4', identity: a.identity, trackSid: 'TR_nope', muted: true })
+    const res = await post('/user/mutepublishedtrack', {
+      room: 'pc-4',
+      identity: a.identity,
+      trackSid: 'TR_nope',
+      muted: true,
+    })
     expect(res.status).toBe(404)
     expect((await json(res)).message).toContain('LiveKit')
   })
@@ -163,7 +201,11 @@ describe('LiveKit participant control', () => {
   it('should refuse participant control to a member with 403 and call no LiveKit method', async () => {
     const a = await generate('pc-7')
     lk.calls.length = 0
-    const res = await post('/user/removeParticipant', { room: 'pc-7', identity: a.identity }, await mintToken('member'))
+    const res = await post(
+      '/user/removeParticipant',
+      { room: 'pc-7', identity: a.identity },
+      await mintToken('member'),
+    )
     expect(res.status).toBe(403)
     expect(lk.calls).toHaveLength(0)
   })
@@ -171,11 +213,13 @@ describe('LiveKit participant control', () => {
 
 describe('GET /user/log', () => {
   it('should list a room’s audit trail newest first', async () => {
-    await db(env.DB).insert(usageLogs).values([
-      { room: 'log-1', identity: 'a', action: 'participant_joined', detail: '{"x":1}' },
-      { room: 'log-1', identity: 'a', action: 'participant_left', detail: 'plain text' },
-      { room: 'log-2', identity: 'b', action: 'participant_joined' },
-    ])
+    await db(env.DB)
+      .insert(usageLogs)
+      .values([
+        { room: 'log-1', identity: 'a', action: 'participant_joined', detail: '{"x":1}' },
+        { room: 'log-1', identity: 'a', action: 'participant_left', detail: 'plain text' },
+        { room: 'log-2', identity: 'b', action: 'participant_joined' },
+      ])
     const { data } = await json(await call('/user/log?room=log-1', { token: staff }))
     expect(data.map((e: { action: string }) => e.action)).toEqual(['participant_left', 'participant_joined'])
     expect(data[0].detail).toBe('plain text')

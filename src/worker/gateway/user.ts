@@ -111,7 +111,8 @@ gatewayUserRoutes.openapi(
     request: { query: z.object({ room: UserDetailQuery.shape.room }) },
     responses: gatewayResponses(Participants, 'Participants', [401, 403, 404, 502, 503]),
   }),
-  async (c) => success(c, await roomUsers.listParticipants(db(c.env.DB), c.var.config, c.req.valid('query').room)),
+  async (c) =>
+    success(c, await roomUsers.listParticipants(db(c.env.DB), c.var.config, c.req.valid('query').room)),
 )
 
 /** Staff joining by role: an admin joins as `admin`, an agent as `agent`, a service client picks or gets `staff`. */
@@ -142,8 +143,7 @@ gatewayUserRoutes.openapi(
     path: '/generateChatUser',
     tags,
     summary: 'A chat-only participant: hidden in the call, no media, data only',
-    description:
-      'Its token is accepted by the Socket.IO namespace `/{room}` like any participant token.',
+    description: 'Its token is accepted by the Socket.IO namespace `/{room}` like any participant token.',
     security: bearerSecurity,
     middleware: [staff] as const,
     request: { body: jsonBody(ChatUserBody) },

@@ -62,7 +62,9 @@ export const JoinGenerateBody = z
   .object({
     room: RoomName,
     userName: UserName,
-    userType: UserType.optional().openapi({ description: 'Default: the caller’s role (admin, agent; service → staff)' }),
+    userType: UserType.optional().openapi({
+      description: 'Default: the caller’s role (admin, agent; service → staff)',
+    }),
   })
   .openapi('JoinGenerateRequest')
 
@@ -131,7 +133,10 @@ export const HandleTrackBody = z
     room: RoomName,
     identity: Identity,
     muted: z.boolean(),
-    kind: z.enum(['audio', 'video']).optional().openapi({ description: 'Omit with no trackSid for every track' }),
+    kind: z
+      .enum(['audio', 'video'])
+      .optional()
+      .openapi({ description: 'Omit with no trackSid for every track' }),
     trackSid: z.string().min(1).max(64).optional(),
   })
   .openapi('HandleTrackRequest')

@@ -90,9 +90,13 @@ export const UpdateRoomTypeBody = RoomSettings.extend({
     .openapi({ description: 'New lifetime from now, seconds' }),
 }).openapi('UpdateRoomTypeRequest')
 
-export const UpdateRoomStatusBody = z.object({ room: RoomName, status: RoomStatus }).openapi('UpdateRoomStatusRequest')
+export const UpdateRoomStatusBody = z
+  .object({ room: RoomName, status: RoomStatus })
+  .openapi('UpdateRoomStatusRequest')
 
-export const RoomIdentityBody = z.object({ room: RoomName, identity: Identity }).openapi('RoomIdentityRequest')
+export const RoomIdentityBody = z
+  .object({ room: RoomName, identity: Identity })
+  .openapi('RoomIdentityRequest')
 
 export const CheckExpired = z
   .object({ room: z.string(), status: RoomStatus, expired: z.boolean(), expires_at: z.string() })
@@ -106,7 +110,9 @@ export const DeletedRoom = z
   .object({ room: z.string(), deleted: z.literal(true), livekit: z.enum(['deleted', 'absent']) })
   .openapi('DeletedRoom')
 
-export const RoomPicture = z.object({ room: z.string(), key: z.string(), url: z.string() }).openapi('RoomPicture')
+export const RoomPicture = z
+  .object({ room: z.string(), key: z.string(), url: z.string() })
+  .openapi('RoomPicture')
 
 export const VerifiedToken = z
   .object({

@@ -175,7 +175,12 @@ export async function muteTrack(
   input: { room: string; identity: string; trackSid: string; muted: boolean },
 ) {
   const r = await getRoom(d, input.room)
-  const track = await roomService(config, r).mutePublishedTrack(input.room, input.identity, input.trackSid, input.muted)
+  const track = await roomService(config, r).mutePublishedTrack(
+    input.room,
+    input.identity,
+    input.trackSid,
+    input.muted,
+  )
   return { room: input.room, identity: input.identity, track }
 }
 
@@ -228,7 +233,10 @@ export async function updateParticipant(
 
 /** Seed 000 `generateChatUser`: a hidden, chat-only participant of an open room. */
 export async function generateChatUser(d: Db, config: Config, input: { room: string; userName: string }) {
-  return addRoomUser(d, config, await getOpenRoom(d, input.room), { userName: input.userName, userType: 'chat' })
+  return addRoomUser(d, config, await getOpenRoom(d, input.room), {
+    userName: input.userName,
+    userType: 'chat',
+  })
 }
 
 /** Appends an audit line for a room (webhook events, participant actions). */

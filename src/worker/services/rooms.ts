@@ -167,7 +167,8 @@ export async function listRooms(d: Db, options: { status?: RoomStatus; limit?: n
 }
 
 /** A LiveKit RoomService for the node `room` lives on. */
-export const roomService = (config: Config, room: RoomRow) => new LiveKitRoomService(roomNode(config, room.node))
+export const roomService = (config: Config, room: RoomRow) =>
+  new LiveKitRoomService(roomNode(config, room.node))
 
 /** Seed 000 `checkRoomExpired`. */
 export async function checkExpired(d: Db, name: string) {
