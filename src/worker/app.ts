@@ -3,6 +3,8 @@ import type { Context } from 'hono'
 import { ConfigError } from './config'
 import type { AppEnv } from './env'
 import { gatewayAuthRoutes } from './gateway/auth'
+import { gatewayCarRoutes } from './gateway/car'
+import { gatewayCaseRoutes } from './gateway/case'
 import { gatewayNotificationRoutes } from './gateway/notification'
 import { gatewayStaticRoutes } from './gateway/static'
 import { gatewayUploadRoutes } from './gateway/upload'
@@ -52,6 +54,8 @@ app.route('/ws', liveChatWsRoutes)
 // Gateway API (seed 000, SPEC §4.2)
 app.route('/auth', gatewayAuthRoutes)
 app.route('/upload', gatewayUploadRoutes)
+app.route('/case', gatewayCaseRoutes)
+app.route('/car', gatewayCarRoutes)
 app.route('/', gatewayNotificationRoutes)
 app.route('/', gatewayStaticRoutes)
 app.route('/link', gatewayLinkRoutes)
