@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { ConfigError } from './config'
 import type { AppEnv } from './env'
 import { gatewayAuthRoutes } from './gateway/auth'
+import { gatewayStatsRoutes } from './gateway/stats'
 import { gatewayCarRoutes } from './gateway/car'
 import { gatewayCaseRoutes } from './gateway/case'
 import { gatewayNotificationRoutes } from './gateway/notification'
@@ -56,6 +57,7 @@ app.route('/auth', gatewayAuthRoutes)
 app.route('/upload', gatewayUploadRoutes)
 app.route('/case', gatewayCaseRoutes)
 app.route('/car', gatewayCarRoutes)
+app.route('/stats', gatewayStatsRoutes)
 app.route('/', gatewayNotificationRoutes)
 app.route('/', gatewayStaticRoutes)
 app.route('/link', gatewayLinkRoutes)
