@@ -125,7 +125,7 @@ describe('Socket.IO transports', () => {
     const pings = collect(s.io.engine as any, 'ping')
     const drops = collect(s, 'disconnect')
     const sid = s.io.engine.id
-    await until(() => pings.length >= 5, 8000) // interval 400 ms, client gives up after 1 s without one
+    await until(() => pings.length >= 5, 8000) // interval 400 ms
     expect(drops).toEqual([])
     expect(s.io.engine.id).toBe(sid)
     expect((await s.emitWithAck('chat-message', 'still here')).seq).toBe(1)
@@ -175,6 +175,37 @@ describe('Socket.IO chat resume and golden path', () => {
       [4, 'four'],
       [5, 'five'],
     ])
+  })
+
+  it('should recover missed chat messages for an unchanged client (Socket.IO pid and offset)', async () => {
+    const room = uniqueRoom()
+    const a = await connected(
+      client(`/${room}`, {
+        forceNew: true,
+        reconnection: true,
+        reconnectionDelay: 300,
+        reconnectionDelayMax: 300,
+        auth: { token: await liveKitToken(room, 'a') },
+      }),
+    )
+    const b = await connected(
+      client(`/${room}`, {
+        transports: ['websocket'],
+        forceNew: true,
+        auth: { token: await liveKitToken(room, 'b') },
+      }),
+    )
+    const got = collect<{ seq: number; message: string }>(a, 'chat-message')
+    await b.emitWithAck('chat-message', 'one')
+    await until(() => got.length === 1)
+    const reconnected = next(a, 'connect')
+    a.io.engine.close() // the transport drops; the Manager reconnects on its own
+    await b.emitWithAck('chat-message', 'two')
+    await b.emitWithAck('chat-message', 'three')
+    await reconnected
+    await until(() => got.length === 3)
+    expect(got.map((m) => m.message)).toEqual(['one', 'two', 'three'])
+    expect(a.recovered).toBe(true)
   })
 
   it('should accept the token POST /user/generate answers', async () => {

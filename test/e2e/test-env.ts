@@ -11,6 +11,6 @@ export const E2E_VARS: Record<string, string> = {
   LIVEKIT_API_KEY: 'devkey',
   LIVEKIT_API_SECRET: 'devsecret-devsecret-devsecret-devsecret',
   SOCKETIO_PING_INTERVAL: '400',
-  SOCKETIO_PING_TIMEOUT: '600',
+  SOCKETIO_PING_TIMEOUT: '3000',
   MESSAGES_PER_10S: '500',
 }

@@ -341,7 +341,12 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       d: result.data,
       ...(local ? {} : { r: 1 as const }),
     })
-    current.send([...encodeSio({ type: SIO.CONNECT, nsp, data: { sid: result.sid } }), ...result.frames])
+    // A handler's `pid` (Socket.IO connection-state recovery) rides in the CONNECT reply.
+    const pid = typeof result.data.pid === 'string' ? { pid: result.data.pid } : {}
+    current.send([
+      ...encodeSio({ type: SIO.CONNECT, nsp, data: { sid: result.sid, ...pid } }),
+      ...result.frames,
+    ])
     if (local) {
       const frames = await this.#runLocal(nsp, session.eid, (c) =>
         route.handler.connected?.(c, { sid: result.sid, eid: session.eid, data: result.data }),

@@ -1,7 +1,10 @@
 import type { Config } from '../../worker/config'
 import type { Env } from '../../worker/env'
 
-/** What a namespace handler keeps per socket (in the socket's attachment: keep it to a few hundred bytes). */
+/**
+ * What a namespace handler keeps per socket (in the socket's attachment: keep it to a few hundred
+ * bytes). A string `pid` is also sent in the CONNECT reply (Socket.IO connection-state recovery).
+ */
 export type NsData = Record<string, unknown>
 
 /** One Socket.IO socket as a namespace handler sees it. */

@@ -1,7 +1,7 @@
 import { AppError } from '../../worker/lib/errors'
 import { verifyLiveKitToken } from '../../worker/lib/livekit/tokens'
 import type { NamespaceHandler, NsContext, NsSocket } from './namespace'
-import { appendChat, chatSince } from './chat-log'
+import { appendChat, chatSince, lastChatSeq } from './chat-log'
 
 /** Events a room member may send that are relayed to the rest of the room as they are. */
 const RELAYED = new Set([
@@ -33,12 +33,13 @@ export const roomNamespace: NamespaceHandler = {
         .run()
         .catch(() => undefined),
     )
-    const since = lastSeen(auth)
+    const { pid, since } = recovery(auth, lastChatSeq(c.ctx.storage.sql))
     return {
       id: claims.identity,
       n: claims.name.slice(0, 120),
       ...(claims.userType ? { t: claims.userType.slice(0, 40) } : {}),
       ...(since !== undefined ? { since } : {}),
+      pid,
     }
   },
 
@@ -46,7 +47,7 @@ export const roomNamespace: NamespaceHandler = {
     c.broadcast('user-connection', [member(c, sock)], { except: sock.sid })
     const since = sock.data.since
     if (typeof since === 'number')
-      for (const m of chatSince(c.ctx.storage.sql, since)) c.emit('chat-message', m)
+      for (const m of chatSince(c.ctx.storage.sql, since)) c.emit('chat-message', m, String(m.seq))
   },
 
   event(c, sock, name, args) {
@@ -60,7 +61,8 @@ export const roomNamespace: NamespaceHandler = {
           payload,
           c.config.MAX_MESSAGE_BYTES,
         )
-        if (created) c.broadcast('chat-message', [message])
+        // The trailing seq is Socket.IO's recovery offset: clients given a `pid` send it back on reconnect.
+        if (created) c.broadcast('chat-message', [message, String(message.seq)])
         return [{ id: message.id, seq: message.seq, duplicate: !created }]
       }
       case 'position': {
@@ -95,11 +97,22 @@ function member(c: NsContext, sock: NsSocket) {
   }
 }
 
-/** The last chat seq a reconnecting client saw: `auth.last_seq`, `auth.lastSeq` or Socket.IO's recovery `auth.offset`. */
-function lastSeen(auth: Record<string, unknown>): number | undefined {
+const PID = /^p(\d+)\.[a-z0-9]{6,16}$/
+
+/**
+ * Where a (re)connecting client resumes the chat: `auth.last_seq` (or `lastSeq`), or Socket.IO's
+ * connection-state recovery — socket.io-client ≥ 4.6 sends back the `pid` of its CONNECT reply
+ * and the last offset (chat seq) it saw, with no frontend change. A pid carries the seq at which
+ * it was issued, for clients that saw no message since. Answers the pid to (re)issue.
+ */
+function recovery(auth: Record<string, unknown>, lastSeq: number): { pid: string; since?: number } {
   const raw = auth.last_seq ?? auth.lastSeq ?? auth.offset
-  const n = typeof raw === 'string' ? Number(raw) : raw
-  return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined
+  const n = typeof raw === 'string' && raw !== '' ? Number(raw) : raw
+  const seen = typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined
+  const prior = typeof auth.pid === 'string' ? PID.exec(auth.pid) : null
+  if (prior) return { pid: auth.pid as string, since: seen ?? Number(prior[1]) }
+  const pid = `p${lastSeq}.${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`
+  return { pid, ...(seen !== undefined ? { since: seen } : {}) }
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
