@@ -1,4 +1,3 @@
-import { loadConfig } from '../worker/config'
 import type { Env } from '../worker/env'
 import { AppError, badRequest, unauthorized } from '../worker/lib/errors'
 import type { AuthIdentity } from '../worker/lib/identity'
@@ -7,6 +6,7 @@ import { LiveChatFrame, type LiveChatUserType } from '../worker/schemas/livechat
 import { validationError } from '../worker/lib/errors'
 import { Channel, type BaseAttachment, type ChannelLimits, type Connection } from './channel'
 import { ChatLog, type StoredMessage } from './chat-log'
+import { configuredLimits } from './limits'
 
 /** Who a live-chat socket is (kept in its attachment, so it survives hibernation). */
 export interface LiveChatAttachment extends BaseAttachment {
@@ -56,12 +56,7 @@ export class LiveChatSession extends Channel<Env, LiveChatAttachment> {
   }
 
   protected limits(): ChannelLimits {
-    const c = loadConfig(this.env)
-    return {
-      maxConnections: c.MAX_CONNECTIONS_PER_ROOM,
-      maxMessageBytes: c.MAX_MESSAGE_BYTES,
-      messagesPer10s: c.MESSAGES_PER_10S,
-    }
+    return configuredLimits(this.env)
   }
 
   // ── RPC for the Worker ─────────────────────────────────────────────────────────────────

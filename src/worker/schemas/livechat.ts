@@ -34,13 +34,8 @@ export const LiveChatSessionView = z
   })
   .openapi('LiveChatSession')
 
-export const SessionIdParam = z.object({
-  session_id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'session_id', in: 'path' } }),
-})
+/** Same path parameter as live sessions use. */
+export { SessionIdParam } from './live'
 
 export const ConnectionStatusView = z
   .object({
