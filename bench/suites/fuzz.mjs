@@ -148,25 +148,12 @@ export async function run(ctx) {
       '4' + randomBytes(64).toString('base64'),
     ]
     const { internal, closers } = await sendEach(frames, () => openNamespace(sio.sio))
-    sioFailures.push(...internal.map((x) => `internal_error frame: ${x}`))
-    // Room still works for fresh clients.
-    const after = await fanout(sio.adapter, {
-      subscribers: 3,
-      senders: 1,
-      messages: 10,
-      settleMs: 3000,
-      timeoutMs: 15_000,
-    })
-    if (after.lost) sioFailures.push(`room lost ${after.lost} of ${after.expected} after fuzz`)
-    ctx.report.add({
-      suite: 'fuzz',
+    await finishProtocol(ctx, srv, {
       name: 'fuzz/socket.io',
       value: `${frames.length + 1} frames + 10 handshakes`,
-      unit: '',
-      pass: sioFailures.length === 0 && srv.child.exitCode === null,
-      note: sioFailures.length
-        ? sioFailures.slice(0, 3).join(' | ')
-        : `no 5xx, no internal_error; ${closersNote(closers)}; room delivered ${after.delivered}/${after.expected} after`,
+      adapter: sio.adapter,
+      fails: [...sioFailures, ...internal.map((x) => `internal_error frame: ${x}`)],
+      closers,
     })
   }
 
@@ -231,24 +218,12 @@ export async function run(ctx) {
       }),
     ]
     const { internal, closers } = await sendEach(frames, async () => (await chat.adapter.open(0, null)).ws)
-    fails.push(...internal.map((x) => `internal_error frame: ${x}`))
-    const after = await fanout(chat.adapter, {
-      subscribers: 3,
-      senders: 1,
-      messages: 10,
-      settleMs: 3000,
-      timeoutMs: 15_000,
-    })
-    if (after.lost) fails.push(`room lost ${after.lost} of ${after.expected} after fuzz`)
-    ctx.report.add({
-      suite: 'fuzz',
+    await finishProtocol(ctx, srv, {
       name: 'fuzz/json-ws',
       value: `${frames.length + 1} frames + 5 upgrades`,
-      unit: '',
-      pass: fails.length === 0 && srv.child.exitCode === null,
-      note: fails.length
-        ? fails.slice(0, 3).join(' | ')
-        : `no 5xx, no internal_error; ${closersNote(closers)}; room delivered ${after.delivered}/${after.expected} after`,
+      adapter: chat.adapter,
+      fails: [...fails, ...internal.map((x) => `internal_error frame: ${x}`)],
+      closers,
     })
   }
   // The server is still up.
@@ -292,3 +267,25 @@ const closersNote = (closers) =>
   closers.length
     ? `server closed the socket on ${closers.length} frame(s): ${closers.map((c) => JSON.stringify(c)).join(' ')}`
     : 'socket stayed open throughout'
+
+/** The room must still deliver to fresh clients after the fuzz; records the protocol's verdict. */
+async function finishProtocol(ctx, srv, { name, value, adapter, fails, closers }) {
+  const after = await fanout(adapter, {
+    subscribers: 3,
+    senders: 1,
+    messages: 10,
+    settleMs: 3000,
+    timeoutMs: 15_000,
+  })
+  if (after.lost) fails.push(`room lost ${after.lost} of ${after.expected} after fuzz`)
+  ctx.report.add({
+    suite: 'fuzz',
+    name,
+    value,
+    unit: '',
+    pass: fails.length === 0 && srv.child.exitCode === null,
+    note: fails.length
+      ? fails.slice(0, 3).join(' | ')
+      : `no 5xx, no internal_error; ${closersNote(closers)}; room delivered ${after.delivered}/${after.expected} after`,
+  })
+}

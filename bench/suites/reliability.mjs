@@ -183,30 +183,8 @@ async function killRun(ctx, P) {
       persist: state,
       vars: benchVars(lk.url),
     })
-    if (sioOk) {
-      const present = await sioHistory(sio)
-      const lost = [...sioAcked.keys()].filter((id) => !present.has(id))
-      ctx.report.add({
-        suite: 'reliability',
-        name: 'kill -9 mid-burst/sb-sio-wd',
-        value: `${sioAcked.size} acked, ${present.size} present after restart`,
-        unit: '',
-        pass: sioAcked.size > 0 && lost.length === 0,
-        note: `${burst.sent()} sent before the kill; lost acked: ${lost.length}${lost.length ? ` (${lost.slice(0, 5).join(',')})` : ''}`,
-      })
-    }
-    if (chat && jsonAcked) {
-      const present = await chat.history(srv)
-      const lost = [...jsonAcked.keys()].filter((id) => !present.has(id))
-      ctx.report.add({
-        suite: 'reliability',
-        name: 'kill -9 mid-burst/sb-chat-wd',
-        value: `${jsonAcked.size} acked, ${present.size} present after restart`,
-        unit: '',
-        pass: jsonAcked.size > 0 && lost.length === 0,
-        note: `${jsonSent} sent before the kill; lost acked: ${lost.length}${lost.length ? ` (${lost.slice(0, 5).join(',')})` : ''}`,
-      })
-    }
+    if (sioOk) reportKill(ctx, 'sb-sio-wd', sioAcked, await sioHistory(sio), burst.sent())
+    if (chat && jsonAcked) reportKill(ctx, 'sb-chat-wd', jsonAcked, await chat.history(srv), jsonSent)
   } finally {
     await srv?.stop()
   }
@@ -280,4 +258,17 @@ async function jsonBurstSetup(srv) {
       return seen
     },
   }
+}
+
+/** Every acknowledged client id must be present after the restart. */
+function reportKill(ctx, name, acked, present, sent) {
+  const lost = [...acked.keys()].filter((id) => !present.has(id))
+  ctx.report.add({
+    suite: 'reliability',
+    name: `kill -9 mid-burst/${name}`,
+    value: `${acked.size} acked, ${present.size} present after restart`,
+    unit: '',
+    pass: acked.size > 0 && lost.length === 0,
+    note: `${sent} sent before the kill; lost acked: ${lost.length}${lost.length ? ` (${lost.slice(0, 5).join(',')})` : ''}`,
+  })
 }

@@ -26,7 +26,15 @@ const GROUPS = {
     'byClientId',
   ),
   'encode (broadcast frame)': is('encodeSio', 'newMessageFrame', 'stringify'),
-  'send (ws.send per recipient)': is('send', 'sendTo', 'sendFrame'),
+  'send (ws.send per recipient)': is(
+    'send',
+    'sendTo',
+    'sendFrame',
+    'broadcast',
+    'broadcastEvent',
+    '#fanout',
+    '#sendBatches',
+  ),
   'D1 index (outbox flush)': is('writeIndex', '#flushIndex', 'flushIndex', 'toJson'),
   'rate limit + size check (Channel)': is('#take', 'encode'),
 }
