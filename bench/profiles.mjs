@@ -28,7 +28,7 @@ export const PROFILES = {
           rate: 200,
           timeoutMs: 10_000,
           budgetS: 20,
-          targets: ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-chat-wd', 'sb-chat-batch-wd'],
+          targets: ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-chat-wd'],
         },
         {
           id: '50x5-sat',
@@ -38,7 +38,7 @@ export const PROFILES = {
           rate: 0,
           timeoutMs: 20_000,
           budgetS: 30,
-          targets: [...SIO_CHAT, 'floor+store-wd'],
+          targets: [...SIO_CHAT, 'floor+parse-wd', 'floor+store-wd'],
         },
         {
           id: '500x5-sat',
@@ -54,14 +54,14 @@ export const PROFILES = {
     },
     where: {
       targets: ['sb-sio-wd', 'sb-chat-wd'],
-      load: { subscribers: 50, senders: 5, messages: 30 },
+      load: { subscribers: 50, senders: 5, messages: 20 },
     },
     connections: {
       targets: ['node-sio', 'floor-mf', 'sb-sio-mf'],
       count: 10_000,
       rooms: 100,
       wave: 200,
-      openSeconds: 25,
+      openSeconds: 20,
       idleSeconds: 11,
       wakeSeconds: 10,
       budgetS: 100,
@@ -78,8 +78,8 @@ export const PROFILES = {
     fuzz: { httpSeconds: 30 },
   },
   smoke: {
-    budgetS: 150,
-    hardLimitS: 240,
+    budgetS: 200,
+    hardLimitS: 260,
     fanout: {
       repeats: 1,
       scenarios: [

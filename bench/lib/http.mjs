@@ -4,8 +4,20 @@ import http from 'node:http'
 
 export const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
 
-/** Sends one request; resolves `{ status, text, json }` (json undefined if not JSON). */
-export function request(base, method, path, { body, headers = {}, raw, timeoutMs = 30_000 } = {}) {
+/**
+ * Sends one request; resolves `{ status, text, json }` (json undefined if not JSON). A kept-alive
+ * socket the server closed meanwhile ("socket hang up" on a reused socket) is retried once.
+ */
+export async function request(base, method, path, opts = {}) {
+  try {
+    return await requestOnce(base, method, path, opts)
+  } catch (err) {
+    if (!err.reusedSocket || !['ECONNRESET', 'EPIPE'].includes(err.code)) throw err
+    return requestOnce(base, method, path, opts)
+  }
+}
+
+function requestOnce(base, method, path, { body, headers = {}, raw, timeoutMs = 30_000 } = {}) {
   return new Promise((resolve, reject) => {
     const url = new URL(path, base)
     const payload = raw !== undefined ? raw : body !== undefined ? JSON.stringify(body) : undefined
@@ -31,7 +43,10 @@ export function request(base, method, path, { body, headers = {}, raw, timeoutMs
       res.on('error', reject)
     })
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout ${method} ${path}`)))
-    req.on('error', reject)
+    req.on('error', (err) => {
+      err.reusedSocket = req.reusedSocket
+      reject(err)
+    })
     if (payload !== undefined) req.write(payload)
     req.end()
   })

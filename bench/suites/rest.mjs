@@ -123,7 +123,13 @@ export async function run(ctx) {
         ctx.report.note('rest', `${name} on ${server} skipped: time budget`)
         continue
       }
-      const state = c.setup ? await c.setup() : undefined
+      let state
+      try {
+        state = c.setup ? await c.setup() : undefined
+      } catch (err) {
+        ctx.report.note('rest', `${name} on ${server} skipped: setup failed (${err.message})`)
+        continue
+      }
       const cpu0 = cpu()
       const r = await load({ concurrency: P.concurrency, seconds: P.seconds, once: (w) => c.once(w, state) })
       const cpuMs = ((cpu() - cpu0) * 1000) / Math.max(1, r.total)

@@ -62,8 +62,11 @@ export async function run(ctx) {
       onStart: async () => (profiler = await startProfile(PORTS.sbWd + 1)),
       onEnd: async () => (profile = await profiler.stop()),
     })
-    if (!profile) {
-      ctx.report.note('where', `${name}: no profile`)
+    if (!profile || r.delivered === 0) {
+      ctx.report.note(
+        'where',
+        `${name}: no usable profile (${r.delivered}/${r.expected} delivered while profiling)`,
+      )
       continue
     }
     const s = summarizeProfile(profile, GROUPS)
