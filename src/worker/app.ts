@@ -13,8 +13,10 @@ import { gatewayChatRoutes } from './gateway/chat'
 import { gatewayLinkRoutes } from './gateway/link'
 import { gatewayServiceRoutes } from './gateway/service'
 import { gatewaySystemRoutes } from './gateway/system'
+import { gatewayRecordRoutes } from './gateway/record'
 import { gatewayRoomRoutes } from './gateway/room'
 import { gatewayUserRoutes } from './gateway/user'
+import { gatewayWebhookRoutes } from './gateway/webhook'
 import { AppError } from './lib/errors'
 import { gatewayError, isModernPath, modernError } from './lib/envelope'
 import { router } from './lib/router'
@@ -65,6 +67,8 @@ app.route('/service', gatewayServiceRoutes)
 app.route('/', gatewaySystemRoutes)
 app.route('/room', gatewayRoomRoutes)
 app.route('/user', gatewayUserRoutes)
+app.route('/record', gatewayRecordRoutes)
+app.route('/', gatewayWebhookRoutes)
 app.route('/chat', gatewayChatRoutes)
 
 // Socket.IO (seed 000 §4, SPEC §5.3)

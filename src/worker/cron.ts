@@ -2,6 +2,8 @@ import { db } from './db/client'
 import type { Env } from './env'
 import { expireLinks } from './services/links'
 import { liveKitHealthJob } from './services/livekit-nodes'
+import { recordingQueueJob } from './services/recordings'
+import { roomExpiryJob } from './services/rooms'
 
 /**
  * Cron Triggers (SPEC §1, wrangler.toml `[triggers]`): each schedule maps to the jobs it runs.
@@ -9,9 +11,9 @@ import { liveKitHealthJob } from './services/livekit-nodes'
  */
 export const cronJobs: Record<string, ((env: Env) => Promise<unknown>)[]> = {
   // Room expiry and link expiry (seed 000 §8) — registered by the conference gateway services.
-  '*/30 * * * *': [(env) => expireLinks(db(env.DB))],
+  '*/30 * * * *': [(env) => expireLinks(db(env.DB)), roomExpiryJob],
   // LiveKit node health (seed 000 §8) — registered by the LiveKit services.
-  '*/10 * * * *': [liveKitHealthJob],
+  '*/10 * * * *': [liveKitHealthJob, recordingQueueJob],
 }
 
 /** Runs every job of `cron`; one failing job does not stop the others, and each failure is logged. */

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, lt, ne } from 'drizzle-orm'
-import type { Config } from '../config'
-import type { Db } from '../db/client'
+import { loadConfig, type Config } from '../config'
+import { db, type Db } from '../db/client'
 import { conferenceRooms, files, roomUsers } from '../db/schema'
 import type { Env } from '../env'
 import { conflict, notFound } from '../lib/errors'
@@ -318,3 +318,6 @@ export async function expireRooms(env: Env, d: Db, config: Config, now = Date.no
     failed: results.filter((r) => r.status === 'rejected').length,
   }
 }
+
+/** Cron job (every 30 minutes): the room-expiry sweep. */
+export const roomExpiryJob = (env: Env) => expireRooms(env, db(env.DB), loadConfig(env))

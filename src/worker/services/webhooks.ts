@@ -1,0 +1,299 @@
+import { and, eq, inArray, notInArray, sql } from 'drizzle-orm'
+import { TrackType, type WebhookEvent } from 'livekit-server-sdk'
+import type { Config } from '../config'
+import type { Db } from '../db/client'
+import { conferenceRooms, recordings, roomUsers } from '../db/schema'
+import type { Env } from '../env'
+import { iso } from '../lib/time'
+import { logUsage } from './room-users'
+import { emitToRoom } from './realtime'
+import { currentRecording, pumpQueue, recordingView, requestRecording, statusOfEgress } from './recordings'
+import { findRoom, type RoomRow } from './rooms'
+
+/** The LiveKit events seed 000 §5.1 acts on. */
+export const HANDLED_EVENTS = [
+  'room_started',
+  'room_finished',
+  'participant_joined',
+  'participant_left',
+  'track_published',
+  'track_subscribed',
+  'egress_started',
+  'egress_ended',
+] as const
+
+/** What handling one webhook did, for the response and the log. */
+export interface WebhookOutcome {
+  event: string
+  room: string | null
+  handled: boolean
+  changed: boolean
+}
+
+/**
+ * Applies one verified LiveKit webhook (seed 000 §5): room and participant state in D1, the room's
+ * sockets told (`conference-status`, `user-connection`, `user-disconnect`, `room-record`),
+ * auto-recording (§5.2), egress results with their R2 keys, and the recording queue advanced
+ * when a slot frees. Every change is a conditional UPDATE, so a webhook LiveKit delivers twice
+ * changes state once (`changed: false` the second time).
+ */
+export async function handleWebhook(
+  env: Env,
+  d: Db,
+  config: Config,
+  event: WebhookEvent,
+): Promise<WebhookOutcome> {
+  const roomName = event.room?.name || event.egressInfo?.roomName || null
+  const out: WebhookOutcome = { event: event.event, room: roomName, handled: true, changed: false }
+  const room = roomName ? await findRoom(d, roomName) : undefined
+  const at = event.createdAt ? Number(event.createdAt) * 1000 : Date.now()
+  // `track_subscribed` (seed 000 §5.1) is not in the SDK's event name type; older servers send it.
+  switch (event.event as string) {
+    case 'room_started':
+      if (room) out.changed = await roomStatus(env, d, room, 'started', at)
+      break
+    case 'room_finished':
+      if (room) out.changed = await roomStatus(env, d, room, 'finished', at)
+      break
+    case 'participant_joined':
+      if (room && event.participant) out.changed = await participantJoined(env, d, config, room, event, at)
+      break
+    case 'participant_left':
+      if (room && event.participant) out.changed = await participantLeft(env, d, room, event, at)
+      break
+    case 'track_published':
+    case 'track_subscribed':
+      if (room && event.participant) {
+        await logUsage(d, {
+          room: room.name,
+          identity: event.participant.identity,
+          action: event.event,
+          detail: {
+            event_id: event.id,
+            track: event.track?.sid,
+            type: TrackType[event.track?.type ?? 0],
+            source: event.track?.source,
+          },
+        })
+        out.changed = true
+        if (event.event === 'track_published') await autoRecordTracks(env, d, config, room, event)
+      }
+      break
+    case 'egress_started':
+      out.changed = await egressStarted(env, d, config, event)
+      break
+    case 'egress_ended':
+      out.changed = await egressEnded(env, d, config, event)
+      break
+    default:
+      out.handled = false
+  }
+  return out
+}
+
+async function roomStatus(env: Env, d: Db, room: RoomRow, status: 'started' | 'finished', at: number) {
+  const from = status === 'started' ? (['open', 'finished'] as const) : (['open', 'started'] as const)
+  const row = await d
+    .update(conferenceRooms)
+    .set(
+      status === 'started'
+        ? { status, startedAt: room.startedAt ?? at, updatedAt: Date.now() }
+        : { status, finishedAt: at, updatedAt: Date.now() },
+    )
+    .where(and(eq(conferenceRooms.id, room.id), inArray(conferenceRooms.status, [...from])))
+    .returning()
+    .get()
+  if (!row) return false
+  if (status === 'finished')
+    await d
+      .update(roomUsers)
+      .set({ status: 'left', leftAt: at, updatedAt: Date.now() })
+      .where(and(eq(roomUsers.room, room.name), eq(roomUsers.status, 'joined')))
+  await emitToRoom(env, room.name, 'conference-status', { room: room.name, status, at: iso(at) })
+  return true
+}
+
+function userTypeOf(p: NonNullable<WebhookEvent['participant']>): string {
+  if (p.attributes?.userType) return p.attributes.userType
+  try {
+    return (JSON.parse(p.metadata || '{}') as { userType?: string }).userType ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+async function participantJoined(
+  env: Env,
+  d: Db,
+  config: Config,
+  room: RoomRow,
+  event: WebhookEvent,
+  at: number,
+) {
+  const p = event.participant!
+  const userType = userTypeOf(p)
+  // Upsert: a participant may join with a token minted elsewhere; a repeat delivery changes nothing.
+  const row = await d
+    .insert(roomUsers)
+    .values({
+      room: room.name,
+      identity: p.identity,
+      name: p.name || p.identity,
+      userType,
+      status: 'joined',
+      joinedAt: at,
+    })
+    .onConflictDoUpdate({
+      target: [roomUsers.room, roomUsers.identity],
+      set: { status: 'joined', joinedAt: at, leftAt: null, updatedAt: Date.now() },
+      setWhere: sql`${roomUsers.status} <> 'joined'`,
+    })
+    .returning()
+    .get()
+  if (!row) return false
+  await logUsage(d, {
+    room: room.name,
+    identity: p.identity,
+    action: 'participant_joined',
+    detail: { event_id: event.id },
+  })
+  await emitToRoom(env, room.name, 'user-connection', {
+    room: room.name,
+    identity: p.identity,
+    name: row.name,
+    user_type: row.userType,
+    at: iso(at),
+  })
+  if (room.autoRecord && (room.recordType ?? 'RoomCompositeVideoAudio') !== 'TrackComposite')
+    await autoRecord(env, d, config, room, {
+      kind: 'room_composite',
+      options: { audioOnly: room.recordType === 'RoomCompositeAudio' },
+    })
+  return true
+}
+
+async function participantLeft(env: Env, d: Db, room: RoomRow, event: WebhookEvent, at: number) {
+  const p = event.participant!
+  const row = await d
+    .update(roomUsers)
+    .set({ status: 'left', leftAt: at, updatedAt: Date.now() })
+    .where(
+      and(
+        eq(roomUsers.room, room.name),
+        eq(roomUsers.identity, p.identity),
+        notInArray(roomUsers.status, ['left', 'removed']),
+      ),
+    )
+    .returning()
+    .get()
+  if (!row) return false
+  await logUsage(d, {
+    room: room.name,
+    identity: p.identity,
+    action: 'participant_left',
+    detail: { event_id: event.id },
+  })
+  await emitToRoom(env, room.name, 'user-disconnect', {
+    room: room.name,
+    identity: p.identity,
+    reason: 'left',
+    at: iso(at),
+  })
+  return true
+}
+
+/** Seed 000 §5.2, TrackComposite: once a participant has published both audio and video, record those two tracks. */
+async function autoRecordTracks(env: Env, d: Db, config: Config, room: RoomRow, event: WebhookEvent) {
+  if (!room.autoRecord || room.recordType !== 'TrackComposite') return
+  const tracks = event.participant?.tracks ?? []
+  const audio = tracks.find((t) => t.type === TrackType.AUDIO)
+  const video = tracks.find((t) => t.type === TrackType.VIDEO)
+  if (!audio || !video) return
+  await autoRecord(env, d, config, room, {
+    kind: 'track_composite',
+    options: { audioTrackId: audio.sid, videoTrackId: video.sid },
+  })
+}
+
+/** Starts (or queues) the room's automatic recording unless one is already running or queued. */
+async function autoRecord(
+  env: Env,
+  d: Db,
+  config: Config,
+  room: RoomRow,
+  request: Pick<Parameters<typeof requestRecording>[3], 'kind' | 'options'>,
+) {
+  if (await currentRecording(d, room.name)) return
+  try {
+    await requestRecording(env, d, config, { room: room.name, ...request, requestedBy: 'auto' })
+  } catch (err) {
+    // Already recording (a racing webhook won) or LiveKit failed: the recording row says which.
+    console.warn(
+      JSON.stringify({
+        level: 'warn',
+        room: room.name,
+        message: 'auto-record not started',
+        error: String(err),
+      }),
+    )
+  }
+}
+
+async function egressStarted(env: Env, d: Db, config: Config, event: WebhookEvent) {
+  const info = event.egressInfo
+  if (!info?.egressId) return false
+  const row = await d
+    .update(recordings)
+    .set({ status: 'active', startedAt: Date.now() })
+    .where(and(eq(recordings.egressId, info.egressId), eq(recordings.status, 'starting')))
+    .returning()
+    .get()
+  if (!row) return false
+  await d
+    .update(conferenceRooms)
+    .set({ recordStatus: 1, recordId: row.id, updatedAt: Date.now() })
+    .where(eq(conferenceRooms.name, row.room))
+  await emitToRoom(env, row.room, 'room-record', {
+    room: row.room,
+    status: 'active',
+    recording: recordingView(row, config),
+  })
+  return true
+}
+
+async function egressEnded(env: Env, d: Db, config: Config, event: WebhookEvent) {
+  const info = event.egressInfo
+  if (!info?.egressId) return false
+  const file = info.fileResults?.[0]
+  const status = statusOfEgress(info.status)
+  const row = await d
+    .update(recordings)
+    .set({
+      status: status === 'complete' || status === 'aborted' ? status : 'failed',
+      size: file ? Number(file.size) : null,
+      durationMs: file ? Math.round(Number(file.duration) / 1e6) : null,
+      ...(file?.filename ? { r2Key: file.filename } : {}),
+      error: info.error || null,
+      endedAt: Date.now(),
+    })
+    .where(
+      and(
+        eq(recordings.egressId, info.egressId),
+        inArray(recordings.status, ['starting', 'active', 'ending']),
+      ),
+    )
+    .returning()
+    .get()
+  if (!row) return false
+  await d
+    .update(conferenceRooms)
+    .set({ recordStatus: 0, recordId: null, updatedAt: Date.now() })
+    .where(and(eq(conferenceRooms.name, row.room), eq(conferenceRooms.recordId, row.id)))
+  await emitToRoom(env, row.room, 'room-record', {
+    room: row.room,
+    status: row.status,
+    recording: recordingView(row, config),
+  })
+  await pumpQueue(env, d, config)
+  return true
+}
