@@ -15,16 +15,14 @@ beforeAll(async () => {
   agent = await registerUser({ role: 'agent' })
   const d = db(env.DB)
   const room = `stats-${newId()}`
-  await d
-    .insert(conferenceRooms)
-    .values({
-      name: room,
-      node: 'default',
-      type: 'conference',
-      status: 'closed',
-      expiresAt: at,
-      createdAt: at,
-    })
+  await d.insert(conferenceRooms).values({
+    name: room,
+    node: 'default',
+    type: 'conference',
+    status: 'closed',
+    expiresAt: at,
+    createdAt: at,
+  })
   await d.insert(cases).values([
     { id: newId(), title: 'a', type: 'stroke', status: 'new', createdAt: at },
     { id: newId(), title: 'b', type: 'stroke', status: 'closed', createdAt: at },
