@@ -73,3 +73,15 @@ export async function until(cond: () => boolean, timeoutMs = 10_000): Promise<vo
     await new Promise((r) => setTimeout(r, 20))
   }
 }
+
+/** A connected member of `room` on its own connection (websocket only unless `opts` say otherwise). */
+export async function member(
+  room: string,
+  identity?: string,
+  opts: Partial<ManagerOptions & SocketOptions> = {},
+): Promise<Socket> {
+  const token = await liveKitToken(room, identity)
+  return connected(
+    client(`/${room}`, { transports: ['websocket'], forceNew: true, auth: { token }, ...opts }),
+  )
+}

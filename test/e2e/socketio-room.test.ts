@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { client, closeAll, collect, connected, liveKitToken, next, uniqueRoom, until } from './helpers'
+import {
+  client,
+  closeAll,
+  member,
+  collect,
+  connected,
+  liveKitToken,
+  next,
+  uniqueRoom,
+  until,
+} from './helpers'
 
 afterEach(closeAll)
 
@@ -28,17 +38,7 @@ describe('Socket.IO room namespace (websocket transport)', () => {
 
   it('should broadcast chat messages to every member in one order', async () => {
     const room = uniqueRoom()
-    const members = await Promise.all(
-      [0, 1, 2].map(async (i) =>
-        connected(
-          client(`/${room}`, {
-            transports: ['websocket'],
-            forceNew: true,
-            auth: { token: await liveKitToken(room, `m${i}`) },
-          }),
-        ),
-      ),
-    )
+    const members = await Promise.all([0, 1, 2].map(async (i) => member(room, `m${i}`)))
     const seen = members.map((m) => collect<{ seq: number; message: string }>(m, 'chat-message'))
     await Promise.all(
       members.flatMap((m, i) =>
@@ -64,20 +64,8 @@ describe('Socket.IO room namespace (websocket transport)', () => {
 
   it('should ack an event without payload', async () => {
     const room = uniqueRoom()
-    const a = await connected(
-      client(`/${room}`, {
-        transports: ['websocket'],
-        forceNew: true,
-        auth: { token: await liveKitToken(room) },
-      }),
-    )
-    const b = await connected(
-      client(`/${room}`, {
-        transports: ['websocket'],
-        forceNew: true,
-        auth: { token: await liveKitToken(room) },
-      }),
-    )
+    const a = await member(room)
+    const b = await member(room)
     const got = next(b, 'position')
     const args = await new Promise<unknown[]>((resolve) =>
       a.emit('position', { lat: 13.7, lng: 100.5 }, (...r: unknown[]) => resolve(r)),

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   baseUrl,
+  member,
   client,
   closeAll,
   collect,
@@ -29,20 +30,8 @@ describe('Socket.IO transports', () => {
 
   it('should deliver between a polling-only client and a websocket client', async () => {
     const room = uniqueRoom()
-    const p = await connected(
-      client(`/${room}`, {
-        transports: ['polling'],
-        forceNew: true,
-        auth: { token: await liveKitToken(room) },
-      }),
-    )
-    const w = await connected(
-      client(`/${room}`, {
-        transports: ['websocket'],
-        forceNew: true,
-        auth: { token: await liveKitToken(room) },
-      }),
-    )
+    const p = await member(room, undefined, { transports: ['polling'] })
+    const w = await member(room)
     const atP = next(p, 'chat-message')
     const atW = next(w, 'chat-message')
     await w.emitWithAck('chat-message', 'hi polling')
@@ -55,27 +44,9 @@ describe('Socket.IO transports', () => {
 
   it('should round-trip binary attachments over websocket and polling', async () => {
     const room = uniqueRoom()
-    const a = await connected(
-      client(`/${room}`, {
-        transports: ['websocket'],
-        forceNew: true,
-        auth: { token: await liveKitToken(room) },
-      }),
-    )
-    const b = await connected(
-      client(`/${room}`, {
-        transports: ['polling'],
-        forceNew: true,
-        auth: { token: await liveKitToken(room) },
-      }),
-    )
-    const c = await connected(
-      client(`/${room}`, {
-        transports: ['websocket'],
-        forceNew: true,
-        auth: { token: await liveKitToken(room) },
-      }),
-    )
+    const a = await member(room)
+    const b = await member(room, undefined, { transports: ['polling'] })
+    const c = await member(room)
     const atB = next(b, 'agentCar')
     const atC = next(c, 'agentCar')
     const bytes = Buffer.from([0, 1, 2, 250, 255])
@@ -144,20 +115,8 @@ describe('Socket.IO transports', () => {
 describe('Socket.IO chat resume and golden path', () => {
   it('should recover missed chat messages on reconnect with last_seq', async () => {
     const room = uniqueRoom()
-    const a = await connected(
-      client(`/${room}`, {
-        transports: ['websocket'],
-        forceNew: true,
-        auth: { token: await liveKitToken(room, 'a') },
-      }),
-    )
-    const b = await connected(
-      client(`/${room}`, {
-        transports: ['websocket'],
-        forceNew: true,
-        auth: { token: await liveKitToken(room, 'b') },
-      }),
-    )
+    const a = await member(room, 'a')
+    const b = await member(room, 'b')
     await b.emitWithAck('chat-message', 'one')
     await b.emitWithAck('chat-message', 'two')
     a.disconnect()
@@ -188,13 +147,7 @@ describe('Socket.IO chat resume and golden path', () => {
         auth: { token: await liveKitToken(room, 'a') },
       }),
     )
-    const b = await connected(
-      client(`/${room}`, {
-        transports: ['websocket'],
-        forceNew: true,
-        auth: { token: await liveKitToken(room, 'b') },
-      }),
-    )
+    const b = await member(room, 'b')
     const got = collect<{ seq: number; message: string }>(a, 'chat-message')
     await b.emitWithAck('chat-message', 'one')
     await until(() => got.length === 1)

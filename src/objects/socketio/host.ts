@@ -436,6 +436,12 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   async #endSession(eid: string, state: SessionState): Promise<void> {
     this.#partial.delete(eid)
     for (const [nsp, m] of Object.entries(state.nsps)) await this.#leaveNamespace(eid, nsp, m)
+    // A home object (`~…`) is per connection: once empty it forgets its name and keeps nothing.
+    if (this.#self?.name.startsWith('~') && !this.#ws.size && !this.#polls.size) {
+      this.ctx.storage.sql.exec('DELETE FROM sio_meta')
+      this.#self = undefined
+      await this.ctx.storage.deleteAlarm()
+    }
   }
 
   // ── Owner side: running handlers ───────────────────────────────────────────────────────
