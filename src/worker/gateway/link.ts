@@ -49,6 +49,10 @@ async function created(c: Context<AppEnv>, input: linkService.CreateLinkInput) {
   })
 }
 
+/** Stored positions go on to the room's sockets (`position` on `/{room}`). */
+const announce = (c: Context<AppEnv>) => (row: linkService.LinkRow) =>
+  linkService.announcePosition(c.env, row)
+
 const view = (c: Context<AppEnv>, row: linkService.LinkRow) =>
   linkService.viewLink(db(c.env.DB), c.var.config, row)
 
@@ -128,11 +132,14 @@ gatewayLinkRoutes.openapi(
     tags,
     summary: 'Store the link holder’s position',
     description:
-      'Public: the link id is the credential. The link must be enabled and unexpired (a used one-time link still accepts positions).',
+      'Public: the link id is the credential. The link must be enabled and unexpired (a used one-time link still accepts positions). The position is also emitted as `position` `{lat, lng, accuracy, identity: "link:<id>", name, userType, linkID, source: "link"}` to the room’s Socket.IO namespace `/{room}`.',
     request: { body: jsonBody(LatLngBody) },
     responses: gatewayResponses(Link, 'The updated link', [404, 410]),
   }),
-  async (c) => success(c, await view(c, await linkService.updateLatLng(db(c.env.DB), c.req.valid('json')))),
+  async (c) => {
+    const row = await linkService.updateLatLng(db(c.env.DB), c.req.valid('json'), announce(c))
+    return success(c, await view(c, row))
+  },
 )
 
 gatewayLinkRoutes.openapi(
@@ -146,7 +153,8 @@ gatewayLinkRoutes.openapi(
     request: { body: jsonBody(MultiLatLngBody) },
     responses: gatewayResponses(MultiLatLngResult, 'Per-position results'),
   }),
-  async (c) => success(c, await linkService.updateManyLatLng(db(c.env.DB), c.req.valid('json').positions)),
+  async (c) =>
+    success(c, await linkService.updateManyLatLng(db(c.env.DB), c.req.valid('json').positions, announce(c))),
 )
 
 gatewayLinkRoutes.openapi(

@@ -1,10 +1,12 @@
 import { and, count, desc, eq, gt, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { Config } from '../config'
 import type { Db } from '../db/client'
+import type { Env } from '../env'
 import { links } from '../db/schema'
 import { AppError, notFound } from '../lib/errors'
 import { randomString } from '../lib/ids'
 import { iso } from '../lib/time'
+import { emitToRoom } from './realtime'
 import { defaultDomain, domainFor, findService, listServices } from './service-settings'
 import { sendSms, type SmsLogRow } from './sms'
 
@@ -168,10 +170,37 @@ async function activeLink(db: Db, id: string, now: number): Promise<LinkRow> {
   return row
 }
 
+/** Called with each stored position (the routes pass `announcePosition`). */
+export type PositionListener = (row: LinkRow) => Promise<void>
+
+/**
+ * Tells the room's Socket.IO namespace `/{room}` about a link holder's position (event
+ * `position`, as room members' own positions are relayed). Best effort: a failure is logged and
+ * never undoes the stored position.
+ */
+export async function announcePosition(env: Env, row: LinkRow): Promise<void> {
+  const payload = {
+    lat: row.lat,
+    lng: row.lng,
+    accuracy: row.accuracy,
+    identity: `link:${row.id}`,
+    name: row.userName ?? row.userType,
+    userType: row.userType,
+    linkID: row.id,
+    source: 'link',
+  }
+  await emitToRoom(env, row.room, 'position', payload).catch((err: unknown) =>
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'position not announced', room: row.room, error: String(err) }),
+    ),
+  )
+}
+
 /** Stores the link holder's position (seed 000 updateLatLngLinkDetail). */
 export async function updateLatLng(
   db: Db,
   p: { linkID: string; lat: number; lng: number; accuracy?: number },
+  onStored?: PositionListener,
   now = Date.now(),
 ): Promise<LinkRow> {
   await activeLink(db, p.linkID, now)
@@ -182,6 +211,7 @@ export async function updateLatLng(
     .returning()
     .get()
   if (!row) throw refusal(await findLink(db, p.linkID), p.linkID, now)
+  await onStored?.(row)
   return row
 }
 
@@ -189,11 +219,12 @@ export async function updateLatLng(
 export async function updateManyLatLng(
   db: Db,
   positions: { linkID: string; lat: number; lng: number; accuracy?: number }[],
+  onStored?: PositionListener,
 ) {
   const results: { linkID: string; updated: boolean; reason?: string }[] = []
   for (const p of positions) {
     try {
-      await updateLatLng(db, p)
+      await updateLatLng(db, p, onStored)
       results.push({ linkID: p.linkID, updated: true })
     } catch (err) {
       if (!(err instanceof AppError)) throw err
