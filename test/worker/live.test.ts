@@ -243,6 +243,22 @@ describe('POST /api/v1/live/sessions/{id}/join — grants per role', () => {
     expect((await join(s.session_id, mentor.access_token)).status).toBe(200)
   })
 
+  it('should not overfill a session when joins race', async () => {
+    const s = await create({ max_participants: 2 })
+    const people = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => newcomer(`racer${i}`)))
+    const results = await Promise.all(people.map((p) => join(s.session_id, p.token)))
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 409, 409, 409, 409])
+    expect((await json(await api(`/sessions/${s.session_id}`))).data.participant_count).toBe(2)
+  })
+
+  it('should keep a role granted meanwhile when a participant rejoins', async () => {
+    const s = await create()
+    const p = await newcomer('keeper')
+    await joined(s.session_id, p.token)
+    await setRole(s.session_id, p.id, 'speaker')
+    expect((await joined(s.session_id, p.token, { display_name: 'Renamed' })).role).toBe('speaker')
+  })
+
   it('should answer 400 naming display_name when it is empty', async () => {
     const s = await create()
     const res = await join(s.session_id, member, { display_name: '' })

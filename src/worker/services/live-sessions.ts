@@ -366,23 +366,29 @@ export async function joinSession(
     if (!body.invite_token) throw forbidden('This session is private: an invite token is required')
     if ((await sha256Hex(body.invite_token)) !== row.inviteTokenHash) throw forbidden('Invalid invite token')
   }
-  const role: LiveRole = isOwner ? 'host' : (existing?.role ?? 'viewer')
-  const wasActive = existing && existing.leftAt === null
-  if (!isOwner && !wasActive && (await activeCount(db, id)) >= row.maxParticipants)
-    throw conflict('The session is full')
   const displayName = body.display_name ?? existing?.displayName ?? who.name ?? who.id
-  const now = Date.now()
-  await db
-    .insert(liveParticipants)
-    .values({ sessionId: id, userId: who.id, displayName, role, joinedAt: now })
-    .onConflictDoUpdate({
-      target: [liveParticipants.sessionId, liveParticipants.userId],
-      set: { displayName, role, joinedAt: now, leftAt: null },
-      // A kick that lands between our read and this write wins.
-      setWhere: isNull(liveParticipants.kickedAt),
-    })
-  const after = await findParticipant(db, id, who.id)
-  if (after?.kickedAt) throw forbidden('You were removed from this session')
+  // One statement, so racing joins cannot overfill the session and a racing kick wins: the row
+  // is written only while fewer than max_participants others are active (the owner and anyone
+  // already active are exempt), and an existing row only while it is not kicked. The role of an
+  // existing row is kept (a promotion may have just landed).
+  const exempt = isOwner || (existing !== undefined && existing.leftAt === null)
+  const [written] = await db.all<{ role: LiveRole }>(sql`
+    INSERT INTO live_participants (session_id, user_id, display_name, role, joined_at)
+    SELECT ${id}, ${who.id}, ${displayName}, ${isOwner ? 'host' : 'viewer'}, ${Date.now()}
+    WHERE ${exempt ? 1 : 0} = 1 OR (
+      SELECT count(*) FROM live_participants
+      WHERE session_id = ${id} AND user_id <> ${who.id} AND left_at IS NULL AND kicked_at IS NULL
+    ) < ${row.maxParticipants}
+    ON CONFLICT (session_id, user_id) DO UPDATE
+      SET display_name = excluded.display_name, joined_at = excluded.joined_at, left_at = NULL
+      WHERE live_participants.kicked_at IS NULL
+    RETURNING role`)
+  if (!written) {
+    if ((await findParticipant(db, id, who.id))?.kickedAt)
+      throw forbidden('You were removed from this session')
+    throw conflict('The session is full')
+  }
+  const role = written.role
   const grant = LIVE_GRANTS[role]
   return {
     session_id: id,
