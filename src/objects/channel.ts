@@ -85,6 +85,14 @@ export abstract class Channel<
     return JSON.stringify({ type: 'error', code, message, ...extra })
   }
 
+  /**
+   * Fields of an incoming frame to echo in the error frame it causes (e.g. its type or a client
+   * id), so that clients can match errors to what they sent. None by default.
+   */
+  protected errorRefs(_message: string | ArrayBuffer): Record<string, unknown> | undefined {
+    return undefined
+  }
+
   /** Extra hibernation tags for a new socket (≤ 9; the base adds none). */
   protected tags(_state: A): string[] {
     return []
@@ -123,7 +131,7 @@ export abstract class Channel<
         this.errorFrame(
           'payload_too_large',
           `Frame exceeds ${limits.maxMessageBytes} bytes`,
-          undefined,
+          this.errorRefs(message),
           conn,
         ),
       )
@@ -134,7 +142,7 @@ export abstract class Channel<
         this.errorFrame(
           'rate_limited',
           `More than ${limits.messagesPer10s} messages per 10s`,
-          undefined,
+          this.errorRefs(message),
           conn,
         ),
       )
@@ -147,7 +155,12 @@ export abstract class Channel<
         console.error(JSON.stringify({ level: 'error', where: 'onMessage', error: String(err) }))
       this.sendTo(
         conn,
-        this.errorFrame(e.code, e.message, e.details ? { details: e.details } : undefined, conn),
+        this.errorFrame(
+          e.code,
+          e.message,
+          { ...this.errorRefs(message), ...(e.details ? { details: e.details } : {}) },
+          conn,
+        ),
       )
     }
   }

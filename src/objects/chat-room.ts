@@ -79,6 +79,8 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   #batches = new Map<Connection<ChatAttachment>, string[]>()
   #batchTimer: ReturnType<typeof setTimeout> | undefined
   #remote = new Map<string, { items: Delivery[]; chain: Promise<void>; scheduled: boolean }>()
+  /** Frames held for sockets whose `join_room` of another chat awaits its replay (`<conn> <room>`). */
+  #joining = new Map<string, string[]>()
 
   /** Test hook: limits that replace the configured ones for this instance. */
   limitOverrides: Partial<ChannelLimits> = {}
@@ -142,20 +144,11 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   }
 
   protected async onMessage(conn: Connection<ChatAttachment>, raw: string | ArrayBuffer): Promise<void> {
-    try {
-      await this.#handle(conn, frames.parseFrame(raw))
-    } catch (err) {
-      const e = asAppError(err)
-      if (e.code === 'internal_error')
-        console.error(JSON.stringify({ level: 'error', where: 'chat', error: String(err) }))
-      this.sendTo(
-        conn,
-        this.errorFrame(e.code, e.message, {
-          ...frames.frameRefs(raw),
-          ...(e.details ? { details: e.details } : {}),
-        }),
-      )
-    }
+    await this.#handle(conn, frames.parseFrame(raw))
+  }
+
+  protected errorRefs(raw: string | ArrayBuffer): Record<string, unknown> {
+    return frames.frameRefs(raw)
   }
 
   async #handle(conn: Connection<ChatAttachment>, cmd: RoomCommand): Promise<void> {
@@ -193,14 +186,20 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
       return
     }
     // Another chat: its object checks membership and replays; its events then reach this
-    // socket through this object (deliver).
-    const result = await chatRoom(this.env, room).follow(room, this.#chatId!, state.user, since)
-    if (!result.ok) {
-      this.saveState(conn, { ...conn.state, rooms: conn.state.rooms.filter((r) => r !== room) })
-      unwrap(result)
-      return
+    // socket through this object (deliver). Deliveries that overtake the replay are held back.
+    const key = `${conn.id} ${room}`
+    this.#joining.set(key, [])
+    let result: RoomResult<string[]> | undefined
+    try {
+      result = await chatRoom(this.env, room).follow(room, this.#chatId!, state.user, since)
+    } finally {
+      const held = this.#joining.get(key) ?? []
+      this.#joining.delete(key)
+      if (!result?.ok)
+        this.saveState(conn, { ...conn.state, rooms: conn.state.rooms.filter((r) => r !== room) })
+      else for (const f of [...result.value, ...held]) send(f)
     }
-    for (const f of result.value) send(f)
+    unwrap(result)
   }
 
   async #leave(conn: Connection<ChatAttachment>, room: string): Promise<void> {
@@ -457,7 +456,12 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     for (const c of this.connections()) {
       if (!c.state.rooms.includes(from)) continue
       followers++
-      for (const item of items) if (item.except !== c.state.user.id) this.sendTo(c, item.frame)
+      const held = this.#joining.get(`${c.id} ${from}`)
+      for (const item of items) {
+        if (item.except === c.state.user.id) continue
+        if (held) held.push(item.frame)
+        else this.sendTo(c, item.frame)
+      }
     }
     return followers
   }

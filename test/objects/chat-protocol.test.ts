@@ -64,6 +64,7 @@ describe('chat WebSocket: limits', () => {
     for (let i = 0; i < 8; i++) a.send({ type: 'send_message', room_id: chatId, content: `r${i}` })
     const errors = await a.take(3, (f) => f.type === 'error' && f.code === 'rate_limited')
     expect(errors[0].message).toContain('5 messages per 10s')
+    expect(errors[0]).toMatchObject({ ref: 'send_message', room_id: chatId })
     await a.take(5, (f) => f.type === 'message_ack')
     expect(await a.quiet((f) => f.type === 'message_ack' || f.type === 'error')).toBe(true)
     expect(a.closed).toBeUndefined()
