@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,14 +7,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // The README's first command, for real: a fresh state directory, no .dev.vars, `npm run dev`'s
 // script — then the dev admin and the service key must work against the server it started.
-const port = 8850 + (process.pid % 10)
-const base = `http://127.0.0.1:${port}`
+let port = 0
+let base = ''
+const free = (p: number) =>
+  new Promise<boolean>((resolve) => {
+    const srv = createServer()
+      .once('error', () => resolve(false))
+      .once('listening', () => srv.close(() => resolve(true)))
+      .listen(p, '127.0.0.1')
+  })
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-dev-'))
 const varsFile = join(dir, '.dev.vars')
 let child: ChildProcess
 let output = ''
 
 beforeAll(async () => {
+  // A port nobody else (another run of this suite, say) is using: else /health could answer for them.
+  for (let p = 8850; p < 8860 && !port; p++) if (await free(p)) port = p
+  if (!port) throw new Error('no free port in 8850-8859')
+  base = `http://127.0.0.1:${port}`
   child = spawn(
     'npx',
     ['tsx', 'scripts/dev.ts', '--port', String(port), '--persist-to', dir, '--vars-file', varsFile],
