@@ -1,4 +1,3 @@
-import { loadConfig } from '../worker/config'
 import { db } from '../worker/db/client'
 import type { Env } from '../worker/env'
 import { AppError, badRequest, forbidden, notFound, unauthorized, type ErrorCode } from '../worker/lib/errors'
@@ -9,6 +8,7 @@ import type { RoomCommand } from '../worker/schemas/chat-frames'
 import { memberRole } from '../worker/services/chat-members'
 import { asAppError, Channel, type BaseAttachment, type ChannelLimits, type Connection } from './channel'
 import { writeIndex } from './chat-index'
+import { configuredLimits } from './limits'
 import { ChatLog, type StoredMessage } from './chat-log'
 import * as frames from './protocols/json'
 
@@ -101,13 +101,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   }
 
   protected limits(): ChannelLimits {
-    const c = loadConfig(this.env)
-    return {
-      maxConnections: c.MAX_CONNECTIONS_PER_ROOM,
-      maxMessageBytes: c.MAX_MESSAGE_BYTES,
-      messagesPer10s: c.MESSAGES_PER_10S,
-      ...this.limitOverrides,
-    }
+    return { ...configuredLimits(this.env), ...this.limitOverrides }
   }
 
   protected errorFrame(code: ErrorCode, message: string, extra?: Record<string, unknown>): string {
