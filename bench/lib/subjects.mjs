@@ -1,19 +1,21 @@
-// The servers a bench run talks to, started on first use and stopped at the end. Ports 8830–8849.
+// The servers a bench run talks to, started on first use and stopped at the end. Ports 8830–8849,
+// or BENCH_PORT_BASE … +19 (two runs on one machine need different bases).
 import { cpSync } from 'node:fs'
 import path from 'node:path'
 import { startFakeLiveKit } from './fake-livekit.mjs'
 import { RESULTS, bundle, startNodeSio, startMiniflare, startWranglerDev, tempDir, ROOT } from './servers.mjs'
 import * as sb from './switchboard.mjs'
 
+const BASE = Number(process.env.BENCH_PORT_BASE ?? 8830)
 export const PORTS = {
-  nodeSio: 8832,
-  floorWd: 8833, // + inspector 8834
-  floorMf: 8835,
-  sbWd: 8836, // + inspector 8837
-  sbMf: 8838,
-  sbKill: 8839, // + inspector 8840
-  nodeConn: 8841,
-  liveKit: 8849,
+  nodeSio: BASE + 2,
+  floorWd: BASE + 3, // + inspector BASE + 4
+  floorMf: BASE + 5,
+  sbWd: BASE + 6, // + inspector BASE + 7
+  sbMf: BASE + 8,
+  sbKill: BASE + 9, // + inspector BASE + 10
+  nodeConn: BASE + 11,
+  liveKit: BASE + 19,
 }
 const FLOOR_CONFIG = path.join(ROOT, 'bench/floor/wrangler.toml')
 
