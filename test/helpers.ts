@@ -94,3 +94,28 @@ export async function runCron(cron: string, scheduledTime = Date.now()): Promise
   await worker.scheduled(createScheduledController({ scheduledTime, cron }), env, ctx)
   await waitOnExecutionContext(ctx)
 }
+
+export interface Participant {
+  room: string
+  identity: string
+  token: string
+  url: string
+}
+
+/**
+ * `POST /user/generate` as staff: creates the room when absent, registers a participant and
+ * answers their LiveKit token. Throws on anything but 200. Needs the LiveKit double installed.
+ */
+export async function generateParticipant(
+  staff: string,
+  room: string,
+  body: Record<string, unknown> = {},
+): Promise<Participant> {
+  const res = await call('/user/generate', {
+    method: 'POST',
+    token: staff,
+    json: { room, userName: 'Agent', userType: 'agent', ...body },
+  })
+  if (res.status !== 200) throw new Error(`user/generate failed: ${res.status} ${await res.text()}`)
+  return ((await res.json()) as { data: Participant }).data
+}

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { eq, inArray } from 'drizzle-orm'
 import { db } from '../../src/worker/db/client'
 import { conferenceRooms, recordings } from '../../src/worker/db/schema'
-import { call, json, mintToken, runCron, serviceToken } from '../helpers'
+import { call, json, mintToken, runCron, serviceToken, generateParticipant } from '../helpers'
 import { installLiveKitDouble, signWebhook, webhookBody } from '../livekit-double'
 
 const lk = installLiveKitDouble()
@@ -14,14 +14,7 @@ beforeEach(async () => {
   staff ??= await serviceToken()
 })
 
-async function generate(room: string) {
-  const res = await call('/user/generate', {
-    method: 'POST',
-    token: staff,
-    json: { room, userName: 'A', userType: 'agent' },
-  })
-  expect(res.status).toBe(200)
-}
+const generate = (room: string) => generateParticipant(staff, room)
 const request = async (query: string) => call(`/record/request?${query}`, { token: staff })
 const start = async (room: string) => (await json(await request(`room=${room}`))).data
 async function endEgress(egressId: string) {

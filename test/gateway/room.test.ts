@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { db } from '../../src/worker/db/client'
 import { conferenceRooms, files, roomUsers } from '../../src/worker/db/schema'
-import { call, json, mintToken, serviceToken } from '../helpers'
+import { call, json, mintToken, serviceToken, generateParticipant } from '../helpers'
 import { installLiveKitDouble } from '../livekit-double'
 
 const lk = installLiveKitDouble()
@@ -13,15 +13,8 @@ beforeEach(async () => {
   staff ??= await serviceToken()
 })
 
-async function generate(room: string, userType = 'agent', userName = 'Agent') {
-  const res = await call('/user/generate', {
-    method: 'POST',
-    token: staff,
-    json: { room, userName, userType },
-  })
-  expect(res.status).toBe(200)
-  return (await json(res)).data as { room: string; identity: string; token: string; url: string }
-}
+const generate = (room: string, userType = 'agent', userName = 'Agent') =>
+  generateParticipant(staff, room, { userType, userName })
 
 describe('GET /room/detail', () => {
   it('should show the room and its participants to staff', async () => {

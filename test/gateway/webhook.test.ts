@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { db } from '../../src/worker/db/client'
 import { conferenceRooms, recordings, roomUsers, usageLogs } from '../../src/worker/db/schema'
-import { call, json, serviceToken } from '../helpers'
+import { call, json, serviceToken, generateParticipant } from '../helpers'
 import { configuredNode, installLiveKitDouble, signWebhook, webhookBody } from '../livekit-double'
 
 const lk = installLiveKitDouble()
@@ -13,15 +13,8 @@ beforeEach(async () => {
   staff ??= await serviceToken()
 })
 
-async function generate(room: string, extra: Record<string, unknown> = {}, userType = 'caller') {
-  const res = await call('/user/generate', {
-    method: 'POST',
-    token: staff,
-    json: { room, userName: 'Somchai', userType, ...extra },
-  })
-  expect(res.status).toBe(200)
-  return (await json(res)).data as { room: string; identity: string; token: string }
-}
+const generate = (room: string, extra: Record<string, unknown> = {}, userType = 'caller') =>
+  generateParticipant(staff, room, { userName: 'Somchai', userType, ...extra })
 
 /** Posts a webhook signed by `node` exactly as LiveKit does (raw JWT, sha256 of the body). */
 async function deliver(body: string, auth?: string | null) {

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm'
 import { db } from '../../src/worker/db/client'
 import { conferenceRooms, liveKitNodes } from '../../src/worker/db/schema'
 import { pickNode } from '../../src/worker/lib/livekit'
-import { call, json, runCron, serviceToken } from '../helpers'
+import { generateParticipant, runCron, serviceToken } from '../helpers'
 import { installLiveKitDouble } from '../livekit-double'
 
 const lk = installLiveKitDouble()
@@ -16,15 +16,7 @@ beforeEach(async () => {
   token ??= await serviceToken()
 })
 
-const generate = async (room: string) => {
-  const res = await call('/user/generate', {
-    method: 'POST',
-    token,
-    json: { room, userName: 'A', userType: 'agent' },
-  })
-  expect(res.status).toBe(200)
-  return (await json(res)).data as { room: string; url: string }
-}
+const generate = (room: string) => generateParticipant(token, room)
 
 const runHealthCron = () => runCron('*/10 * * * *')
 

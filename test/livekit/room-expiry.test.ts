@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { db } from '../../src/worker/db/client'
 import { conferenceRooms } from '../../src/worker/db/schema'
-import { call, json, runCron, serviceToken } from '../helpers'
+import { call, json, runCron, serviceToken, generateParticipant } from '../helpers'
 import { installLiveKitDouble } from '../livekit-double'
 
 const lk = installLiveKitDouble()
@@ -13,17 +13,7 @@ beforeEach(async () => {
   staff ??= await serviceToken()
 })
 
-async function generate(room: string) {
-  expect(
-    (
-      await call('/user/generate', {
-        method: 'POST',
-        token: staff,
-        json: { room, userName: 'A', userType: 'agent' },
-      })
-    ).status,
-  ).toBe(200)
-}
+const generate = (room: string) => generateParticipant(staff, room)
 const expire = (room: string) =>
   db(env.DB)
     .update(conferenceRooms)

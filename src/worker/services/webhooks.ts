@@ -151,15 +151,7 @@ async function participantJoined(
     .returning()
     .get()
   if (!row) return false
-  await logUsage(d, {
-    room: room.name,
-    identity: p.identity,
-    action: 'participant_joined',
-    detail: { event_id: event.id },
-  })
-  await emitToRoom(env, room.name, 'user-connection', {
-    room: room.name,
-    identity: p.identity,
+  await announce(env, d, room, event, 'participant_joined', 'user-connection', {
     name: row.name,
     user_type: row.userType,
     at: iso(at),
@@ -187,19 +179,23 @@ async function participantLeft(env: Env, d: Db, room: RoomRow, event: WebhookEve
     .returning()
     .get()
   if (!row) return false
-  await logUsage(d, {
-    room: room.name,
-    identity: p.identity,
-    action: 'participant_left',
-    detail: { event_id: event.id },
-  })
-  await emitToRoom(env, room.name, 'user-disconnect', {
-    room: room.name,
-    identity: p.identity,
-    reason: 'left',
-    at: iso(at),
-  })
+  await announce(env, d, room, event, 'participant_left', 'user-disconnect', { reason: 'left', at: iso(at) })
   return true
+}
+
+/** A participant's change that took effect: the usage log row and the room's socket event. */
+async function announce(
+  env: Env,
+  d: Db,
+  room: RoomRow,
+  event: WebhookEvent,
+  action: 'participant_joined' | 'participant_left',
+  socketEvent: 'user-connection' | 'user-disconnect',
+  payload: Record<string, unknown>,
+) {
+  const identity = event.participant!.identity
+  await logUsage(d, { room: room.name, identity, action, detail: { event_id: event.id } })
+  await emitToRoom(env, room.name, socketEvent, { room: room.name, identity, ...payload })
 }
 
 /** Seed 000 §5.2, TrackComposite: once a participant has published both audio and video, record those two tracks. */
