@@ -8,7 +8,12 @@ import { smsLogs } from '../../src/worker/db/schema'
 import { json, mintToken } from '../helpers'
 
 /** Calls the app with SMS sending switched on (a fresh env object gets its own validated config). */
-async function callWithSms(path: string, body: unknown, vars: Record<string, string> = {}) {
+async function callWithSms(
+  path: string,
+  body: unknown,
+  vars: Record<string, string> = {},
+  role: 'agent' | 'member' = 'agent',
+) {
   const smsEnv = {
     ...env,
     SMS_ENABLE: 'true',
@@ -18,7 +23,7 @@ async function callWithSms(path: string, body: unknown, vars: Record<string, str
   }
   const req = new Request(`http://localhost${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${await mintToken('agent')}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await mintToken(role)}` },
     body: JSON.stringify(body),
   })
   return app.fetch(req, smsEnv, createExecutionContext())
@@ -80,6 +85,45 @@ describe('SMS adapter with SMS_ENABLE on', () => {
     const res = await callWithSms('/sms/custom', { phone: '+66833333333', message: 'x' }, { SMS_API_URL: '' })
     expect(res.status).toBe(502)
     expect((await json(res)).message).toContain('SMS_API_URL is not set')
+    expect(calls).toHaveLength(0)
+  })
+})
+
+describe('POST /upload/sms/send (seed 000 upload routes)', () => {
+  it('should send through the same adapter and keep the room and sender in the history', async () => {
+    const calls = stubProvider(() => new Response('{"ok":true}', { status: 200 }))
+    const res = await callWithSms('/upload/sms/send', {
+      phone: '+66844444444',
+      message: 'Your video was received',
+      room: 'upload-sms-1',
+    })
+    expect(res.status).toBe(200)
+    const data = (await json(res)).data
+    expect(data).toMatchObject({ phone: '+66844444444', status: 'sent', error: null })
+    expect(JSON.parse(String(calls[0].init.body))).toEqual({
+      to: '+66844444444',
+      message: 'Your video was received',
+    })
+    const row = await db(env.DB).select().from(smsLogs).where(eq(smsLogs.id, data.id)).get()
+    expect(row).toMatchObject({ status: 'sent', room: 'upload-sms-1' })
+    expect(row!.createdBy).toMatch(/^t-agent-/)
+  })
+
+  it('should refuse a bad body with the offending fields, sending and recording nothing', async () => {
+    const calls = stubProvider(() => new Response('', { status: 200 }))
+    const before = (await db(env.DB).select().from(smsLogs).all()).length
+    const res = await callWithSms('/upload/sms/send', { phone: 'not a phone', message: '  ' })
+    expect(res.status).toBe(400)
+    const paths = (await json(res)).data.details.fields.map((f: { path: string }) => f.path).sort()
+    expect(paths).toEqual(['message', 'phone'])
+    expect(calls).toHaveLength(0)
+    expect((await db(env.DB).select().from(smsLogs).all()).length).toBe(before)
+  })
+
+  it('should answer 403 to a non-staff caller and send nothing', async () => {
+    const calls = stubProvider(() => new Response('', { status: 200 }))
+    const res = await callWithSms('/upload/sms/send', { phone: '+66855555555', message: 'x' }, {}, 'member')
+    expect(res.status).toBe(403)
     expect(calls).toHaveLength(0)
   })
 })

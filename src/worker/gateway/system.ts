@@ -13,8 +13,8 @@ import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
 import { CustomSmsBody, SmsResult } from '../schemas/links'
 import { LogBody, LogEntry, NamespaceList, Root, ServiceInfo, Status } from '../schemas/system'
 import { listServices, serviceView } from '../services/service-settings'
-import { sendSms } from '../services/sms'
 import { appendUsageLog, namespaces, usageCounts } from '../services/system'
+import { SMS_DESCRIPTION, sendSmsResponse } from './sms'
 
 /** Seed 000 system routes: `/`, `/status`, `/service`, `/sms/custom`, `/namespace`, `/log`. */
 export const gatewaySystemRoutes = router()
@@ -99,27 +99,11 @@ gatewaySystemRoutes.openapi(
     tags,
     ...staff,
     summary: 'Send a free-text SMS',
-    description: `${STAFF_NOTE} Through the HTTP SMS adapter: with SMS_ENABLE off the message is only logged (status \`logged\`). A provider failure answers 502 (the attempt stays in the SMS history).`,
+    description: `${STAFF_NOTE} ${SMS_DESCRIPTION}`,
     request: { body: jsonBody(CustomSmsBody) },
     responses: gatewayResponses(SmsResult, 'Sent or logged', [401, 403, 502]),
   }),
-  async (c) => {
-    const { phone, message, room } = c.req.valid('json')
-    const row = await sendSms(db(c.env.DB), c.var.config, {
-      phone,
-      message,
-      room,
-      createdBy: c.var.identity!.id,
-    })
-    const result = { id: row.id, phone: row.phone, status: row.status, error: row.error }
-    if (row.status === 'failed')
-      throw new AppError('upstream_unavailable', `SMS not sent: ${row.error}`, result, 502)
-    return success(
-      c,
-      result,
-      row.status === 'logged' ? 'SMS disabled (SMS_ENABLE=false): logged, not sent' : 'sent',
-    )
-  },
+  (c) => sendSmsResponse(c, c.req.valid('json')),
 )
 
 gatewaySystemRoutes.openapi(

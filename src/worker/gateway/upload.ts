@@ -4,11 +4,13 @@ import { success } from '../lib/envelope'
 import { STAFF_ROLES } from '../lib/identity'
 import { router } from '../lib/router'
 import { requireAuth } from '../middleware/auth'
-import { bearerSecurity, gatewayResponses } from '../schemas/common'
+import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
 import { StoredFile, UploadFilesForm, UploadVideoForm } from '../schemas/files'
+import { CustomSmsBody, SmsResult } from '../schemas/links'
 import * as files from '../services/files'
+import { SMS_DESCRIPTION, sendSmsResponse } from './sms'
 
-/** Seed 000 `/upload`: multi-file and video uploads, the video list. Staff only. */
+/** Seed 000 `/upload`: multi-file and video uploads, the video list, SMS. Staff only. */
 export const gatewayUploadRoutes = router()
 
 const common = {
@@ -69,4 +71,17 @@ gatewayUploadRoutes.openapi(
     responses: gatewayResponses(z.array(StoredFile), 'Videos', [401, 403]),
   }),
   async (c) => success(c, (await files.listByPrefix(db(c.env.DB), 'videos')).map(files.fileView)),
+)
+
+gatewayUploadRoutes.openapi(
+  createRoute({
+    ...common,
+    method: 'post',
+    path: '/sms/send',
+    summary: 'Send a free-text SMS (the same as POST /sms/custom)',
+    description: SMS_DESCRIPTION,
+    request: { body: jsonBody(CustomSmsBody) },
+    responses: gatewayResponses(SmsResult, 'Sent or logged', [401, 403, 502]),
+  }),
+  (c) => sendSmsResponse(c, c.req.valid('json')),
 )
