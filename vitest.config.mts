@@ -1,54 +1,79 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 
-// Two projects:
+// Three projects:
 // - `workers`: tests inside workerd with the real bindings of wrangler.toml (local D1, R2, Durable
 //   Objects). Secrets that `.dev.vars` gives `wrangler dev` are fixed here so tests never depend on a local file.
+// - `workers-pings`: the same with short Socket.IO ping intervals (hibernation across pings).
 // - `e2e`: Node tests that drive real clients (socket.io-client) against `wrangler dev`, started by
 //   test/e2e/global-setup.ts with the same secrets (test/e2e/test-env.ts).
 const migrations = await readD1Migrations('./migrations')
+const HIBERNATION_TESTS = 'test/objects/socketio-hibernation.test.ts'
+
+/** A project running inside workerd with wrangler.toml's bindings, the test secrets and `vars`. */
+function workersProject(
+  name: string,
+  vars: Record<string, string>,
+  files: { include: string[]; exclude?: string[] },
+) {
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: {
+            ENVIRONMENT: 'test',
+            LOG_LEVEL: 'error',
+            API_URL: 'http://localhost:8787',
+            JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+            LIVEKIT_URL: 'http://livekit.test',
+            LIVEKIT_API_KEY: 'devkey',
+            LIVEKIT_API_SECRET: 'devsecret-devsecret-devsecret-devsecret',
+            // A second LiveKit node, so placement and fail-over are tested (test/livekit-double.ts).
+            LIVEKIT_NODES: JSON.stringify([
+              {
+                name: 'edge',
+                url: 'http://livekit-edge.test',
+                apiKey: 'edgekey',
+                apiSecret: 'edgesecret-edgesecret-edgesecret-edge',
+              },
+            ]),
+            TEST_MIGRATIONS: migrations,
+            ...vars,
+          },
+        },
+      }),
+    ],
+    test: {
+      name,
+      setupFiles: ['./test/setup.ts'],
+      ...files,
+      testTimeout: 30_000,
+      hookTimeout: 30_000,
+    },
+  }
+}
 
 export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [
-      {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: './wrangler.toml' },
-            miniflare: {
-              bindings: {
-                ENVIRONMENT: 'test',
-                LOG_LEVEL: 'error',
-                API_URL: 'http://localhost:8787',
-                JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
-                LIVEKIT_URL: 'http://livekit.test',
-                LIVEKIT_API_KEY: 'devkey',
-                LIVEKIT_API_SECRET: 'devsecret-devsecret-devsecret-devsecret',
-                // A second LiveKit node, so placement and fail-over are tested (test/livekit-double.ts).
-                LIVEKIT_NODES: JSON.stringify([
-                  {
-                    name: 'edge',
-                    url: 'http://livekit-edge.test',
-                    apiKey: 'edgekey',
-                    apiSecret: 'edgesecret-edgesecret-edgesecret-edge',
-                  },
-                ]),
-                TEST_MIGRATIONS: migrations,
-              },
-            },
-          }),
-        ],
-        test: {
-          name: 'workers',
-          setupFiles: ['./test/setup.ts'],
+      workersProject(
+        'workers',
+        {},
+        {
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**'],
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
+          exclude: ['test/e2e/**', HIBERNATION_TESTS],
         },
-      },
+      ),
+      // Socket.IO pings every 250 ms (timeout 1 s), so tests can evict objects across several
+      // ping intervals in a few seconds of real time.
+      workersProject(
+        'workers-pings',
+        { SOCKETIO_PING_INTERVAL: '250', SOCKETIO_PING_TIMEOUT: '1000' },
+        { include: [HIBERNATION_TESTS] },
+      ),
       {
         test: {
           name: 'e2e',
