@@ -151,6 +151,79 @@ describe('EGRESS_LIMIT cap and queue', () => {
   })
 })
 
+describe('the 10-minute sweep reconciles recordings whose webhooks never came', () => {
+  const age = (room: string, ms: number) =>
+    db(env.DB)
+      .update(recordings)
+      .set({ startedAt: Date.now() - ms })
+      .where(eq(recordings.room, room))
+  const row = (room: string) => db(env.DB).select().from(recordings).where(eq(recordings.room, room)).get()
+
+  it('should fail a slot claimed but never started, freeing it for the queue', async () => {
+    for (const r of ['lost-1', 'lost-2', 'lost-3', 'lost-4', 'lost-5']) await generate(r)
+    for (const r of ['lost-1', 'lost-2', 'lost-3', 'lost-4', 'lost-5']) await start(r)
+    // As if the Worker died between the claim and StartEgress: a slot without an egress id.
+    await db(env.DB)
+      .update(recordings)
+      .set({ egressId: null, startedAt: Date.now() - 3 * 60_000 })
+      .where(eq(recordings.room, 'lost-1'))
+    await db(env.DB)
+      .update(recordings)
+      .set({ egressId: null, startedAt: Date.now() - 10_000 })
+      .where(eq(recordings.room, 'lost-2'))
+    await runCron('*/10 * * * *')
+    expect(await row('lost-1')).toMatchObject({
+      status: 'failed',
+      error: 'egress was never started (slot claim expired)',
+    })
+    expect((await row('lost-2'))!.status).toBe('starting') // a fresh claim may still be starting
+    expect((await row('lost-5'))!.status).toBe('starting') // took the freed slot
+  })
+
+  it('should complete a recording whose egress_ended webhook was lost, from ListEgress', async () => {
+    await generate('lostend-1')
+    const rec = await start('lostend-1')
+    lk.setEgressStatus(rec.egress_id, 'EGRESS_COMPLETE')
+    await runCron('*/10 * * * *')
+    expect((await row('lostend-1'))!.status).toBe('starting') // too fresh to ask LiveKit about
+    await age('lostend-1', 5 * 60_000)
+    await runCron('*/10 * * * *')
+    expect(await row('lostend-1')).toMatchObject({ status: 'complete', size: 1048576, durationMs: 60000 })
+    const room = await db(env.DB)
+      .select()
+      .from(conferenceRooms)
+      .where(eq(conferenceRooms.name, 'lostend-1'))
+      .get()
+    expect(room).toMatchObject({ recordStatus: 0, recordId: null })
+  })
+
+  it('should mark active what LiveKit reports active, fail what it no longer knows, and leave all alone when it is down', async () => {
+    for (const r of ['lk-active', 'lk-gone']) await generate(r)
+    const active = await start('lk-active')
+    await start('lk-gone')
+    lk.setEgressStatus(active.egress_id, 'EGRESS_ACTIVE')
+    await db(env.DB)
+      .update(recordings)
+      .set({ egressId: 'EG_unknown_to_livekit' })
+      .where(eq(recordings.room, 'lk-gone'))
+    await age('lk-active', 5 * 60_000)
+    await age('lk-gone', 5 * 60_000)
+
+    for (const node of lk.nodes.keys()) lk.setDown(node)
+    await runCron('*/10 * * * *')
+    expect((await row('lk-active'))!.status).toBe('starting')
+    expect((await row('lk-gone'))!.status).toBe('starting')
+
+    for (const node of lk.nodes.keys()) lk.setDown(node, false)
+    await runCron('*/10 * * * *')
+    expect((await row('lk-active'))!.status).toBe('active')
+    expect(await row('lk-gone')).toMatchObject({
+      status: 'failed',
+      error: 'LiveKit no longer knows egress EG_unknown_to_livekit',
+    })
+  })
+})
+
 describe('GET /record/stopall, /record/list', () => {
   it('should stop every running recording and abort queued ones', async () => {
     for (const r of ['sa-1', 'sa-2', 'sa-3', 'sa-4', 'sa-5']) await generate(r)

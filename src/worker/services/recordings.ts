@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm'
-import { EgressStatus } from 'livekit-server-sdk'
+import { EgressStatus, type EgressInfo } from 'livekit-server-sdk'
 import { liveKitNodes, loadConfig, type Config } from '../config'
 import { db, type Db } from '../db/client'
 import { conferenceRooms, recordings } from '../db/schema'
@@ -82,7 +82,8 @@ const liveList = sql.raw(LIVE_STATUSES.map((s) => `'${s}'`).join(','))
  * Asks for a recording of an open room (seed 000 `startRecord`). One recording per room at a time
  * (409). The EGRESS_LIMIT cap is claimed in the same statement that records the request: with a
  * slot free it is `starting` and egress is started now; otherwise it is `queued` and starts when
- * a slot frees (egress_ended webhook, or the sweep). Both checks are one INSERT…SELECT, so racing
+ * a slot frees (egress_ended webhook, or the sweep). `started_at` is set when the slot is claimed
+ * and again when egress starts. Both checks are one INSERT…SELECT, so racing
  * requests can neither exceed the cap nor record a room twice.
  */
 export async function requestRecording(
@@ -96,11 +97,12 @@ export async function requestRecording(
   const options = input.options ?? {}
   const key = recordingKey(room.name, id, options.audioOnly && input.kind === 'room_composite')
   const raw = await d.get<Record<string, unknown> | undefined>(sql`
-    INSERT INTO recordings (id, room, kind, status, options, r2_key, requested_by)
-    SELECT ${id}, ${room.name}, ${input.kind},
-      CASE WHEN (SELECT count(*) FROM recordings WHERE status IN (${slotList})) < ${config.EGRESS_LIMIT}
-        THEN 'starting' ELSE 'queued' END,
-      ${JSON.stringify(options)}, ${key}, ${input.requestedBy ?? null}
+    INSERT INTO recordings (id, room, kind, status, options, r2_key, requested_by, started_at)
+    SELECT ${id}, ${room.name}, ${input.kind}, s.status,
+      ${JSON.stringify(options)}, ${key}, ${input.requestedBy ?? null},
+      CASE s.status WHEN 'starting' THEN ${Date.now()} END
+    FROM (SELECT CASE WHEN (SELECT count(*) FROM recordings WHERE status IN (${slotList})) < ${config.EGRESS_LIMIT}
+        THEN 'starting' ELSE 'queued' END AS status) AS s
     WHERE NOT EXISTS (SELECT 1 FROM recordings WHERE room = ${room.name} AND status IN (${liveList}))
     RETURNING *`)
   if (!raw) throw conflict(`Room ${room.name} is already being recorded`)
@@ -177,7 +179,7 @@ export async function pumpQueue(env: Env, d: Db, config: Config) {
   const started: string[] = []
   for (let i = 0; i < 100; i++) {
     const raw = await d.get<Record<string, unknown> | undefined>(sql`
-      UPDATE recordings SET status = 'starting'
+      UPDATE recordings SET status = 'starting', started_at = ${Date.now()}
       WHERE id = (SELECT id FROM recordings WHERE status = 'queued' ORDER BY created_at, id LIMIT 1)
         AND status = 'queued'
         AND (SELECT count(*) FROM recordings WHERE status IN (${slotList})) < ${config.EGRESS_LIMIT}
@@ -360,5 +362,137 @@ export function statusOfEgress(status: EgressStatus): RecordingStatus {
   }
 }
 
-/** Cron job: starts queued recordings whose slots freed without a webhook reaching us. */
-export const recordingQueueJob = (env: Env) => pumpQueue(env, db(env.DB), loadConfig(env))
+/** LiveKit says an egress runs: `starting` → `active`. False when nothing changed (a repeat). */
+export async function egressStarted(env: Env, d: Db, config: Config, info: EgressInfo) {
+  if (!info.egressId) return false
+  const row = await d
+    .update(recordings)
+    .set({ status: 'active', startedAt: Date.now() })
+    .where(and(eq(recordings.egressId, info.egressId), eq(recordings.status, 'starting')))
+    .returning()
+    .get()
+  if (!row) return false
+  await d
+    .update(conferenceRooms)
+    .set({ recordStatus: 1, recordId: row.id, updatedAt: Date.now() })
+    .where(eq(conferenceRooms.name, row.room))
+  await emitToRoom(env, row.room, 'room-record', {
+    room: row.room,
+    status: 'active',
+    recording: recordingView(row, config),
+  })
+  return true
+}
+
+/**
+ * LiveKit says an egress ended: the recording is `complete` (with its file's size, duration and
+ * key), `aborted` or `failed`; its slot frees and the queue moves. False when already ended.
+ */
+export async function egressEnded(env: Env, d: Db, config: Config, info: EgressInfo) {
+  if (!info.egressId) return false
+  const file = info.fileResults?.[0]
+  const status = statusOfEgress(info.status)
+  const row = await d
+    .update(recordings)
+    .set({
+      status: status === 'complete' || status === 'aborted' ? status : 'failed',
+      size: file ? Number(file.size) : null,
+      durationMs: file ? Math.round(Number(file.duration) / 1e6) : null,
+      ...(file?.filename ? { r2Key: file.filename } : {}),
+      error: info.error || null,
+      endedAt: Date.now(),
+    })
+    .where(and(eq(recordings.egressId, info.egressId), inArray(recordings.status, [...SLOT_STATUSES])))
+    .returning()
+    .get()
+  if (!row) return false
+  await d
+    .update(conferenceRooms)
+    .set({ recordStatus: 0, recordId: null, updatedAt: Date.now() })
+    .where(and(eq(conferenceRooms.name, row.room), eq(conferenceRooms.recordId, row.id)))
+  await emitToRoom(env, row.room, 'room-record', {
+    room: row.room,
+    status: row.status,
+    recording: recordingView(row, config),
+  })
+  await pumpQueue(env, d, config)
+  return true
+}
+
+/** A slot claimed this long ago without an egress id was lost (StartEgress times out in 10 s). */
+export const CLAIM_TIMEOUT_MS = 2 * 60_000
+/** Recordings quieter than this are checked against LiveKit (a webhook may have been lost). */
+export const RECONCILE_AFTER_MS = 60_000
+
+/**
+ * Frees slots whose webhooks never came (the 10-minute sweep). A slot claimed but never started
+ * (the Worker died between the claim and StartEgress) fails after CLAIM_TIMEOUT_MS. A started one
+ * is looked up with ListEgress on its room's node and gets what LiveKit says: started, ended, or
+ * `failed` when LiveKit no longer knows it. An unreachable node changes nothing.
+ */
+export async function reconcileRecordings(env: Env, d: Db, config: Config, now = Date.now()) {
+  const lost = await d
+    .update(recordings)
+    .set({ status: 'failed', error: 'egress was never started (slot claim expired)', endedAt: now })
+    .where(
+      and(
+        eq(recordings.status, 'starting'),
+        sql`${recordings.egressId} IS NULL`,
+        sql`coalesce(${recordings.startedAt}, ${recordings.createdAt}) < ${now - CLAIM_TIMEOUT_MS}`,
+      ),
+    )
+    .returning()
+  const checked = await d
+    .select()
+    .from(recordings)
+    .where(
+      and(
+        inArray(recordings.status, [...SLOT_STATUSES]),
+        sql`${recordings.egressId} IS NOT NULL`,
+        sql`coalesce(${recordings.startedAt}, ${recordings.createdAt}) < ${now - RECONCILE_AFTER_MS}`,
+      ),
+    )
+  let changed = lost.length
+  for (const rec of checked) {
+    let info: EgressInfo | undefined
+    try {
+      info = await new LiveKitEgress(await recordingNode(d, config, rec), recordingStorage(config)).find(
+        rec.egressId!,
+      )
+    } catch {
+      continue
+    }
+    const status = info ? statusOfEgress(info.status) : 'failed'
+    if (!info) {
+      const row = await d
+        .update(recordings)
+        .set({ status: 'failed', error: `LiveKit no longer knows egress ${rec.egressId}`, endedAt: now })
+        .where(and(eq(recordings.id, rec.id), inArray(recordings.status, [...SLOT_STATUSES])))
+        .returning()
+        .get()
+      if (row) changed++
+    } else if (status === 'active') {
+      if (await egressStarted(env, d, config, info)) changed++
+    } else if (status !== 'starting' && status !== 'ending') {
+      if (await egressEnded(env, d, config, info)) changed++
+    }
+  }
+  for (const rec of lost)
+    await emitToRoom(env, rec.room, 'room-record', {
+      room: rec.room,
+      status: 'failed',
+      recording: recordingView(rec, config),
+    })
+  return { checked: checked.length, changed }
+}
+
+/**
+ * Cron job: reconciles recordings with LiveKit, then starts queued recordings whose slots freed
+ * without a webhook reaching us.
+ */
+export async function recordingQueueJob(env: Env) {
+  const d = db(env.DB)
+  const config = loadConfig(env)
+  const reconciled = await reconcileRecordings(env, d, config)
+  return { reconciled, ...(await pumpQueue(env, d, config)) }
+}

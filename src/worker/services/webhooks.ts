@@ -7,7 +7,7 @@ import type { Env } from '../env'
 import { iso } from '../lib/time'
 import { logUsage } from './room-users'
 import { emitToRoom } from './realtime'
-import { currentRecording, pumpQueue, recordingView, requestRecording, statusOfEgress } from './recordings'
+import { currentRecording, egressEnded, egressStarted, requestRecording } from './recordings'
 import { findRoom, type RoomRow } from './rooms'
 
 /** The LiveKit events seed 000 §5.1 acts on. */
@@ -80,10 +80,10 @@ export async function handleWebhook(
       }
       break
     case 'egress_started':
-      out.changed = await egressStarted(env, d, config, event)
+      out.changed = !!event.egressInfo && (await egressStarted(env, d, config, event.egressInfo))
       break
     case 'egress_ended':
-      out.changed = await egressEnded(env, d, config, event)
+      out.changed = !!event.egressInfo && (await egressEnded(env, d, config, event.egressInfo))
       break
     default:
       out.handled = false
@@ -233,63 +233,4 @@ async function autoRecord(
       }),
     )
   }
-}
-
-async function egressStarted(env: Env, d: Db, config: Config, event: WebhookEvent) {
-  const info = event.egressInfo
-  if (!info?.egressId) return false
-  const row = await d
-    .update(recordings)
-    .set({ status: 'active', startedAt: Date.now() })
-    .where(and(eq(recordings.egressId, info.egressId), eq(recordings.status, 'starting')))
-    .returning()
-    .get()
-  if (!row) return false
-  await d
-    .update(conferenceRooms)
-    .set({ recordStatus: 1, recordId: row.id, updatedAt: Date.now() })
-    .where(eq(conferenceRooms.name, row.room))
-  await emitToRoom(env, row.room, 'room-record', {
-    room: row.room,
-    status: 'active',
-    recording: recordingView(row, config),
-  })
-  return true
-}
-
-async function egressEnded(env: Env, d: Db, config: Config, event: WebhookEvent) {
-  const info = event.egressInfo
-  if (!info?.egressId) return false
-  const file = info.fileResults?.[0]
-  const status = statusOfEgress(info.status)
-  const row = await d
-    .update(recordings)
-    .set({
-      status: status === 'complete' || status === 'aborted' ? status : 'failed',
-      size: file ? Number(file.size) : null,
-      durationMs: file ? Math.round(Number(file.duration) / 1e6) : null,
-      ...(file?.filename ? { r2Key: file.filename } : {}),
-      error: info.error || null,
-      endedAt: Date.now(),
-    })
-    .where(
-      and(
-        eq(recordings.egressId, info.egressId),
-        inArray(recordings.status, ['starting', 'active', 'ending']),
-      ),
-    )
-    .returning()
-    .get()
-  if (!row) return false
-  await d
-    .update(conferenceRooms)
-    .set({ recordStatus: 0, recordId: null, updatedAt: Date.now() })
-    .where(and(eq(conferenceRooms.name, row.room), eq(conferenceRooms.recordId, row.id)))
-  await emitToRoom(env, row.room, 'room-record', {
-    room: row.room,
-    status: row.status,
-    recording: recordingView(row, config),
-  })
-  await pumpQueue(env, d, config)
-  return true
 }

@@ -1,5 +1,6 @@
 import { EgressClient, EncodedFileOutput, EncodedFileType, S3Upload } from 'livekit-server-sdk'
 import type { Config, LiveKitNodeConfig } from '../../config'
+import { AppError } from '../errors'
 import { callLiveKit } from './errors'
 import { LIVEKIT_TIMEOUT_SECONDS, plain } from './room-service'
 
@@ -86,5 +87,15 @@ export class LiveKitEgress {
 
   list(options: { roomName?: string; active?: boolean } = {}) {
     return this.#call(async (c) => (await c.listEgress(options)).map(plain))
+  }
+
+  /** One egress as LiveKit reports it, or undefined when the node does not know it (empty or 404). */
+  async find(egressId: string) {
+    try {
+      return await this.#call(async (c) => (await c.listEgress({ egressId }))[0])
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'not_found') return undefined
+      throw err
+    }
   }
 }
