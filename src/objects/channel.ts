@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import { AppError, type ErrorCode } from '../worker/lib/errors'
 import type { AuthIdentity } from '../worker/lib/identity'
+import { utf8Exceeds } from '../worker/lib/utf8'
 
 /** The request header through which the Worker hands an authenticated identity to an object. */
 export const IDENTITY_HEADER = 'x-switchboard-identity'
@@ -28,7 +29,6 @@ export interface ChannelLimits {
 }
 
 const ATTACHMENT_MAX = 2048
-const encoder = new TextEncoder()
 
 /**
  * Base for every hibernatable WebSocket room (PartyServer's shape): it owns the platform entry
@@ -124,8 +124,11 @@ export abstract class Channel<
     const conn = this.#connections.get(ws) ?? this.#track(ws)
     if (!conn) return
     const limits = this.limits()
-    const size = typeof message === 'string' ? encoder.encode(message).byteLength : message.byteLength
-    if (size > limits.maxMessageBytes) {
+    const tooLarge =
+      typeof message === 'string'
+        ? utf8Exceeds(message, limits.maxMessageBytes)
+        : message.byteLength > limits.maxMessageBytes
+    if (tooLarge) {
       return this.sendTo(
         conn,
         this.errorFrame(
@@ -215,8 +218,8 @@ export abstract class Channel<
 
   /** Replaces a connection's attachment (checked against the 2 KiB platform cap). */
   protected saveState(conn: Connection<A>, state: A): void {
-    const size = encoder.encode(JSON.stringify(state)).byteLength
-    if (size > ATTACHMENT_MAX) throw new AppError('bad_request', 'Connection state too large')
+    if (utf8Exceeds(JSON.stringify(state), ATTACHMENT_MAX))
+      throw new AppError('bad_request', 'Connection state too large')
     conn.ws.serializeAttachment(state)
     conn.state = state
   }

@@ -1,7 +1,8 @@
 /**
- * One chat's ordered message log in its Durable Object's SQLite storage — the source of truth.
- * Every method is synchronous: with no `await` between reading the last `seq` and writing the
- * next one, the object's single thread makes `seq` gap-free under any number of senders.
+ * One chat's ordered message log in its Durable Object's SQLite storage — the source of truth,
+ * for every protocol (JSON chat rooms, live chat, Socket.IO room namespaces). Every method is
+ * synchronous and the object is the log's single writer, so the next `seq` is kept in memory
+ * (read once when the object wakes) and stays gap-free under any number of senders.
  * Alongside the log: read pointers, pending typing, followers in other objects, and the outbox
  * of changes waiting to be copied to the D1 index.
  */
@@ -20,7 +21,12 @@ export interface StoredMessage {
   created_at: number
   edited_at: number | null
   deleted_at: number | null
+  /** The message exactly as a free-form protocol (Socket.IO) broadcast it, as JSON; else null. */
+  body: string | null
 }
+
+/** What a caller supplies to append a message (the log assigns `seq`). */
+export type NewMessage = Omit<StoredMessage, 'seq' | 'edited_at' | 'deleted_at' | 'body'>
 
 /** An outbox row: `msg` (ref = seq) or `read` (ref = user id), to copy to D1. */
 export interface OutboxRow {
@@ -43,7 +49,8 @@ CREATE TABLE IF NOT EXISTS messages (
   client_id TEXT,
   created_at INTEGER NOT NULL,
   edited_at INTEGER,
-  deleted_at INTEGER
+  deleted_at INTEGER,
+  body TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS messages_client_uq ON messages (sender_id, client_id) WHERE client_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS reads (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL);
@@ -52,19 +59,35 @@ CREATE TABLE IF NOT EXISTS followers (home TEXT NOT NULL, user_id TEXT NOT NULL,
 CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, ref TEXT NOT NULL);
 `
 
-/** The synchronous storage layer of a ChatRoom. */
+/** Version of the layout below; older objects are migrated when they wake (see #migrate). */
+const LAYOUT = '2'
+
+const INSERT_MESSAGE = `INSERT INTO messages
+  (seq, id, sender_id, sender_name, sender_email, content, type, reply_to, client_id, created_at, body)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING`
+
+/** The synchronous storage layer of a chat: ChatRoom, LiveChatSession and ConferenceRoom. */
 export class ChatLog {
+  #storage: DurableObjectStorage
   #sql: SqlStorage
   #lastSeq: number
-
   #indexed: boolean
+  /** Meta values read so far (the object is the only writer). */
+  #meta = new Map<string, string | undefined>()
+  /** Rows in `typing`: with none, ending a user's typing costs no statement. */
+  #typing: number
 
-  /** `index: false` keeps no outbox: for logs that no D1 index mirrors (live chat). */
-  constructor(sql: SqlStorage, options: { index?: boolean } = {}) {
+  /** `index: false` keeps no outbox: for logs that no D1 index mirrors (live chat, Socket.IO rooms). */
+  constructor(storage: DurableObjectStorage, options: { index?: boolean } = {}) {
+    const sql = storage.sql
+    this.#storage = storage
     this.#sql = sql
     this.#indexed = options.index ?? true
     sql.exec(SCHEMA)
+    if (this.meta('layout') !== LAYOUT) this.#migrate()
     this.#lastSeq = this.#one<{ s: number | null }>('SELECT max(seq) AS s FROM messages')?.s ?? 0
+    this.#typing = this.#one<{ n: number }>('SELECT count(*) AS n FROM typing')?.n ?? 0
   }
 
   get lastSeq(): number {
@@ -72,22 +95,30 @@ export class ChatLog {
   }
 
   meta(key: string): string | undefined {
-    return this.#one<{ value: string }>('SELECT value FROM meta WHERE key = ?', key)?.value
+    if (this.#meta.has(key)) return this.#meta.get(key)
+    const value = this.#one<{ value: string }>('SELECT value FROM meta WHERE key = ?', key)?.value
+    this.#meta.set(key, value)
+    return value
   }
 
   setMeta(key: string, value: string): void {
     this.#sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', key, value)
+    this.#meta.set(key, value)
   }
 
   // ── Messages ───────────────────────────────────────────────────────────────────────────
 
-  /** Appends a message with the next seq and queues it for the D1 index, in one write. */
-  append(m: Omit<StoredMessage, 'seq' | 'edited_at' | 'deleted_at'>): StoredMessage {
-    const row: StoredMessage = { ...m, seq: this.#lastSeq + 1, edited_at: null, deleted_at: null }
-    this.#sql.exec(
-      `INSERT INTO messages (seq, id, sender_id, sender_name, sender_email, content, type, reply_to, client_id, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      row.seq,
+  /**
+   * Appends a message with the next seq (and queues it for the D1 index) in one statement, or —
+   * when the sender already sent this `client_id` — stores nothing and answers the first
+   * message with `created: false`. `body(seq)` renders the stored body for free-form protocols.
+   */
+  append(m: NewMessage, body?: (seq: number) => string): { row: StoredMessage; created: boolean } {
+    const seq = this.#lastSeq + 1
+    const row: StoredMessage = { ...m, seq, edited_at: null, deleted_at: null, body: body ? body(seq) : null }
+    const written = this.#sql.exec(
+      INSERT_MESSAGE,
+      seq,
       row.id,
       row.sender_id,
       row.sender_name,
@@ -97,10 +128,12 @@ export class ChatLog {
       row.reply_to,
       row.client_id,
       row.created_at,
-    )
-    this.#lastSeq = row.seq
-    this.enqueue('msg', String(row.seq))
-    return row
+      row.body,
+    ).rowsWritten
+    if (!written) return { row: this.byClientId(m.sender_id, m.client_id!)!, created: false }
+    this.#lastSeq = seq
+    this.enqueue('msg', String(seq))
+    return { row, created: true }
   }
 
   byClientId(senderId: string, clientId: string): StoredMessage | undefined {
@@ -162,11 +195,15 @@ export class ChatLog {
       name,
       expiresAt,
     )
+    this.#typing = this.#one<{ n: number }>('SELECT count(*) AS n FROM typing')?.n ?? 0
   }
 
   /** Removes a user's typing row; true when there was one. */
   stopTyping(userId: string): boolean {
-    return this.#sql.exec('DELETE FROM typing WHERE user_id = ?', userId).rowsWritten > 0
+    if (!this.#typing) return false
+    const removed = this.#sql.exec('DELETE FROM typing WHERE user_id = ?', userId).rowsWritten
+    this.#typing -= removed
+    return removed > 0
   }
 
   /** Removes and returns the typing rows that expired by `now`. */
@@ -175,7 +212,8 @@ export class ChatLog {
       'SELECT user_id, name FROM typing WHERE expires_at <= ?',
       now,
     )
-    if (rows.length) this.#sql.exec('DELETE FROM typing WHERE expires_at <= ?', now)
+    if (rows.length)
+      this.#typing -= this.#sql.exec('DELETE FROM typing WHERE expires_at <= ?', now).rowsWritten
     return rows
   }
 
@@ -253,6 +291,61 @@ export class ChatLog {
   messagesBySeq(seqs: number[]): StoredMessage[] {
     if (!seqs.length) return []
     return this.#all(`SELECT * FROM messages WHERE seq IN (${seqs.map(() => '?').join(',')})`, ...seqs)
+  }
+
+  // ── Layout migrations (objects created by older versions) ──────────────────────────────
+
+  /**
+   * Layout 1 had no `body` column, and Socket.IO rooms kept their own `chat_log` table
+   * (seq, id, client_id, body, created_at): add the column and move those rows into `messages`
+   * (same seq, id and body), in one transaction.
+   */
+  #migrate(): void {
+    let hasBody = true
+    try {
+      this.#sql.exec('SELECT body FROM messages LIMIT 0')
+    } catch {
+      hasBody = false
+    }
+    const legacy = this.#all<{ name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'chat_log'",
+    ).length
+    this.#storage.transactionSync(() => {
+      if (!hasBody) this.#sql.exec('ALTER TABLE messages ADD COLUMN body TEXT')
+      if (legacy) this.#importChatLog()
+      this.setMeta('layout', LAYOUT)
+    })
+  }
+
+  #importChatLog(): void {
+    const rows = this.#all<{
+      seq: number
+      id: string
+      client_id: string | null
+      body: string
+      created_at: number
+    }>('SELECT seq, id, client_id, body, created_at FROM chat_log ORDER BY seq')
+    for (const r of rows) {
+      let m: { message?: unknown; sender?: { identity?: unknown; name?: unknown } } = {}
+      try {
+        m = JSON.parse(r.body) as typeof m
+      } catch {
+        /* kept as the body; the columns get what is known */
+      }
+      this.#sql.exec(
+        `INSERT OR IGNORE INTO messages (seq, id, sender_id, sender_name, content, client_id, created_at, body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        r.seq,
+        r.id,
+        String(m.sender?.identity ?? ''),
+        String(m.sender?.name ?? ''),
+        typeof m.message === 'string' ? m.message : JSON.stringify(m.message ?? ''),
+        r.client_id,
+        r.created_at,
+        r.body,
+      )
+    }
+    this.#sql.exec('DROP TABLE chat_log')
   }
 
   #one<T>(query: string, ...params: unknown[]): T | undefined {

@@ -93,7 +93,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.#log = new ChatLog(ctx.storage.sql)
+    this.#log = new ChatLog(ctx.storage)
     this.#chatId = this.#log.meta('chat_id')
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm()
@@ -259,12 +259,13 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     const now = Date.now()
     switch (cmd.type) {
       case 'send_message': {
-        if (cmd.client_id) {
-          const first = this.#log.byClientId(user.id, cmd.client_id)
+        if (cmd.reply_to && !this.#log.byId(cmd.reply_to)) {
+          // A repeated send is acknowledged as such even if its replied-to message is gone.
+          const first = cmd.client_id ? this.#log.byClientId(user.id, cmd.client_id) : undefined
           if (first) return { row: first, duplicate: true }
+          throw notFound('Replied-to message')
         }
-        if (cmd.reply_to && !this.#log.byId(cmd.reply_to)) throw notFound('Replied-to message')
-        const row = this.#log.append({
+        const { row, created } = this.#log.append({
           id: newId(),
           sender_id: user.id,
           sender_name: user.name,
@@ -275,6 +276,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
           client_id: cmd.client_id ?? null,
           created_at: now,
         })
+        if (!created) return { row, duplicate: true }
         this.#log.stopTyping(user.id)
         this.#emit(frames.newMessageFrame(chat, row))
         this.#indexChanged(now)

@@ -1,5 +1,5 @@
-import { chatBefore, lastChatSeq, type ChatMessage } from './socketio/chat-log'
 import { SocketIoHost } from './socketio/host'
+import { chatBefore, roomLog, type ChatMessage } from './socketio/room-chat'
 
 /**
  * The Durable Object for one conference room: it owns the Socket.IO namespace `/{room}` and the
@@ -8,16 +8,17 @@ import { SocketIoHost } from './socketio/host'
  */
 export class ConferenceRoom extends SocketIoHost {
   /** A page of the chat log: messages before `before` (or the newest), oldest first. */
-  async chatHistory(before: number | undefined, limit: number): Promise<ChatMessage[]> {
-    return chatBefore(this.ctx.storage.sql, before, limit).reverse()
+  async chatHistory(before: number | undefined, limit: number, room = ''): Promise<ChatMessage[]> {
+    return chatBefore(roomLog(this.ctx), room, before, limit).reverse()
   }
 
   /** The newest seq, how many messages came after `since`, and the newest message. */
   async chatSummary(
     since: number,
+    room = '',
   ): Promise<{ last_seq: number; unread: number; last_message: ChatMessage | null }> {
-    const last = lastChatSeq(this.ctx.storage.sql)
-    const newest = chatBefore(this.ctx.storage.sql, undefined, 1)[0] ?? null
-    return { last_seq: last, unread: Math.max(0, last - since), last_message: newest }
+    const log = roomLog(this.ctx)
+    const newest = chatBefore(log, room, undefined, 1)[0] ?? null
+    return { last_seq: log.lastSeq, unread: Math.max(0, log.lastSeq - since), last_message: newest }
   }
 }

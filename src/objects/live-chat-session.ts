@@ -52,7 +52,7 @@ export class LiveChatSession extends Channel<Env, LiveChatAttachment> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.#log = new ChatLog(ctx.storage.sql, { index: false })
+    this.#log = new ChatLog(ctx.storage, { index: false })
   }
 
   protected limits(): ChannelLimits {
@@ -133,21 +133,18 @@ export class LiveChatSession extends Channel<Env, LiveChatAttachment> {
     const { state } = conn
     if (frame.type === 'send_message') {
       const { message, client_id } = frame.data
-      const prior = client_id ? this.#log.byClientId(state.userId, client_id) : undefined
-      const stored =
-        prior ??
-        this.#log.append({
-          id: newId(),
-          sender_id: state.userId,
-          sender_name: state.name,
-          sender_email: null,
-          content: message,
-          type: 'text',
-          reply_to: null,
-          client_id: client_id ?? null,
-          created_at: Date.now(),
-        })
-      if (!prior) {
+      const { row: stored, created } = this.#log.append({
+        id: newId(),
+        sender_id: state.userId,
+        sender_name: state.name,
+        sender_email: null,
+        content: message,
+        type: 'text',
+        reply_to: null,
+        client_id: client_id ?? null,
+        created_at: Date.now(),
+      })
+      if (created) {
         this.#setTyping(state, false)
         this.broadcast(this.#frame(stored))
       }
@@ -156,7 +153,7 @@ export class LiveChatSession extends Channel<Env, LiveChatAttachment> {
         conn,
         JSON.stringify({
           type: 'message_ack',
-          data: { client_id: client_id ?? null, id: stored.id, seq: stored.seq, duplicate: !!prior },
+          data: { client_id: client_id ?? null, id: stored.id, seq: stored.seq, duplicate: !created },
         }),
       )
       return

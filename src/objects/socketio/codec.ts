@@ -65,6 +65,14 @@ export function encodeSio(packet: Omit<SioPacket, 'attachments'>): EngineFrame[]
   return [out, ...buffers]
 }
 
+/**
+ * The Engine.IO frame of an EVENT packet whose data (`[event, ...args]`) is already JSON text
+ * without binary values: `encodeSio` without re-encoding the payload.
+ */
+export function encodeSioEvent(nsp: string, json: string): string {
+  return nsp && nsp !== '/' ? `${EIO.message}${SIO.EVENT}${nsp},${json}` : `${EIO.message}${SIO.EVENT}${json}`
+}
+
 /** Decodes the text part of a Socket.IO packet (the Engine.IO `4` already stripped). Throws CodecError. */
 export function decodeSio(text: string): SioPacket {
   let i = 0

@@ -9,6 +9,7 @@ import {
   decodeSio,
   EIO,
   encodeSio,
+  encodeSioEvent,
   openPacket,
   reconstruct,
   SIO,
@@ -537,6 +538,8 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       ctx: this.ctx,
       broadcast: (event, args, opts) => this.broadcastEvent(nsp, event, args, opts?.except),
       emit: (event, ...args) => frames.push(...encodeSio({ type: SIO.EVENT, nsp, data: [event, ...args] })),
+      broadcastJson: (json, opts) => this.#broadcastFrames(nsp, [encodeSioEvent(nsp, json)], opts?.except),
+      emitJson: (json) => frames.push(encodeSioEvent(nsp, json)),
     }
     try {
       await fn(c)
@@ -552,7 +555,10 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
    * object, everyone it holds. Encoded once. Returns the number of local deliveries.
    */
   protected broadcastEvent(nsp: string, event: string, args: unknown[], except?: string): number {
-    const frames = encodeSio({ type: SIO.EVENT, nsp, data: [event, ...args] })
+    return this.#broadcastFrames(nsp, encodeSio({ type: SIO.EVENT, nsp, data: [event, ...args] }), except)
+  }
+
+  #broadcastFrames(nsp: string, frames: EngineFrame[], except?: string): number {
     const sent = this.#fanout(nsp, frames, except)
     for (const ref of this.#followersOf(nsp).values()) {
       const stub = this.#stub(ref)

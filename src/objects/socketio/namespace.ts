@@ -26,6 +26,10 @@ export interface NsContext {
   broadcast(event: string, args: unknown[], opts?: { except?: string }): void
   /** Emits to the socket whose packet is being handled (after its CONNECT reply, if any). */
   emit(event: string, ...args: unknown[]): void
+  /** `broadcast` of an event whose `[event, ...args]` array the caller already JSON-encoded (no binary). */
+  broadcastJson(json: string, opts?: { except?: string }): void
+  /** `emit` of an event whose `[event, ...args]` array the caller already JSON-encoded (no binary). */
+  emitJson(json: string): void
 }
 
 /**

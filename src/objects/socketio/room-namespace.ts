@@ -1,7 +1,7 @@
 import { AppError } from '../../worker/lib/errors'
 import { verifyLiveKitToken } from '../../worker/lib/livekit/tokens'
 import type { NamespaceHandler, NsContext, NsSocket } from './namespace'
-import { appendChat, chatSince, lastChatSeq } from './chat-log'
+import { appendChat, chatSince, roomLog, type StoredChat } from './room-chat'
 
 /** Events a room member may send that are relayed to the rest of the room as they are. */
 const RELAYED = new Set([
@@ -33,7 +33,7 @@ export const roomNamespace: NamespaceHandler = {
         .run()
         .catch(() => undefined),
     )
-    const { pid, since } = recovery(auth, lastChatSeq(c.ctx.storage.sql))
+    const { pid, since } = recovery(auth, roomLog(c.ctx).lastSeq)
     return {
       id: claims.identity,
       n: claims.name.slice(0, 120),
@@ -47,7 +47,7 @@ export const roomNamespace: NamespaceHandler = {
     c.broadcast('user-connection', [member(c, sock)], { except: sock.sid })
     const since = sock.data.since
     if (typeof since === 'number')
-      for (const m of chatSince(c.ctx.storage.sql, since)) c.emit('chat-message', m, String(m.seq))
+      for (const m of chatSince(roomLog(c.ctx), roomOf(c), since)) c.emitJson(chatEvent(m))
   },
 
   event(c, sock, name, args) {
@@ -55,14 +55,13 @@ export const roomNamespace: NamespaceHandler = {
     switch (name) {
       case 'chat-message': {
         const { message, created } = appendChat(
-          c.ctx.storage.sql,
+          roomLog(c.ctx),
           roomOf(c),
           sock,
           payload,
           c.config.MAX_MESSAGE_BYTES,
         )
-        // The trailing seq is Socket.IO's recovery offset: clients given a `pid` send it back on reconnect.
-        if (created) c.broadcast('chat-message', [message, String(message.seq)])
+        if (created) c.broadcastJson(chatEvent(message))
         return [{ id: message.id, seq: message.seq, duplicate: !created }]
       }
       case 'position': {
@@ -86,6 +85,12 @@ export const roomNamespace: NamespaceHandler = {
     c.broadcast('user-disconnect', [member(c, sock)], { except: sock.sid })
   },
 }
+
+/**
+ * A `chat-message` event from the stored JSON, encoded once for every recipient. The trailing seq
+ * is Socket.IO's recovery offset: clients given a `pid` send it back on reconnect.
+ */
+const chatEvent = (m: StoredChat) => `["chat-message",${m.json},"${m.seq}"]`
 
 function member(c: NsContext, sock: NsSocket) {
   return {
