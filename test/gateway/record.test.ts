@@ -253,3 +253,35 @@ describe('GET /record/stopall, /record/list', () => {
     expect(lk.callsOf('Egress/ListEgress')[0].grant.roomRecord).toBe(true)
   })
 })
+
+describe('GET /record/file and the static /record/{room}/{file} path', () => {
+  it('should list a finished recording with a URL that serves its R2 object, with ranges', async () => {
+    await generate('file-1')
+    const rec = await start('file-1')
+    await endEgress(rec.egress_id)
+    // What egress uploaded through R2's S3 API:
+    const bytes = new Uint8Array(2048).map((_, i) => i % 251)
+    await env.BUCKET.put(rec.r2_key, bytes, { httpMetadata: { contentType: 'video/mp4' } })
+
+    const list = (await json(await call('/record/file?room=file-1', { token: staff }))).data
+    expect(list).toHaveLength(1)
+    expect(list[0]).toMatchObject({ id: rec.id, status: 'complete', size: 1048576 })
+    const path = new URL(list[0].url).pathname
+    expect(path).toBe(`/record/file-1/${rec.id}.mp4`)
+
+    const whole = await call(path)
+    expect(whole.status).toBe(200)
+    expect(new Uint8Array(await whole.arrayBuffer())).toEqual(bytes)
+    const part = await call(path, { headers: { range: 'bytes=100-199' } })
+    expect(part.status).toBe(206)
+    expect(part.headers.get('content-range')).toBe('bytes 100-199/2048')
+    expect(new Uint8Array(await part.arrayBuffer())).toEqual(bytes.slice(100, 200))
+  })
+
+  it('should answer 404 for a file that is not there and 400 for a name outside the pattern', async () => {
+    expect((await call('/record/file-1/nope.mp4')).status).toBe(404)
+    const bad = await call('/record/file-1/x.exe')
+    expect(bad.status).toBe(400)
+    expect((await json(bad)).data.details.fields[0].path).toBe('file')
+  })
+})

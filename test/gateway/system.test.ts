@@ -141,6 +141,22 @@ describe('POST /log', () => {
     expect(data.identity).toBe('agent-logger')
   })
 
+  it('should limit each caller to LOG_LIMIT_PER_MINUTE writes, storing nothing beyond it', async () => {
+    const ip = `203.0.113.${Date.now() % 200}`
+    const room = `log-limit-${Date.now().toString(36)}`
+    const post = (headers: Record<string, string>) =>
+      call('/log', { method: 'POST', headers, json: { action: 'ping', room } })
+    const answers = []
+    for (let i = 0; i < 61; i++) answers.push((await post({ 'cf-connecting-ip': ip })).status)
+    expect(answers.filter((s) => s === 200)).toHaveLength(60)
+    const refused = await post({ 'cf-connecting-ip': ip })
+    expect(refused.status).toBe(429)
+    expect((await json(refused)).data.details.retry_after).toBeGreaterThan(0)
+    expect(await db(env.DB).select().from(usageLogs).where(eq(usageLogs.room, room)).all()).toHaveLength(60)
+    // Another caller is not affected.
+    expect((await post({ 'cf-connecting-ip': `${ip}1` })).status).toBe(200)
+  })
+
   it('should answer 400 naming action when it is missing', async () => {
     const res = await call('/log', { method: 'POST', json: { room: 'x' } })
     expect(res.status).toBe(400)

@@ -6,6 +6,7 @@ import { AppError, validationError } from '../lib/errors'
 import { success } from '../lib/envelope'
 import { STAFF_ROLES } from '../lib/identity'
 import { router } from '../lib/router'
+import { clientIp } from '../lib/client-ip'
 import { iso } from '../lib/time'
 import { optionalAuth, requireAuth } from '../middleware/auth'
 import { VERSION } from '../routes/system'
@@ -13,6 +14,7 @@ import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
 import { CustomSmsBody, SmsResult } from '../schemas/links'
 import { LogBody, LogEntry, NamespaceList, Root, ServiceInfo, Status } from '../schemas/system'
 import { listServices, serviceView } from '../services/service-settings'
+import { chargeLogWrite } from '../services/rate-limit'
 import { appendUsageLog, namespaces, usageCounts } from '../services/system'
 import { SMS_DESCRIPTION, sendSmsResponse } from './sms'
 
@@ -128,12 +130,15 @@ gatewaySystemRoutes.openapi(
     middleware: [optionalAuth()],
     summary: 'Append a usage log entry',
     description:
-      'Public (frontends of link holders log too). With a valid bearer and no `identity`, the caller’s id is recorded. `detail` objects are stored as JSON.',
+      'Public (frontends of link holders log too). With a valid bearer and no `identity`, the caller’s id is recorded. `detail` objects are stored as JSON. ' +
+      'At most LOG_LIMIT_PER_MINUTE writes per caller (bearer id, else IP) per minute; more get 429 with `retry_after`.',
     request: { body: jsonBody(LogBody) },
-    responses: gatewayResponses(LogEntry, 'The stored entry'),
+    responses: gatewayResponses(LogEntry, 'The stored entry', [429]),
   }),
   async (c) => {
     const body = c.req.valid('json')
+    const caller = c.var.identity ? `user:${c.var.identity.id}` : `ip:${clientIp(c)}`
+    await chargeLogWrite(c.env, c.var.config, caller)
     const detail = typeof body.detail === 'object' ? JSON.stringify(body.detail) : body.detail
     if (detail && detail.length > 4000)
       throw validationError([{ path: ['detail'], message: 'must be at most 4000 characters as JSON' }])

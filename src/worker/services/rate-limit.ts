@@ -27,3 +27,12 @@ export async function chargeLoginAttempt(
 export async function clearAccountAttempts(env: Env, account: string): Promise<void> {
   await limiter(env, `login-account:${account}`).reset()
 }
+
+/**
+ * Counts one public `POST /log` write against its caller (`user:<id>` with a bearer, else
+ * `ip:<address>`), throwing a 429 naming the wait past LOG_LIMIT_PER_MINUTE.
+ */
+export async function chargeLogWrite(env: Env, config: Config, caller: string): Promise<void> {
+  const d = await limiter(env, `log:${caller}`).hit(config.LOG_LIMIT_PER_MINUTE, 60)
+  if (!d.allowed) throw rateLimited(d.retryAfter)
+}
