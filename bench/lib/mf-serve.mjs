@@ -1,5 +1,5 @@
 // Serves one bundled Worker from a single workerd instance through Miniflare's API — no
-// `wrangler dev` proxy in front. Usage: node mf-serve.mjs '<json {config,script,port,persist,vars}>'
+// `wrangler dev` proxy in front. Usage: node mf-serve.mjs '<json {config,script,port,persist,vars,inspectorPort?}>'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { unstable_getMiniflareWorkerOptions } from 'wrangler'
@@ -21,6 +21,7 @@ const mf = new Miniflare({
   cf: false,
   defaultPersistRoot: opts.persist ? `${opts.persist}/v3` : undefined,
   log: new Log(LogLevel.WARN),
+  ...(opts.inspectorPort ? { inspectorPort: opts.inspectorPort } : {}),
 })
 const url = await mf.ready
 console.log(`mf-serve ready ${url}`)

@@ -92,10 +92,22 @@ export async function bundle(config, outdir = tempDir('bundle')) {
 }
 
 /** The same Worker in one workerd process through Miniflare's API (no proxy). */
-export async function startMiniflare({ config, script, port, persist, vars, logFile, readyPath = '/' }) {
+export async function startMiniflare({
+  config,
+  script,
+  port,
+  persist,
+  vars,
+  logFile,
+  inspectorPort,
+  readyPath = '/',
+}) {
   const child = spawnGroup(
     process.execPath,
-    [path.join(ROOT, 'bench/lib/mf-serve.mjs'), JSON.stringify({ config, script, port, persist, vars })],
+    [
+      path.join(ROOT, 'bench/lib/mf-serve.mjs'),
+      JSON.stringify({ config, script, port, persist, vars, inspectorPort }),
+    ],
     { cwd: ROOT, logFile },
   )
   const url = `http://127.0.0.1:${port}`

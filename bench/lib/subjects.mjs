@@ -12,9 +12,10 @@ export const PORTS = {
   floorWd: BASE + 3, // + inspector BASE + 4
   floorMf: BASE + 5,
   sbWd: BASE + 6, // + inspector BASE + 7
-  sbMf: BASE + 8,
+  sbMf: BASE + 8, // + inspector BASE + 12
   sbKill: BASE + 9, // + inspector BASE + 10
   nodeConn: BASE + 11,
+  sbMfInspector: BASE + 12,
   liveKit: BASE + 19,
 }
 const FLOOR_CONFIG = path.join(ROOT, 'bench/floor/wrangler.toml')
@@ -74,6 +75,7 @@ export function createSubjects() {
       port,
       persist,
       script,
+      inspectorPort: mode === 'miniflare' ? PORTS.sbMfInspector : undefined,
       vars: sb.benchVars(lk.url),
       logFile: log(`sb-${mode}-${port}`),
     })

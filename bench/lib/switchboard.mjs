@@ -50,9 +50,12 @@ export async function prepareState(persist) {
   )
 }
 
-/** Starts Switchboard on `port` in `mode` ('wrangler' | 'miniflare'); `script` is the bundle for miniflare. */
-export function startSwitchboard({ mode, port, persist, vars, script, logFile }) {
-  const common = { config: CONFIG, port, persist, vars, logFile, readyPath: '/health' }
+/**
+ * Starts Switchboard on `port` in `mode` ('wrangler' | 'miniflare'); `script` is the bundle for
+ * miniflare. The V8 inspector listens on `inspectorPort` (wrangler dev: `port + 1` by default).
+ */
+export function startSwitchboard({ mode, port, persist, vars, script, logFile, inspectorPort }) {
+  const common = { config: CONFIG, port, persist, vars, logFile, inspectorPort, readyPath: '/health' }
   return mode === 'miniflare' ? startMiniflare({ ...common, script }) : startWranglerDev(common)
 }
 

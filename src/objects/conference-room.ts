@@ -1,5 +1,6 @@
 import { SocketIoHost } from './socketio/host'
 import { chatBefore, roomLog, type ChatMessage } from './socketio/room-chat'
+import { markRoomClosed } from './socketio/room-status'
 
 /**
  * The Durable Object for one conference room: it owns the Socket.IO namespace `/{room}` and the
@@ -7,6 +8,13 @@ import { chatBefore, roomLog, type ChatMessage } from './socketio/room-chat'
  * Objects named `~…` are home objects for sessions that arrived without a room hint.
  */
 export class ConferenceRoom extends SocketIoHost {
+  /** Events from REST, webhooks and cron; closing the room (see closeRoom) also bars later CONNECTs. */
+  async publish(nsp: string, event: string, args: unknown[]): Promise<number> {
+    const data = args[0] as { status?: unknown } | undefined
+    if (event === 'conference-status' && data?.status === 'closed') markRoomClosed(this.ctx)
+    return super.publish(nsp, event, args)
+  }
+
   /** A page of the chat log: messages before `before` (or the newest), oldest first. */
   async chatHistory(before: number | undefined, limit: number, room = ''): Promise<ChatMessage[]> {
     return chatBefore(roomLog(this.ctx), room, before, limit).reverse()

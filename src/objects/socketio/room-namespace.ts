@@ -2,6 +2,8 @@ import { AppError } from '../../worker/lib/errors'
 import { verifyLiveKitToken } from '../../worker/lib/livekit/tokens'
 import type { NamespaceHandler, NsContext, NsSocket } from './namespace'
 import { appendChat, chatSince, roomLog, type StoredChat } from './room-chat'
+import { roomClosed } from './room-status'
+import { recordSocketId } from './socket-id-writes'
 
 /** Events a room member may send that are relayed to the rest of the room as they are. */
 const RELAYED = new Set([
@@ -22,17 +24,8 @@ export const roomNamespace: NamespaceHandler = {
     if (typeof token !== 'string' || !token) throw new AppError('unauthorized', 'auth.token is required')
     const claims = await verifyLiveKitToken(c.config, token)
     if (claims.room !== room) throw new AppError('forbidden', `auth.token is for another room, not "${room}"`)
-    const row = await c.env.DB.prepare('SELECT status FROM conference_rooms WHERE name = ?')
-      .bind(room)
-      .first<{ status: string }>()
-      .catch(() => null)
-    if (row?.status === 'closed') throw new AppError('forbidden', `Room "${room}" is closed`)
-    c.ctx.waitUntil(
-      c.env.DB.prepare('UPDATE room_users SET socket_id = ?, updated_at = ? WHERE room = ? AND identity = ?')
-        .bind(sock.sid, Date.now(), room, claims.identity)
-        .run()
-        .catch(() => undefined),
-    )
+    if (await roomClosed(c.ctx, c.env.DB, room)) throw new AppError('forbidden', `Room "${room}" is closed`)
+    recordSocketId(c.ctx, c.env.DB, room, claims.identity, sock.sid)
     const { pid, since } = recovery(auth, roomLog(c.ctx).lastSeq)
     return {
       id: claims.identity,

@@ -1,9 +1,9 @@
 import { SignJWT, jwtVerify, errors } from 'jose'
 import { AppError } from './errors'
+import { hmacKey } from './hmac-keys'
 import type { AuthIdentity, Role } from './identity'
 
 const ISSUER = 'switchboard'
-const encoder = new TextEncoder()
 
 /** What an access or service token carries. `typ` keeps the two apart. */
 export interface TokenClaims {
@@ -24,7 +24,7 @@ export async function signToken(claims: TokenClaims, secret: string, ttlSeconds:
     .setIssuedAt()
     .setJti(crypto.randomUUID())
     .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-    .sign(encoder.encode(secret))
+    .sign(await hmacKey(secret))
 }
 
 /** Verifies a Switchboard token; expired → `token_expired`, anything else wrong → `unauthorized`. */
@@ -33,7 +33,7 @@ export async function verifyToken(
   secret: string,
 ): Promise<AuthIdentity & { typ: TokenClaims['typ'] }> {
   try {
-    const { payload } = await jwtVerify(token, encoder.encode(secret), {
+    const { payload } = await jwtVerify(token, await hmacKey(secret), {
       issuer: ISSUER,
       algorithms: ['HS256'],
     })
