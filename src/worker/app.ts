@@ -13,6 +13,7 @@ import { gatewayChatRoutes } from './gateway/chat'
 import { gatewayLinkRoutes } from './gateway/link'
 import { gatewayServiceRoutes } from './gateway/service'
 import { gatewaySystemRoutes } from './gateway/system'
+import { gatewayRadioRoutes } from './gateway/radio'
 import { gatewayRecordRoutes } from './gateway/record'
 import { gatewayRoomRoutes } from './gateway/room'
 import { gatewayUserRoutes } from './gateway/user'
@@ -68,6 +69,7 @@ app.route('/', gatewaySystemRoutes)
 app.route('/room', gatewayRoomRoutes)
 app.route('/user', gatewayUserRoutes)
 app.route('/record', gatewayRecordRoutes)
+app.route('/radio', gatewayRadioRoutes)
 app.route('/', gatewayWebhookRoutes)
 app.route('/chat', gatewayChatRoutes)
 

@@ -87,6 +87,8 @@ export const configSchema = z
     RADIO_LOCATION_API_URL: z.union([z.literal(''), z.string().url()]).default(''),
     RADIO_LOCATION_API_CREDENTIALS_USERNAME: z.string().default(''),
     RADIO_LOCATION_API_CREDENTIALS_PASSWORD: z.string().default(''),
+    /** Seconds the radio feed is served from D1 before the radio API is asked again. */
+    RADIO_CACHE_SECONDS: int(0).default(30),
     ENCODE_API: z.string().default(''),
     /** Seconds a live-session LiveKit token (join, host) stays valid for connecting. */
     LIVE_TOKEN_TTL: int(60).default(600),
