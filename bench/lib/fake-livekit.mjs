@@ -1,5 +1,6 @@
 // A stand-in LiveKit server API for token minting runs: answers every Twirp call with a
-// plausible empty success, so `POST /user/generate` never leaves 127.0.0.1.
+// plausible empty success, so `POST /user/generate` never leaves 127.0.0.1. Under `/radio` it
+// stands in for the radio location API too (a one-radio feed), so `/radio/*` is fuzzed for real.
 import http from 'node:http'
 
 export function startFakeLiveKit(port) {
@@ -9,6 +10,10 @@ export function startFakeLiveKit(port) {
     req.on('data', (d) => (body += d))
     req.on('end', () => {
       calls++
+      if (req.url?.startsWith('/radio')) {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        return res.end(JSON.stringify([{ radioNo: 'R-1', deviceId: 'DEV-1', lat: 13.75, lng: 100.5 }]))
+      }
       let input = {}
       try {
         input = JSON.parse(body || '{}')

@@ -22,6 +22,7 @@ export function benchVars(liveKitUrl) {
     LIVEKIT_URL: liveKitUrl,
     LIVEKIT_API_KEY: LIVEKIT.key,
     LIVEKIT_API_SECRET: LIVEKIT.secret,
+    RADIO_LOCATION_API_URL: `${liveKitUrl}/radio`,
     LOGIN_LIMIT_PER_IP: '1000000',
     LOGIN_LIMIT_PER_ACCOUNT: '1000000',
     MESSAGES_PER_10S: '1000000',
