@@ -4,11 +4,15 @@ import { defineConfig } from 'vitest/config'
 // Three projects:
 // - `workers`: tests inside workerd with the real bindings of wrangler.toml (local D1, R2, Durable
 //   Objects). Secrets that `.dev.vars` gives `wrangler dev` are fixed here so tests never depend on a local file.
-// - `workers-pings`: the same with short Socket.IO ping intervals (hibernation across pings).
+// - `workers-timers`: the same with short Socket.IO ping and ack timers (hibernation, ack expiry).
 // - `e2e`: Node tests that drive real clients (socket.io-client) against `wrangler dev`, started by
 //   test/e2e/global-setup.ts with the same secrets (test/e2e/test-env.ts).
 const migrations = await readD1Migrations('./migrations')
-const HIBERNATION_TESTS = 'test/objects/socketio-hibernation.test.ts'
+// Tests that need Socket.IO timers short enough to pass many of them in a few seconds.
+const TIMER_TESTS = [
+  'test/objects/socketio-hibernation.test.ts',
+  'test/objects/socketio-notification.test.ts',
+]
 
 /** A project running inside workerd with wrangler.toml's bindings, the test secrets and `vars`. */
 function workersProject(
@@ -64,15 +68,15 @@ export default defineConfig({
         {},
         {
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**', HIBERNATION_TESTS],
+          exclude: ['test/e2e/**', ...TIMER_TESTS],
         },
       ),
-      // Socket.IO pings every 250 ms (timeout 1 s), so tests can evict objects across several
-      // ping intervals in a few seconds of real time.
+      // Socket.IO pings every 250 ms (timeout 1 s) and acks time out after 500 ms, so tests can
+      // evict objects across several ping intervals, or let acks expire, in seconds.
       workersProject(
-        'workers-pings',
-        { SOCKETIO_PING_INTERVAL: '250', SOCKETIO_PING_TIMEOUT: '1000' },
-        { include: [HIBERNATION_TESTS] },
+        'workers-timers',
+        { SOCKETIO_PING_INTERVAL: '250', SOCKETIO_PING_TIMEOUT: '1000', SOCKETIO_ACK_TIMEOUT: '500' },
+        { include: TIMER_TESTS },
       ),
       {
         test: {

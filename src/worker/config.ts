@@ -54,6 +54,8 @@ export const configSchema = z
     SOCKETIO_PING_INTERVAL: int(100).default(25_000),
     SOCKETIO_PING_TIMEOUT: int(100).default(20_000),
     SOCKETIO_MAX_PAYLOAD: int(1024).default(1_000_000),
+    /** How long the server waits for a client's acknowledgement of an event it sent, ms. */
+    SOCKETIO_ACK_TIMEOUT: int(100).default(10_000),
     LIVEKIT_URL: z.string().url(),
     LIVEKIT_API_KEY: z.string().min(1),
     LIVEKIT_API_SECRET: z.string().min(1),

@@ -25,3 +25,34 @@ describe('notifications reach /notification sockets', () => {
     expect(await gotUpdate).toMatchObject({ id: note.id, read: true })
   })
 })
+
+describe('new asks for an acknowledgement', () => {
+  it('should mark a notification delivered when a default-options client (polling, then upgrade) acks it', async () => {
+    const token = await staffToken()
+    const s = await connected(client('/notification', { auth: { token } }))
+    const title = `Ack ${Date.now()}`
+    const acked = new Promise<string>((resolve) =>
+      s.on('new', (note: { id: string; title: string }, ack: (r: unknown) => void) => {
+        if (note.title !== title) return ack({ ok: true })
+        ack({ ok: true })
+        resolve(note.id)
+      }),
+    )
+    const created = await fetch(`${baseUrl()}/notification`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title }),
+    })
+    const id = ((await created.json()) as { data: { id: string } }).data.id
+    expect(await acked).toBe(id)
+    let delivered = false
+    for (let i = 0; i < 100 && !delivered; i++) {
+      const res = await fetch(`${baseUrl()}/notification/${id}`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      delivered = ((await res.json()) as { data: { delivered: boolean } }).data.delivered
+      if (!delivered) await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(delivered).toBe(true)
+  })
+})

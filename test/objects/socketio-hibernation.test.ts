@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { refFromSid } from '../../src/objects/socketio/refs'
 import { sioClient, sioConnected } from '../sio-client'
 
-// Runs in the `workers-pings` project: SOCKETIO_PING_INTERVAL 250 ms, SOCKETIO_PING_TIMEOUT 1000 ms.
+// Runs in the `workers-timers` project: SOCKETIO_PING_INTERVAL 250 ms, SOCKETIO_PING_TIMEOUT 1000 ms.
 const INTERVAL = 250
 
 const open: Socket[] = []

@@ -16,7 +16,8 @@ import {
   type EngineFrame,
   type SioPacket,
 } from './codec'
-import type { NamespaceHandler, NsContext, NsData, NsSocket } from './namespace'
+import { PendingAcks } from './acks'
+import type { AckAsk, NamespaceHandler, NsContext, NsData, NsSocket } from './namespace'
 import { namespaceRoute } from './namespaces'
 import { engineError, PollSession } from './polling'
 import type {
@@ -24,9 +25,10 @@ import type {
   RemoteConnectResult,
   RemoteEvent,
   RemoteEventResult,
+  RemoteFollow,
   RemoteLeave,
 } from './realtime-types'
-import { hostStub, newEngineSid, refKey, sameRef, type HostStub, type ObjectRef } from './refs'
+import { hostStub, newEngineSid, refFromKey, refKey, sameRef, type HostStub, type ObjectRef } from './refs'
 import type { Membership, SessionState } from './session'
 
 /** Header through which the Worker tells an object which ref it was reached as. */
@@ -71,6 +73,8 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   /** Objects following each namespace this object owns (loaded lazily from storage). */
   #followers = new Map<string, Map<string, ObjectRef>>()
   #stubs = new Map<string, HostStub>()
+  /** Acknowledgements this object asked its sockets for (durable). */
+  #acks: PendingAcks
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -83,6 +87,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
         PRIMARY KEY (nsp, eid))`,
     )
     ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS sio_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`)
+    this.#acks = new PendingAcks(ctx.storage.sql)
     const row = ctx.storage.sql
       .exec<{ value: string }>(`SELECT value FROM sio_meta WHERE key = 'self'`)
       .toArray()[0]
@@ -304,7 +309,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       case SIO.EVENT:
         return this.#event(session, packet)
       case SIO.ACK:
-        return // the server asks for no acknowledgements yet
+        return this.#onAck(session, packet)
       default:
         session.send(this.#errorFrames(packet.nsp, 'bad_request', 'Clients may not send CONNECT_ERROR'))
     }
@@ -335,12 +340,18 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       }
     }
     if (!result.ok) return session.send(connectError(nsp, result.message, result.data))
+    const follows = local ? await this.#follow(session.eid, nsp, route.handler, result.data) : []
+    if (!follows) return session.send(connectError(nsp, 'Namespace unavailable, retry later'))
     const current = this.#session(session.eid)
-    if (!current) return // closed meanwhile
+    if (!current) {
+      await this.#unfollow(session.eid, nsp, follows) // closed meanwhile
+      return
+    }
     this.#saveMembership(current, nsp, {
       sid: result.sid,
       d: result.data,
       ...(local ? {} : { r: 1 as const }),
+      ...(follows.length ? { f: follows } : {}),
     })
     // A handler's `pid` (Socket.IO connection-state recovery) rides in the CONNECT reply.
     const pid = typeof result.data.pid === 'string' ? { pid: result.data.pid } : {}
@@ -368,6 +379,8 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   async #leaveNamespace(eid: string, nsp: string, m: Membership): Promise<void> {
     const route = namespaceRoute(nsp)
     if (!route) return
+    this.#acks.drop(eid, nsp)
+    if (m.f) await this.#unfollow(eid, nsp, m.f)
     try {
       if (m.r && route.owner) {
         await this.#stub(route.owner).sioLeave({
@@ -436,6 +449,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   /** Every namespace the session joined says goodbye (owner handlers run their disconnect). */
   async #endSession(eid: string, state: SessionState): Promise<void> {
     this.#partial.delete(eid)
+    this.#acks.drop(eid)
     for (const [nsp, m] of Object.entries(state.nsps)) await this.#leaveNamespace(eid, nsp, m)
     // A home object (`~…`) is per connection: once empty it forgets its name and keeps nothing.
     if (this.#self?.name.startsWith('~') && !this.#ws.size && !this.#polls.size) {
@@ -526,7 +540,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
    */
   async #runLocal(
     nsp: string,
-    _eid: string,
+    eid: string,
     fn: (c: NsContext) => unknown,
     rethrow = false,
   ): Promise<EngineFrame[]> {
@@ -540,6 +554,10 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       emit: (event, ...args) => frames.push(...encodeSio({ type: SIO.EVENT, nsp, data: [event, ...args] })),
       broadcastJson: (json, opts) => this.#broadcastFrames(nsp, [encodeSioEvent(nsp, json)], opts?.except),
       emitJson: (json) => frames.push(encodeSioEvent(nsp, json)),
+      emitWithAck: (event, args, ask) => {
+        if (!this.#session(eid)) throw new AppError('internal_error', `emitWithAck: ${eid} is not held here`)
+        frames.push(...this.#askFrames(nsp, [eid], event, args, ask))
+      },
     }
     try {
       await fn(c)
@@ -554,19 +572,48 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
    * Emits `event` to every socket of `nsp`: this object's own sockets and, once per following
    * object, everyone it holds. Encoded once. Returns the number of local deliveries.
    */
-  protected broadcastEvent(nsp: string, event: string, args: unknown[], except?: string): number {
+  protected broadcastEvent(
+    nsp: string,
+    event: string,
+    args: unknown[],
+    except?: string,
+    ask?: AckAsk,
+  ): number {
+    if (ask) return this.#broadcastAsk(nsp, event, args, ask)
     return this.#broadcastFrames(nsp, encodeSio({ type: SIO.EVENT, nsp, data: [event, ...args] }), except)
+  }
+
+  /** The source key this object's deliveries carry (followers filter on it). */
+  #source(): string | undefined {
+    return this.#self && refKey(this.#self)
+  }
+
+  /** Like broadcastEvent, asking every socket for an ack (ack ids are per holding object). */
+  #broadcastAsk(nsp: string, event: string, args: unknown[], ask: AckAsk): number {
+    const sent = this.#fanoutAsk(nsp, event, args, ask)
+    const source = this.#source()
+    for (const ref of this.#followersOf(nsp).values()) {
+      this.ctx.waitUntil(
+        this.#stub(ref)
+          .sioAsk(nsp, event, args, ask, source)
+          .catch((err) =>
+            console.error(JSON.stringify({ level: 'warn', where: 'sioAsk', nsp, error: String(err) })),
+          ),
+      )
+    }
+    return sent
   }
 
   #broadcastFrames(nsp: string, frames: EngineFrame[], except?: string): number {
     const sent = this.#fanout(nsp, frames, except)
+    const source = this.#source()
     for (const ref of this.#followersOf(nsp).values()) {
       const stub = this.#stub(ref)
       // Followers leave through sioLeave (a socket's DISCONNECT or close), not by delivery counts:
       // a follower may be between its CONNECT and recording the membership.
       this.ctx.waitUntil(
         stub
-          .sioDeliver(nsp, frames, except)
+          .sioDeliver(nsp, frames, except, source)
           .catch((err) =>
             console.error(JSON.stringify({ level: 'warn', where: 'sioDeliver', nsp, error: String(err) })),
           ),
@@ -575,22 +622,114 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     return sent
   }
 
-  #fanout(nsp: string, frames: EngineFrame[], except?: string): number {
+  #fanout(nsp: string, frames: EngineFrame[], except?: string, source?: string): number {
     let sent = 0
     for (const s of this.#ws.values()) {
       if (s.state.probing) continue // its polling session still receives
-      const m = s.state.nsps[nsp]
-      if (!m || m.sid === except) continue
+      if (!wants(s.state.nsps[nsp], except, source)) continue
       s.send(frames)
       sent++
     }
     for (const s of this.#polls.values()) {
-      const m = s.state.nsps[nsp]
-      if (!m || m.sid === except) continue
+      if (!wants(s.state.nsps[nsp], except, source)) continue
       s.send(frames)
       sent++
     }
     return sent
+  }
+
+  /** Emits to the sessions `#targets` picks with one ack id, and waits for each one's ack. */
+  #fanoutAsk(
+    nsp: string,
+    event: string,
+    args: unknown[],
+    ask: AckAsk,
+    except?: string,
+    source?: string,
+  ): number {
+    const targets: Session[] = []
+    for (const s of this.#ws.values())
+      if (!s.state.probing && wants(s.state.nsps[nsp], except, source)) targets.push(s)
+    for (const s of this.#polls.values()) if (wants(s.state.nsps[nsp], except, source)) targets.push(s)
+    if (!targets.length) return 0
+    const frames = this.#askFrames(
+      nsp,
+      targets.map((s) => s.eid),
+      event,
+      args,
+      ask,
+    )
+    for (const s of targets) s.send(frames)
+    return targets.length
+  }
+
+  // ── Server-initiated acknowledgements ──────────────────────────────────────────────────
+
+  /** Encodes `event` with a fresh ack id and records the ack each of `eids` owes. */
+  #askFrames(nsp: string, eids: string[], event: string, args: unknown[], ask: AckAsk): EngineFrame[] {
+    const id = this.#acks.nextId()
+    const expires = Date.now() + this.config.SOCKETIO_ACK_TIMEOUT
+    for (const eid of eids) this.#acks.add(eid, nsp, id, ask, expires)
+    this.#armAt(expires)
+    return encodeSio({ type: SIO.EVENT, nsp, id, data: [event, ...args] })
+  }
+
+  /** A client's ACK (or BINARY_ACK, attachments already in place) to an event the server sent. */
+  async #onAck(session: Session, packet: SioPacket): Promise<void> {
+    const { nsp, id } = packet
+    const m = session.state.nsps[nsp]
+    const ask = m && id !== undefined ? this.#acks.take(session.eid, nsp, id) : undefined
+    if (!m || !ask) {
+      const what = id === undefined ? 'ACK without an id' : `Unknown or expired ack id ${id}`
+      return session.send(this.#errorFrames(nsp, 'bad_request', what))
+    }
+    const handler = namespaceRoute(nsp)!.handler
+    const sock: NsSocket = { sid: m.sid, eid: session.eid, data: m.d }
+    let frames: EngineFrame[]
+    try {
+      frames = await this.#runLocal(
+        nsp,
+        session.eid,
+        (c) => handler.acked?.(c, sock, ask, packet.data as unknown[]),
+        true,
+      )
+    } catch (err) {
+      frames = this.#failure(nsp, undefined, asAppError(err))
+    }
+    this.#session(session.eid)?.send(frames)
+  }
+
+  // ── Following other objects' publishes ────────────────────────────────────────────────
+
+  /** Subscribes this object to the sources `handler.follows` names; answers their keys, or undefined if one failed. */
+  async #follow(
+    eid: string,
+    nsp: string,
+    handler: NamespaceHandler,
+    data: NsData,
+  ): Promise<string[] | undefined> {
+    const refs = (handler.follows?.(data) ?? []).filter((r) => !sameRef(r, this.#self))
+    try {
+      await Promise.all(refs.map((to) => this.#stub(to).sioFollow({ to, from: this.#me(), eid, nsp })))
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'error', where: 'sioFollow', nsp, error: String(err) }))
+      await this.#unfollow(eid, nsp, refs.map(refKey))
+      return undefined
+    }
+    return refs.map(refKey)
+  }
+
+  async #unfollow(eid: string, nsp: string, keys: string[]): Promise<void> {
+    await Promise.all(
+      keys.map((key) => {
+        const to = refFromKey(key)
+        return this.#stub(to)
+          .sioUnfollow({ to, from: this.#me(), eid, nsp })
+          .catch((err) =>
+            console.error(JSON.stringify({ level: 'warn', where: 'sioUnfollow', nsp, error: String(err) })),
+          )
+      }),
+    )
   }
 
   #followersOf(nsp: string): Map<string, ObjectRef> {
@@ -621,14 +760,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     if (!route) return { ok: false, message: 'Invalid namespace' }
     const result = await this.#localConnect(route.handler, req.nsp, req.eid, req.auth, req.query)
     if (!result.ok) return result
-    this.ctx.storage.sql.exec(
-      `INSERT OR REPLACE INTO sio_followers (nsp, eid, kind, name) VALUES (?, ?, ?, ?)`,
-      req.nsp,
-      req.eid,
-      req.from.kind,
-      req.from.name,
-    )
-    this.#followersOf(req.nsp).set(refKey(req.from), req.from)
+    await this.sioFollow(req)
     const frames = await this.#runLocal(req.nsp, req.eid, (c) =>
       route.handler.connected?.(c, { sid: result.sid, eid: req.eid, data: result.data }),
     )
@@ -644,6 +776,25 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
 
   /** A socket another object holds left a namespace this object owns. */
   async sioLeave(req: RemoteLeave): Promise<void> {
+    await this.sioUnfollow(req)
+    await this.#leaveNamespace(req.eid, req.nsp, { sid: req.sid, d: req.data })
+  }
+
+  /** A socket another object holds receives this object's events on `nsp` from now on. */
+  async sioFollow(req: RemoteFollow): Promise<void> {
+    this.#learnRef(req.to)
+    this.ctx.storage.sql.exec(
+      `INSERT OR REPLACE INTO sio_followers (nsp, eid, kind, name) VALUES (?, ?, ?, ?)`,
+      req.nsp,
+      req.eid,
+      req.from.kind,
+      req.from.name,
+    )
+    this.#followersOf(req.nsp).set(refKey(req.from), req.from)
+  }
+
+  /** The socket stopped following (it left the namespace or closed). */
+  async sioUnfollow(req: RemoteFollow): Promise<void> {
     this.#learnRef(req.to)
     this.ctx.storage.sql.exec(`DELETE FROM sio_followers WHERE nsp = ? AND eid = ?`, req.nsp, req.eid)
     const still = this.ctx.storage.sql
@@ -655,33 +806,46 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       )
       .toArray().length
     if (!still) this.#followersOf(req.nsp).delete(refKey(req.from))
-    await this.#leaveNamespace(req.eid, req.nsp, { sid: req.sid, d: req.data })
   }
 
   // ── RPC: follower side (called by owners) ──────────────────────────────────────────────
 
-  /** Delivers pre-encoded frames to this object's sockets in `nsp`; answers how many got them. */
-  async sioDeliver(nsp: string, frames: EngineFrame[], except?: string): Promise<number> {
-    return this.#fanout(nsp, frames, except)
+  /** Delivers pre-encoded frames from `source` (a refKey) to this object's sockets in `nsp`; answers how many got them. */
+  async sioDeliver(nsp: string, frames: EngineFrame[], except?: string, source?: string): Promise<number> {
+    return this.#fanout(nsp, frames, except, source)
+  }
+
+  /** Like sioDeliver, for an event that asks each socket for an ack (ids are per holding object). */
+  async sioAsk(nsp: string, event: string, args: unknown[], ask: AckAsk, source?: string): Promise<number> {
+    return this.#fanoutAsk(nsp, event, args, ask, undefined, source)
   }
 
   /**
-   * Emits an event to a namespace this object owns, from outside any socket (REST, webhooks,
-   * cron, other objects). See src/worker/services/realtime.ts.
+   * Emits an event to a namespace this object owns or feeds, from outside any socket (REST,
+   * webhooks, cron, other objects); with `ack`, each socket is asked to acknowledge it and the
+   * namespace's `acked` hook runs for each ACK. See src/worker/services/realtime.ts.
    */
-  async publish(nsp: string, event: string, args: unknown[]): Promise<number> {
-    return this.broadcastEvent(nsp, event, args)
+  async publish(nsp: string, event: string, args: unknown[], ack?: AckAsk): Promise<number> {
+    return this.broadcastEvent(nsp, event, args, undefined, ack)
   }
 
   // ── Pings ──────────────────────────────────────────────────────────────────────────────
 
   #armPing(): void {
-    this.ctx.storage.getAlarm().then((at) => {
-      if (at === null) return this.ctx.storage.setAlarm(Date.now() + this.config.SOCKETIO_PING_INTERVAL)
+    this.#armAt(Date.now() + this.config.SOCKETIO_PING_INTERVAL)
+  }
+
+  /** Makes the alarm ring by `at` (an earlier one stays). */
+  #armAt(at: number): void {
+    this.ctx.storage.getAlarm().then((cur) => {
+      if (cur === null || cur > at) return this.ctx.storage.setAlarm(at)
     })
   }
 
-  /** Pings every session; closes those whose pong is overdue; re-arms while sessions remain. */
+  /**
+   * Pings every session; closes those whose pong is overdue; drops expired acks; re-arms while
+   * sessions or pending acks remain.
+   */
   async alarm(): Promise<void> {
     const { SOCKETIO_PING_INTERVAL: interval, SOCKETIO_PING_TIMEOUT: timeout } = this.config
     const deadline = Date.now() - interval - timeout
@@ -701,7 +865,11 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       }
       s.send([EIO.ping])
     }
-    if (this.#ws.size || this.#polls.size) await this.ctx.storage.setAlarm(Date.now() + interval)
+    this.#acks.expire()
+    const ack = this.#acks.nextExpiry()
+    const ping = this.#ws.size || this.#polls.size ? Date.now() + interval : undefined
+    const next = Math.min(ping ?? Infinity, ack ?? Infinity)
+    if (next !== Infinity) await this.ctx.storage.setAlarm(next)
   }
 
   // ── Small helpers ──────────────────────────────────────────────────────────────────────
@@ -761,6 +929,14 @@ function keptQuery(url: URL): { q?: Record<string, string> } {
     if (v && v.length <= 1200) q[k] = v
   }
   return Object.keys(q).length ? { q } : {}
+}
+
+/**
+ * Whether a session with membership `m` gets a delivery: it joined the namespace, is not the
+ * excluded socket, and follows `source` (a refKey; undefined: the object's own events).
+ */
+function wants(m: Membership | undefined, except: string | undefined, source: string | undefined): boolean {
+  return !!m && m.sid !== except && (!source || !m.f || m.f.includes(source))
 }
 
 function firstNsp(state: SessionState): string {

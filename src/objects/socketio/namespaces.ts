@@ -1,5 +1,4 @@
 import { AppError } from '../../worker/lib/errors'
-import { BROADCAST } from '../../worker/services/notifications'
 import { mobileNamespace } from './mobile-namespace'
 import type { NamespaceHandler } from './namespace'
 import { notificationNamespace } from './notification-namespace'
@@ -27,7 +26,7 @@ export const ROOM_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,127}$/
 const FIXED: Record<string, NamespaceRoute> = {
   '/': { handler: mainNamespace },
   '/mobile': { handler: mobileNamespace },
-  '/notification': { owner: { kind: 'notification', name: BROADCAST }, handler: notificationNamespace },
+  '/notification': { handler: notificationNamespace },
   '/queue': { owner: { kind: 'queue', name: 'queue' }, handler: queueNamespace },
   '/newqueue': { owner: { kind: 'queue', name: 'newqueue' }, handler: queueNamespace },
 }

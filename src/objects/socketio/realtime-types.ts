@@ -34,12 +34,16 @@ export interface RemoteEventResult {
   data?: NsData
 }
 
-/** `sioLeave` request: the socket left the namespace (DISCONNECT or closed connection). */
-export interface RemoteLeave {
+/** `sioFollow` / `sioUnfollow` request: a socket `from` holds starts or stops following `to`'s publishes on `nsp`. */
+export interface RemoteFollow {
   to: ObjectRef
   from: ObjectRef
   eid: string
   nsp: string
+}
+
+/** `sioLeave` request: the socket left the namespace (DISCONNECT or closed connection). */
+export interface RemoteLeave extends RemoteFollow {
   sid: string
   data: NsData
 }

@@ -13,6 +13,11 @@ const KIND_CHAR: Record<HostKind, string> = { room: 'r', notification: 'n', queu
 const CHAR_KIND: Record<string, HostKind> = { r: 'room', n: 'notification', q: 'queue' }
 
 export const refKey = (ref: ObjectRef) => KIND_CHAR[ref.kind] + ref.name
+/** The ref a `refKey` names. */
+export const refFromKey = (key: string): ObjectRef => ({
+  kind: CHAR_KIND[key.charAt(0)]!,
+  name: key.slice(1),
+})
 export const sameRef = (a: ObjectRef | undefined, b: ObjectRef | undefined) =>
   !!a && !!b && a.kind === b.kind && a.name === b.name
 

@@ -7,6 +7,8 @@ export interface Membership {
   d: NsData
   /** 1 when the namespace's owner is another object (events are forwarded to it). */
   r?: 1
+  /** Keys (`refKey`) of the objects this socket follows besides the owner (`follows`); only their deliveries reach it. */
+  f?: string[]
 }
 
 /** Everything one Engine.IO session carries (a WebSocket attachment: ≤ 2 KiB). */

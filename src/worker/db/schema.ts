@@ -367,6 +367,8 @@ export const notifications = sqliteTable(
     data: text('data'),
     room: text('room'),
     readAt: integer('read_at'),
+    /** When a `/notification` socket first acknowledged its `new` event (null: not yet delivered). */
+    deliveredAt: integer('delivered_at'),
     createdAt: createdAt(),
   },
   (t) => [

@@ -16,6 +16,10 @@ export const Notification = z
     room: z.string().nullable(),
     read: z.boolean(),
     read_at: z.string().nullable(),
+    delivered: z
+      .boolean()
+      .openapi({ description: 'A `/notification` socket acknowledged its `new` event (or it was read)' }),
+    delivered_at: z.string().nullable(),
     created_at: z.string(),
   })
   .openapi('Notification')

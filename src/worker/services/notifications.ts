@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNull } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { notifications } from '../db/schema'
 import type { Env } from '../env'
@@ -30,6 +30,8 @@ export function notificationView(row: NotificationRow) {
     room: row.room ?? null,
     read: row.readAt !== null,
     read_at: iso(row.readAt),
+    delivered: row.deliveredAt !== null,
+    delivered_at: iso(row.deliveredAt),
     created_at: iso(row.createdAt),
   }
 }
@@ -42,15 +44,23 @@ function parseData(text: string): unknown {
   }
 }
 
-/** A channel's notifications, newest first, with its unread count. */
+/** The channels a `/notification` socket of `who` follows: its user's own, and the staff feed for staff. */
+export function channelsOf(who: AuthIdentity | undefined, isPublic: boolean): string[] {
+  const out: string[] = []
+  if (who && who.role !== 'service') out.push(`user:${who.id}`)
+  if (isPublic || (who && isStaff(who.role))) out.push(BROADCAST)
+  return out
+}
+
+/** A channel's (or several channels') notifications, newest first, with the unread count. */
 export async function listNotifications(
   db: Db,
-  channel: string,
+  channel: string | string[],
   opts: { unreadOnly?: boolean; limit?: number } = {},
 ) {
-  const where = opts.unreadOnly
-    ? and(eq(notifications.channel, channel), isNull(notifications.readAt))
-    : eq(notifications.channel, channel)
+  const inChannel =
+    typeof channel === 'string' ? eq(notifications.channel, channel) : inArray(notifications.channel, channel)
+  const where = opts.unreadOnly ? and(inChannel, isNull(notifications.readAt)) : inChannel
   const [rows, unread] = await Promise.all([
     db
       .select()
@@ -62,7 +72,7 @@ export async function listNotifications(
     db
       .select({ n: count() })
       .from(notifications)
-      .where(and(eq(notifications.channel, channel), isNull(notifications.readAt)))
+      .where(and(inChannel, isNull(notifications.readAt)))
       .get(),
   ])
   return { notifications: rows.map(notificationView), unread_count: unread?.n ?? 0 }
@@ -104,8 +114,46 @@ export async function createNotification(
     .returning()
     .get()
   const view = notificationView(row)
-  await emitNotification(env, channel, 'new', view)
+  await emitNotification(env, channel, 'new', view, { purpose: DELIVERED, ctx: { id: view.id } })
   return view
+}
+
+/** The ack purpose of `new`: a socket acknowledging it marks the notification delivered. */
+export const DELIVERED = 'delivered'
+
+/** How far back a (re)connecting socket is sent undelivered notifications, and how many at most. */
+const RESEND_WINDOW_MS = 7 * 86_400_000
+const RESEND_MAX = 50
+
+/** Unread notifications of `channels` no socket has acknowledged yet (recent ones, oldest first). */
+export async function undeliveredNotifications(db: Db, channels: string[]) {
+  if (!channels.length) return []
+  const rows = await db
+    .select()
+    .from(notifications)
+    .where(
+      and(
+        inArray(notifications.channel, channels),
+        isNull(notifications.deliveredAt),
+        isNull(notifications.readAt),
+        gt(notifications.createdAt, Date.now() - RESEND_WINDOW_MS),
+      ),
+    )
+    .orderBy(asc(notifications.createdAt), asc(notifications.id))
+    .limit(RESEND_MAX)
+    .all()
+  return rows.map(notificationView)
+}
+
+/** Marks a notification delivered (the first acknowledgement wins); answers whether this call did. */
+export async function markDelivered(db: Db, id: string): Promise<boolean> {
+  const done = await db
+    .update(notifications)
+    .set({ deliveredAt: Date.now() })
+    .where(and(eq(notifications.id, id), isNull(notifications.deliveredAt)))
+    .returning({ id: notifications.id })
+    .get()
+  return !!done
 }
 
 /** Marks one notification read (idempotent) and tells its channel (`update`). */
@@ -113,7 +161,8 @@ export async function markRead(env: Env, db: Db, row: NotificationRow) {
   if (row.readAt !== null) return notificationView(row)
   const updated = await db
     .update(notifications)
-    .set({ readAt: Date.now() })
+    // Read implies delivered.
+    .set({ readAt: Date.now(), deliveredAt: sql`coalesce(${notifications.deliveredAt}, ${Date.now()})` })
     .where(and(eq(notifications.id, row.id), isNull(notifications.readAt)))
     .returning()
     .get()

@@ -1,3 +1,4 @@
+import type { AckAsk } from '../../objects/socketio/namespace'
 import { hostStub } from '../../objects/socketio/refs'
 import type { Env } from '../env'
 
@@ -15,11 +16,18 @@ export function emitToRoom(env: Env, room: string, event: string, data: unknown)
 }
 
 /**
- * Emits to a notification channel. Channel `broadcast` is the one `/notification` sockets follow
- * (seed 000's dashboard feed); other channels (`user:<id>`, `org:<id>`) reach their own sockets.
+ * Emits to the `/notification` sockets that follow `channel` (`user:<id>`: that user's;
+ * `broadcast`: staff's, seed 000's dashboard feed). With `ack`, each socket is asked to
+ * acknowledge the event (the namespace's `acked` hook runs per ACK).
  */
-export function emitNotification(env: Env, channel: string, event: string, data: unknown): Promise<number> {
-  return hostStub(env, { kind: 'notification', name: channel }).publish('/notification', event, [data])
+export function emitNotification(
+  env: Env,
+  channel: string,
+  event: string,
+  data: unknown,
+  ack?: AckAsk,
+): Promise<number> {
+  return hostStub(env, { kind: 'notification', name: channel }).publish('/notification', event, [data], ack)
 }
 
 /** Emits to `/queue` or `/newqueue` (events `queue-update`, `newcase`). */

@@ -1,0 +1,1 @@
+ALTER TABLE `notifications` ADD `delivered_at` integer;

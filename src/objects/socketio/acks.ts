@@ -1,0 +1,90 @@
+import type { AckAsk } from './namespace'
+
+/** A pending acknowledgement as stored: what the ack will mean once the client sends it. */
+interface AckRow {
+  purpose: string
+  ctx: string | null
+  [key: string]: SqlStorageValue
+}
+
+/**
+ * Server-initiated acknowledgements the object holding the sockets waits for, in its SQLite
+ * storage so that they survive hibernation and eviction: one row per (Engine.IO session,
+ * namespace, ack id) with its purpose, context and expiry. Ids come from one durable counter per
+ * object, so an id is never reused, even after a restart; one broadcast uses one id for every
+ * socket it asks.
+ */
+export class PendingAcks {
+  #next: number | undefined
+
+  constructor(readonly sql: SqlStorage) {
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS sio_acks (
+        eid TEXT NOT NULL, nsp TEXT NOT NULL, id INTEGER NOT NULL,
+        purpose TEXT NOT NULL, ctx TEXT, expires INTEGER NOT NULL,
+        PRIMARY KEY (eid, nsp, id))`,
+    )
+    sql.exec(`CREATE INDEX IF NOT EXISTS sio_acks_expires ON sio_acks (expires)`)
+  }
+
+  /** A fresh ack id (durable: bumped in storage before use). */
+  nextId(): number {
+    if (this.#next === undefined) {
+      const row = this.sql
+        .exec<{ value: string }>(`SELECT value FROM sio_meta WHERE key = 'ack'`)
+        .toArray()[0]
+      this.#next = row ? Number(row.value) : 1
+    }
+    const id = this.#next++
+    this.sql.exec(`INSERT OR REPLACE INTO sio_meta (key, value) VALUES ('ack', ?)`, String(this.#next))
+    return id
+  }
+
+  /** Records that session `eid` owes an ack `id` on `nsp` until `expires` (epoch ms). */
+  add(eid: string, nsp: string, id: number, ask: AckAsk, expires: number): void {
+    this.sql.exec(
+      `INSERT OR REPLACE INTO sio_acks (eid, nsp, id, purpose, ctx, expires) VALUES (?, ?, ?, ?, ?, ?)`,
+      eid,
+      nsp,
+      id,
+      ask.purpose,
+      ask.ctx ? JSON.stringify(ask.ctx) : null,
+      expires,
+    )
+  }
+
+  /** Removes and answers the pending ack, or undefined when it is unknown, another session's or expired. */
+  take(eid: string, nsp: string, id: number, now = Date.now()): AckAsk | undefined {
+    const row = this.sql
+      .exec<AckRow>(
+        `DELETE FROM sio_acks WHERE eid = ? AND nsp = ? AND id = ? AND expires > ? RETURNING purpose, ctx`,
+        eid,
+        nsp,
+        id,
+        now,
+      )
+      .toArray()[0]
+    if (!row) return undefined
+    return {
+      purpose: row.purpose,
+      ...(row.ctx ? { ctx: JSON.parse(row.ctx) as Record<string, unknown> } : {}),
+    }
+  }
+
+  /** Forgets what a session (or one of its namespaces) still owes: it left. */
+  drop(eid: string, nsp?: string): void {
+    if (nsp === undefined) this.sql.exec(`DELETE FROM sio_acks WHERE eid = ?`, eid)
+    else this.sql.exec(`DELETE FROM sio_acks WHERE eid = ? AND nsp = ?`, eid, nsp)
+  }
+
+  /** Drops expired acks (a late ACK is then answered as unknown); answers how many. */
+  expire(now = Date.now()): number {
+    return this.sql.exec(`DELETE FROM sio_acks WHERE expires <= ?`, now).rowsWritten
+  }
+
+  /** When the next pending ack expires, if any. */
+  nextExpiry(): number | undefined {
+    const row = this.sql.exec<{ at: number | null }>(`SELECT min(expires) AS at FROM sio_acks`).one()
+    return row.at ?? undefined
+  }
+}
