@@ -15,6 +15,7 @@ import { gatewayServiceRoutes } from './gateway/service'
 import { gatewaySystemRoutes } from './gateway/system'
 import { gatewayRadioRoutes } from './gateway/radio'
 import { gatewayRecordRoutes } from './gateway/record'
+import { gatewayTestRoutes } from './gateway/test'
 import { gatewayRoomRoutes } from './gateway/room'
 import { gatewayUserRoutes } from './gateway/user'
 import { gatewayWebhookRoutes } from './gateway/webhook'
@@ -70,6 +71,7 @@ app.route('/room', gatewayRoomRoutes)
 app.route('/user', gatewayUserRoutes)
 app.route('/record', gatewayRecordRoutes)
 app.route('/radio', gatewayRadioRoutes)
+app.route('/test', gatewayTestRoutes)
 app.route('/', gatewayWebhookRoutes)
 app.route('/chat', gatewayChatRoutes)
 

@@ -293,6 +293,32 @@ export async function stopAll(env: Env, d: Db, config: Config, room?: string) {
   return { stopped, failed }
 }
 
+/** Seed 000 `GetMP4Queue` (a `/test` route): recordings waiting for a slot, oldest first. */
+export async function queuedRecordings(d: Db, config: Config) {
+  const rows = await d
+    .select()
+    .from(recordings)
+    .where(eq(recordings.status, 'queued'))
+    .orderBy(recordings.createdAt, recordings.id)
+  return rows.map((r) => recordingView(r, config))
+}
+
+/**
+ * Seed 000 `RemoveFromQueue` / `ClearMP4Queue`: aborts one queued recording (404 unknown, 409 when
+ * it is no longer queued), or every queued one.
+ */
+export async function abortQueued(env: Env, d: Db, config: Config, recordId?: string) {
+  if (recordId) {
+    const rec = await d.select().from(recordings).where(eq(recordings.id, recordId)).get()
+    if (!rec) throw notFound(`Recording ${recordId}`)
+    if (rec.status !== 'queued') throw conflict(`Recording ${recordId} is ${rec.status}, not queued`)
+  }
+  const ids = recordId ? [recordId] : (await queuedRecordings(d, config)).map((r) => r.id)
+  const aborted: RecordingView[] = []
+  for (const id of ids) aborted.push(await stopRecording(env, d, config, { recordId: id }))
+  return aborted
+}
+
 /** Seed 000 `ListEgress`: what LiveKit's egress service reports, for a room's node or every node. */
 export async function listEgress(d: Db, config: Config, options: { room?: string; active?: boolean }) {
   const nodes = options.room

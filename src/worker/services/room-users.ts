@@ -206,6 +206,20 @@ export async function handleTracks(
   return { room: input.room, identity: input.identity, muted: input.muted, tracks: tracks.map((t) => t.sid) }
 }
 
+/** Seed 000 `TestUnMuteAll` (the `/test` route): unmutes every muted published track of a room. */
+export async function unmuteAll(d: Db, config: Config, room: string) {
+  const svc = roomService(config, await getRoom(d, room))
+  const unmuted: { identity: string; track_sid: string }[] = []
+  for (const p of await svc.listParticipants(room))
+    for (const t of p.tracks as { sid: string; muted?: boolean }[]) {
+      if (!t.muted) continue
+      const identity = String(p.identity)
+      await svc.mutePublishedTrack(room, identity, t.sid, false)
+      unmuted.push({ identity, track_sid: t.sid })
+    }
+  return { room, unmuted }
+}
+
 /** Seed 000 `updateParticipants`: name, metadata or permissions in LiveKit (UpdateParticipant); name in D1 too. */
 export async function updateParticipant(
   d: Db,
