@@ -1,6 +1,7 @@
 // The platform floor: a bare Durable Object that answers the Socket.IO handshake (Engine.IO open +
 // namespace CONNECT reply) and re-sends every other frame, untouched, to every socket in the room.
 // No auth, no parsing, no storage — whatever Switchboard does on top of this is its own cost.
+// `/rest/ok` and `/rest/d1` are the REST floor: a bare answer, and one with one local D1 query.
 // For the "where time goes" runs, `?mode=` adds one step of the real send path at a time:
 //   parse — JSON.parse the event and re-encode it once (JSON.stringify) before the broadcast;
 //   store — parse + a SQLite append per message (SELECT max(seq) + INSERT, as a chat log does).
@@ -82,8 +83,14 @@ export class Floor extends DurableObject {
 }
 
 export default {
-  fetch(request, env) {
+  async fetch(request, env) {
     const url = new URL(request.url)
+    // The REST floor: a bare Worker answer, and one with a single D1 round trip (`SELECT 1`).
+    if (url.pathname === '/rest/ok') return new Response('{"ok":true}')
+    if (url.pathname === '/rest/d1') {
+      const one = await env.DB.prepare('SELECT 1 AS one').first('one')
+      return new Response(`{"ok":${one === 1}}`)
+    }
     const room = url.searchParams.get('room') ?? 'room'
     const mode = url.searchParams.get('mode') ?? ''
     return env.FLOOR.get(env.FLOOR.idFromName(`${room}:${mode}`)).fetch(request)

@@ -99,29 +99,53 @@ export async function login(env: Env, db: Db, config: Config, email: string, pas
  * Rotates a refresh token. Each token works once: the exchange marks it used atomically, so of two
  * racing refreshes only one wins. Presenting a used token again is reuse — the whole family
  * (every token descended from that login) is revoked.
+ *
+ * The exchange is one D1 batch (one transaction, one round trip — local D1 costs ≈ 1 ms of CPU per
+ * round trip): claim the old token, insert its successor only if that claim changed a row
+ * (`changes()` of the statement before it, same transaction), then read the old token with its
+ * user for the answer or for telling reuse, revocation and expiry apart.
  */
 export async function refresh(db: Db, config: Config, token: string): Promise<SessionTokens> {
-  const hash = await sha256Hex(token)
+  const next = secretToken()
+  const [hash, nextHash] = await Promise.all([sha256Hex(token), sha256Hex(next)])
   const now = Date.now()
-  const claimed = await db
-    .update(refreshTokens)
-    .set({ usedAt: now })
-    .where(
-      and(
-        eq(refreshTokens.tokenHash, hash),
-        isNull(refreshTokens.usedAt),
-        isNull(refreshTokens.revokedAt),
-        gt(refreshTokens.expiresAt, now),
-      ),
-    )
-    .returning()
-    .get()
-  if (!claimed) {
-    const known = await db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hash)).get()
+  const d1 = db.$client
+  const [, inserted, read] = await d1.batch([
+    d1
+      .prepare(
+        `UPDATE refresh_tokens SET used_at = ?1
+         WHERE token_hash = ?2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?1`,
+      )
+      .bind(now, hash),
+    d1
+      .prepare(
+        `INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at)
+         SELECT ?1, user_id, family_id, ?2, ?3 FROM refresh_tokens WHERE token_hash = ?4 AND changes() = 1`,
+      )
+      .bind(newId(), nextHash, now + config.REFRESH_TOKEN_TTL * 1000, hash),
+    d1
+      .prepare(
+        `SELECT t.family_id, t.used_at, t.revoked_at, u.id, u.email, u.name, u.role
+         FROM refresh_tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`,
+      )
+      .bind(hash),
+  ])
+  const known = read.results[0] as
+    | {
+        family_id: string
+        used_at: number | null
+        revoked_at: number | null
+        id: string | null
+        email: string
+        name: string
+        role: UserRow['role']
+      }
+    | undefined
+  if (inserted.meta.changes !== 1) {
     if (!known) throw unauthorized('Invalid refresh token')
-    if (known.revokedAt) throw unauthorized('Refresh token has been revoked')
-    if (known.usedAt) {
-      await revokeFamily(db, known.familyId)
+    if (known.revoked_at) throw unauthorized('Refresh token has been revoked')
+    if (known.used_at) {
+      await revokeFamily(db, known.family_id)
       throw new AppError(
         'unauthorized',
         'Refresh token reuse detected; all sessions from this login were revoked',
@@ -129,9 +153,14 @@ export async function refresh(db: Db, config: Config, token: string): Promise<Se
     }
     throw new AppError('token_expired', 'Refresh token has expired')
   }
-  const user = await db.select().from(users).where(eq(users.id, claimed.userId)).get()
-  if (!user) throw unauthorized('Account no longer exists')
-  return issueSession(db, config, user, claimed.familyId)
+  if (!known?.id) throw unauthorized('Account no longer exists')
+  const user = { id: known.id, email: known.email, name: known.name, role: known.role }
+  return {
+    user,
+    access_token: await accessToken(config, user),
+    refresh_token: next,
+    expires_in: config.ACCESS_TOKEN_TTL,
+  }
 }
 
 async function revokeFamily(db: Db, familyId: string) {

@@ -7,7 +7,16 @@ import { badRequest, notFound } from '../lib/errors'
 import { randomString } from '../lib/ids'
 import { mintUserToken, type UserType } from '../lib/livekit'
 import { iso } from '../lib/time'
-import { ensureRoom, getOpenRoom, getRoom, roomService, roomView, type NewRoom, type RoomRow } from './rooms'
+import {
+  assertJoinable,
+  ensureRoom,
+  getOpenRoom,
+  getRoom,
+  roomService,
+  roomView,
+  type NewRoom,
+  type RoomRow,
+} from './rooms'
 import { emitToRoom } from './realtime'
 import { roomNode } from './livekit-nodes'
 
@@ -54,8 +63,7 @@ export async function addRoomUser(
   room: RoomRow,
   input: { userName: string; userType: UserType; linkId?: string; device?: string },
 ): Promise<JoinGrant> {
-  const node = roomNode(config, room.node)
-  const identity = `${input.userType}-${randomString(8, IDENTITY_ALPHABET)}`
+  const identity = newIdentity(input.userType)
   await d.insert(roomUsers).values({
     room: room.name,
     identity,
@@ -64,6 +72,19 @@ export async function addRoomUser(
     linkId: input.linkId,
     device: input.device,
   })
+  return grantFor(config, room, identity, input)
+}
+
+const newIdentity = (userType: UserType) => `${userType}-${randomString(8, IDENTITY_ALPHABET)}`
+
+/** The participant's LiveKit token and where to use it. */
+async function grantFor(
+  config: Config,
+  room: Pick<RoomRow, 'name' | 'node' | 'expiresAt'>,
+  identity: string,
+  input: { userName: string; userType: UserType },
+): Promise<JoinGrant> {
+  const node = roomNode(config, room.node)
   const ttl = Math.max(60, Math.floor((room.expiresAt - Date.now()) / 1000))
   const token = await mintUserToken(node, {
     room: room.name,
@@ -76,6 +97,45 @@ export async function addRoomUser(
   return { room: room.name, identity, token, url: clientUrl(node.url) }
 }
 
+/**
+ * generateUser's common case, a room that already exists, in one D1 batch (one round trip instead
+ * of a read and then a write): the room's row, and the participant inserted only if the room is
+ * open at that moment. Undefined when the room does not exist (or changed meanwhile): the caller
+ * takes the general path.
+ */
+async function addToExistingRoom(
+  d: Db,
+  config: Config,
+  name: string,
+  input: { userName: string; userType: UserType },
+): Promise<JoinGrant | undefined> {
+  const identity = newIdentity(input.userType)
+  const d1 = d.$client
+  const [found, inserted] = await d1.batch([
+    d1.prepare('SELECT name, node, status, expires_at FROM conference_rooms WHERE name = ?').bind(name),
+    d1
+      .prepare(
+        `INSERT INTO room_users (room, identity, name, user_type)
+         SELECT name, ?1, ?2, ?3 FROM conference_rooms WHERE name = ?4 AND status != 'closed' AND expires_at > ?5`,
+      )
+      .bind(identity, input.userName, input.userType, name, Date.now()),
+  ])
+  const row = found.results[0] as
+    { name: string; node: string; status: string; expires_at: number } | undefined
+  if (!row) return undefined
+  const room = {
+    name: row.name,
+    node: row.node,
+    status: row.status as RoomRow['status'],
+    expiresAt: row.expires_at,
+  }
+  if (inserted.meta.changes !== 1) {
+    assertJoinable(room)
+    return undefined
+  }
+  return grantFor(config, room, identity, input)
+}
+
 /** Seed 000 `generateUser`: the room (created when absent) and a new participant's token. */
 export async function generateUser(
   d: Db,
@@ -83,6 +143,8 @@ export async function generateUser(
   input: { room?: string; userName: string; userType: UserType; createdBy?: string } & Omit<NewRoom, 'name'>,
 ): Promise<JoinGrant> {
   const { room: name, userName, userType, ...settings } = input
+  const existing = name ? await addToExistingRoom(d, config, name, { userName, userType }) : undefined
+  if (existing) return existing
   const room = await ensureRoom(d, config, { name, ...settings })
   return addRoomUser(d, config, room, { userName, userType })
 }

@@ -58,7 +58,7 @@ export async function getOpenRoom(d: Db, name: string): Promise<RoomRow> {
   return row
 }
 
-function assertJoinable(row: RoomRow) {
+export function assertJoinable(row: Pick<RoomRow, 'name' | 'status' | 'expiresAt'>) {
   if (row.status === 'closed') throw conflict(`Room ${row.name} is closed`)
   if (row.expiresAt <= Date.now()) throw conflict(`Room ${row.name} has expired`)
 }
