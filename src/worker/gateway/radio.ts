@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { db } from '../db/client'
+import type { Context } from 'hono'
+import { db, type Db } from '../db/client'
+import type { AppEnv } from '../env'
 import { success } from '../lib/envelope'
 import { STAFF_ROLES } from '../lib/identity'
 import { router } from '../lib/router'
@@ -23,6 +25,13 @@ const common = {
 }
 const failures = [401, 403, 502, 503] as const
 
+/** Refreshes the cache if due, then answers `read`'s result, saying when it came from a stale cache. */
+async function fromCache<T>(c: Context<AppEnv>, read: (d: Db) => Promise<T>) {
+  const d = db(c.env.DB)
+  const source = await radio.refreshRadio(d, c.var.config)
+  return success(c, await read(d), radio.staleNote(source))
+}
+
 gatewayRadioRoutes.openapi(
   createRoute({
     ...common,
@@ -31,11 +40,7 @@ gatewayRadioRoutes.openapi(
     summary: 'Radio devices, by radio number',
     responses: gatewayResponses(z.array(RadioDevice), 'Devices', [...failures]),
   }),
-  async (c) => {
-    const d = db(c.env.DB)
-    const source = await radio.refreshRadio(d, c.var.config)
-    return success(c, (await radio.listRadios(d)).map(radio.deviceView), radio.staleNote(source))
-  },
+  (c) => fromCache(c, async (d) => (await radio.listRadios(d)).map(radio.deviceView)),
 )
 
 gatewayRadioRoutes.openapi(
@@ -47,12 +52,7 @@ gatewayRadioRoutes.openapi(
     request: { params: RadioIdParam },
     responses: gatewayResponses(RadioDevice, 'The device', [...failures, 404]),
   }),
-  async (c) => {
-    const d = db(c.env.DB)
-    const source = await radio.refreshRadio(d, c.var.config)
-    const row = await radio.getRadioDevice(d, c.req.valid('param').id)
-    return success(c, radio.deviceView(row), radio.staleNote(source))
-  },
+  (c) => fromCache(c, async (d) => radio.deviceView(await radio.getRadioDevice(d, c.req.valid('param').id))),
 )
 
 gatewayRadioRoutes.openapi(
@@ -63,11 +63,7 @@ gatewayRadioRoutes.openapi(
     summary: 'Every radio’s last position',
     responses: gatewayResponses(z.array(RadioLocation), 'Positions', [...failures]),
   }),
-  async (c) => {
-    const d = db(c.env.DB)
-    const source = await radio.refreshRadio(d, c.var.config)
-    return success(c, (await radio.listRadios(d)).map(radio.locationView), radio.staleNote(source))
-  },
+  (c) => fromCache(c, async (d) => (await radio.listRadios(d)).map(radio.locationView)),
 )
 
 gatewayRadioRoutes.openapi(
@@ -79,10 +75,6 @@ gatewayRadioRoutes.openapi(
     request: { params: RadioNoParam },
     responses: gatewayResponses(RadioLocation, 'The position', [...failures, 404]),
   }),
-  async (c) => {
-    const d = db(c.env.DB)
-    const source = await radio.refreshRadio(d, c.var.config)
-    const row = await radio.getRadioByNo(d, c.req.valid('param').radioNo)
-    return success(c, radio.locationView(row), radio.staleNote(source))
-  },
+  (c) =>
+    fromCache(c, async (d) => radio.locationView(await radio.getRadioByNo(d, c.req.valid('param').radioNo))),
 )
