@@ -9,6 +9,8 @@ import { memberRole } from '../worker/services/chat-members'
 import { asAppError, Channel, type BaseAttachment, type ChannelLimits, type Connection } from './channel'
 import { writeIndex } from './chat-index'
 import { configuredLimits } from './limits'
+import { WriteBatch } from './write-batch'
+import { FrameBatches } from './frame-batches'
 import { ChatLog, type StoredMessage } from './chat-log'
 import * as frames from './protocols/json'
 
@@ -76,7 +78,8 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   #alarmAt: number | null = null
   #flushing = false
   #flushFailures = 0
-  #batches = new Map<Connection<ChatAttachment>, string[]>()
+  #batches = new FrameBatches<Connection<ChatAttachment>>()
+  #writes = new WriteBatch()
   #batchTimer: ReturnType<typeof setTimeout> | undefined
   #remote = new Map<string, { items: Delivery[]; chain: Promise<void>; scheduled: boolean }>()
   /** Frames held for sockets whose `join_room` of another chat awaits its replay (`<conn> <room>`). */
@@ -256,32 +259,12 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
 
   async #execute(user: AuthIdentity, cmd: RoomCommand): Promise<ExecuteResult> {
     const chat = this.#chatId!
+    const pending = cmd.type === 'send_message' ? undefined : this.#writes.idle
+    if (pending) await pending
     const now = Date.now()
     switch (cmd.type) {
-      case 'send_message': {
-        if (cmd.reply_to && !this.#log.byId(cmd.reply_to)) {
-          // A repeated send is acknowledged as such even if its replied-to message is gone.
-          const first = cmd.client_id ? this.#log.byClientId(user.id, cmd.client_id) : undefined
-          if (first) return { row: first, duplicate: true }
-          throw notFound('Replied-to message')
-        }
-        const { row, created } = this.#log.append({
-          id: newId(),
-          sender_id: user.id,
-          sender_name: user.name,
-          sender_email: user.email ?? null,
-          content: cmd.content,
-          type: 'text',
-          reply_to: cmd.reply_to ?? null,
-          client_id: cmd.client_id ?? null,
-          created_at: now,
-        })
-        if (!created) return { row, duplicate: true }
-        this.#log.stopTyping(user.id)
-        this.#emit(frames.newMessageFrame(chat, row))
-        this.#indexChanged(now)
-        return { row, duplicate: false }
-      }
+      case 'send_message':
+        return this.#writes.run(() => this.#send(user, cmd))
       case 'edit_message': {
         const m = this.#message(cmd.message_id)
         if (m.sender_id !== user.id) throw forbidden('Only the sender may edit a message')
@@ -328,6 +311,34 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
       default:
         throw badRequest(`${cmd.type} is not a room command`)
     }
+  }
+
+  /** Stores a message (or finds its first copy) and tells the room; runs in a write batch. */
+  #send(user: AuthIdentity, cmd: Extract<RoomCommand, { type: 'send_message' }>): ExecuteResult {
+    const chat = this.#chatId!
+    const now = Date.now()
+    if (cmd.reply_to && !this.#log.byId(cmd.reply_to)) {
+      // A repeated send is acknowledged as such even if its replied-to message is gone.
+      const first = cmd.client_id ? this.#log.byClientId(user.id, cmd.client_id) : undefined
+      if (first) return { row: first, duplicate: true }
+      throw notFound('Replied-to message')
+    }
+    const { row, created } = this.#log.append({
+      id: newId(),
+      sender_id: user.id,
+      sender_name: user.name,
+      sender_email: user.email ?? null,
+      content: cmd.content,
+      type: 'text',
+      reply_to: cmd.reply_to ?? null,
+      client_id: cmd.client_id ?? null,
+      created_at: now,
+    })
+    if (!created) return { row, duplicate: true }
+    this.#log.stopTyping(user.id)
+    this.#emit(frames.newMessageFrame(chat, row))
+    this.#indexChanged(now)
+    return { row, duplicate: false }
   }
 
   #message(id: string): StoredMessage {
@@ -621,50 +632,20 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
 
   protected sendTo(conn: Connection<ChatAttachment>, data: string | ArrayBuffer | ArrayBufferView): void {
     if (!conn.state.batch || typeof data !== 'string') return super.sendTo(conn, data)
-    const queued = this.#batches.get(conn)
-    if (queued) queued.push(data)
-    else this.#batches.set(conn, [data])
+    this.#batches.push(conn, data)
     this.#batchTimer ??= setTimeout(() => this.#sendBatches(), conn.state.batchMs)
   }
 
   #sendBatches(): void {
     this.#batchTimer = undefined
-    const batches = [...this.#batches]
-    this.#batches.clear()
-    // Sockets that queued the same frames share one encoded batch; a batch is split so no frame
-    // passes BATCH_MAX_CHARS (one ~400 KB frame closed every socket of a room in the benchmarks).
-    const encoded = new Map<string[], string[]>()
-    for (const [conn, list] of batches) {
-      let frames = encoded.get(list)
-      if (!frames) encoded.set(list, (frames = splitBatch(list)))
-      for (const frame of frames) super.sendTo(conn, frame)
-    }
+    // A batch is split so that no frame passes BATCH_MAX_CHARS (one ~400 KB frame closed every
+    // socket of a room in the benchmarks).
+    for (const [conn, frames] of this.#batches.drain()) for (const frame of frames) super.sendTo(conn, frame)
   }
 
   async #unfollowRemote(room: string, user: AuthIdentity): Promise<void> {
     await chatRoom(this.env, room).unfollow(room, this.#chatId!, user)
   }
-}
-
-/** Largest batched frame, in characters; a frame alone above it is sent as a batch of one. */
-export const BATCH_MAX_CHARS = 64 * 1024
-
-/** Joins frames into JSON arrays of at most BATCH_MAX_CHARS characters each, in order. */
-export function splitBatch(list: string[]): string[] {
-  const out: string[] = []
-  let chunk: string[] = []
-  let size = 2
-  for (const frame of list) {
-    if (chunk.length && size + frame.length + 1 > BATCH_MAX_CHARS) {
-      out.push(`[${chunk.join(',')}]`)
-      chunk = []
-      size = 2
-    }
-    chunk.push(frame)
-    size += frame.length + 1
-  }
-  if (chunk.length) out.push(`[${chunk.join(',')}]`)
-  return out
 }
 
 /** The stub of a chat's object (one per chat id). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BATCH_MAX_CHARS, splitBatch } from '../../src/objects/chat-room'
+import { BATCH_MAX_CHARS, FrameBatches, splitBatch } from '../../src/objects/frame-batches'
 
 const frame = (i: number, size: number) =>
   JSON.stringify({ type: 'new_message', seq: i, content: 'x'.repeat(size) })
@@ -19,5 +19,22 @@ describe('splitBatch', () => {
     const big = frame(3, BATCH_MAX_CHARS)
     const out = splitBatch([frame(1, 10), big, frame(4, 10)])
     expect(out.map((f) => (JSON.parse(f) as { seq: number }[]).map((m) => m.seq))).toEqual([[1], [3], [4]])
+  })
+})
+
+describe('FrameBatches', () => {
+  it('should give each socket its own frames in order, joined once per distinct sequence', () => {
+    const b = new FrameBatches<string>()
+    const [m1, m2, ack] = [frame(1, 5), frame(2, 5), '{"type":"message_ack"}']
+    for (const k of ['a', 'b', 'c']) b.push(k, m1)
+    b.push('a', ack)
+    for (const k of ['a', 'b', 'c']) b.push(k, m2)
+    const out = new Map(b.drain())
+    expect(out.get('a')).toEqual([`[${m1},${ack},${m2}]`])
+    expect(out.get('b')).toEqual([`[${m1},${m2}]`])
+    expect(out.get('c')).toBe(out.get('b'))
+    expect(b.size).toBe(0)
+    b.push('a', m2)
+    expect(b.drain()).toEqual([['a', [`[${m2}]`]]])
   })
 })

@@ -170,6 +170,25 @@ describe('chat WebSocket: edits, deletes, typing, read state, presence', () => {
     b.close()
   })
 
+  it('should keep a socket’s commands in order behind sends still being written (mark_read, typing)', async () => {
+    const { chatId, users } = await groupWith(2)
+    const [a, b] = [await connect(users[0], chatId), await connect(users[1], chatId)]
+    // Sent in one go: the sends are written together, the others must still see them first.
+    a.send({ type: 'send_message', room_id: chatId, content: 's1' })
+    a.send({ type: 'send_message', room_id: chatId, content: 's2' })
+    a.send({ type: 'mark_read', room_id: chatId, seq: 2 })
+    a.send({ type: 'typing_start', room_id: chatId })
+    const read = await b.next((f) => f.type === 'read')
+    expect(read).toMatchObject({ user_uuid: users[0].id, seq: 2 })
+    expect(await b.next((f) => f.type === 'typing')).toMatchObject({ typing: true })
+    const order = b.frames
+      .filter((f) => ['new_message', 'read', 'typing'].includes(f.type))
+      .map((f) => f.type)
+    expect(order).toEqual(['new_message', 'new_message', 'read', 'typing'])
+    a.close()
+    b.close()
+  })
+
   it('should store read state, announce it, and clamp it to the newest message', async () => {
     const { chatId, users } = await groupWith(2)
     const [a, b] = [await connect(users[0], chatId), await connect(users[1], chatId)]

@@ -2,6 +2,7 @@ import { AppError } from '../../worker/lib/errors'
 import { newId } from '../../worker/lib/ids'
 import { utf8Exceeds } from '../../worker/lib/utf8'
 import { ChatLog, type StoredMessage } from '../chat-log'
+import { WriteBatch } from '../write-batch'
 import { hasBinary } from './codec'
 import type { NsSocket } from './namespace'
 
@@ -23,27 +24,67 @@ export interface StoredChat {
   json: string
 }
 
-const logs = new WeakMap<DurableObjectState, ChatLog>()
+/** A room's chat log and the batch its sends are written in (one per object, on first use). */
+interface RoomChat {
+  log: ChatLog
+  writes: WriteBatch
+}
+type Appended = { message: StoredChat; created: boolean }
 
-/** The room's chat log in its object's storage (the shared ChatLog; one per object, on first use). */
-export function roomLog(ctx: DurableObjectState): ChatLog {
-  let log = logs.get(ctx)
-  if (!log) logs.set(ctx, (log = new ChatLog(ctx.storage, { index: false })))
-  return log
+const rooms = new WeakMap<DurableObjectState, RoomChat>()
+
+function roomChat(ctx: DurableObjectState): RoomChat {
+  let room = rooms.get(ctx)
+  if (!room)
+    rooms.set(ctx, (room = { log: new ChatLog(ctx.storage, { index: false }), writes: new WriteBatch() }))
+  return room
+}
+
+/** The room's chat log in its object's storage (the shared ChatLog). */
+export const roomLog = (ctx: DurableObjectState): ChatLog => roomChat(ctx).log
+
+/**
+ * Stores a drafted message and broadcasts it as a `chat-message` (`broadcast` gets the encoded
+ * event); messages sent close together are written together (WriteBatch).
+ */
+export function sendChat(
+  ctx: DurableObjectState,
+  draft: ChatDraft,
+  broadcast: (json: string) => void,
+): Promise<Appended> {
+  const { log, writes } = roomChat(ctx)
+  return writes.run(() => {
+    const out = appendChat(log, draft)
+    if (out.created) broadcast(chatEvent(out.message))
+    return out
+  })
+}
+
+/** Resolves once the room's queued chat writes are done (undefined when there are none). */
+export const chatWritesIdle = (ctx: DurableObjectState) => rooms.get(ctx)?.writes.idle
+
+/**
+ * A `chat-message` event from the stored JSON, encoded once for every recipient. The trailing seq
+ * is Socket.IO's recovery offset: clients given a `pid` send it back on reconnect.
+ */
+export const chatEvent = (m: StoredChat) => `["chat-message",${m.json},"${m.seq}"]`
+
+/** A validated chat message waiting for its seq. */
+export interface ChatDraft {
+  room: string
+  fields: Record<string, unknown>
+  text: unknown
+  clientId: string | undefined
+  identity: string
+  name: string
+  maxBytes: number
 }
 
 /**
- * Appends a chat message to the room's log with the next gap-free seq (SPEC §5.1). A `client_id`
- * the sender used before returns the stored message and `created: false`. The write commits
- * before any frame the caller then sends leaves the object (output gate), so acks follow it.
+ * Checks a `chat-message` payload (a string, or an object with `message`, `text` or `content`
+ * and an optional `client_id`) and prepares it for the log. Throws an AppError naming the problem.
  */
-export function appendChat(
-  log: ChatLog,
-  room: string,
-  sock: NsSocket,
-  payload: unknown,
-  maxBytes: number,
-): { message: StoredChat; created: boolean } {
+export function draftChat(room: string, sock: NsSocket, payload: unknown, maxBytes: number): ChatDraft {
   if (typeof payload !== 'string' && !isObject(payload))
     throw new AppError('validation_failed', 'chat-message: expected a string or an object with "message"')
   // Stored as JSON, which has no bytes: refuse them rather than store `{}` in their place.
@@ -56,41 +97,56 @@ export function appendChat(
   const clientId = fields.client_id ?? fields.clientId
   if (clientId !== undefined && (typeof clientId !== 'string' || !clientId || clientId.length > 128))
     throw new AppError('validation_failed', 'chat-message: "client_id" must be a string of 1-128 characters')
+  return {
+    room,
+    fields,
+    text,
+    clientId: clientId as string | undefined,
+    identity: String(sock.data.id),
+    name: String(sock.data.n ?? ''),
+    maxBytes,
+  }
+}
+
+/**
+ * Appends a drafted message with the next gap-free seq (SPEC §5.1). A `client_id` the sender
+ * used before returns the stored message and `created: false`. The write commits before any
+ * frame sent after it leaves the object (output gate), so broadcasts and acks follow it.
+ */
+export function appendChat(log: ChatLog, d: ChatDraft): { message: StoredChat; created: boolean } {
   const now = Date.now()
   const id = newId()
-  const identity = String(sock.data.id)
-  const name = String(sock.data.n ?? '')
   const createdAt = new Date(now).toISOString()
   const { row, created } = log.append(
     {
       id,
-      sender_id: identity,
-      sender_name: name,
+      sender_id: d.identity,
+      sender_name: d.name,
       sender_email: null,
-      content: typeof text === 'string' ? text : JSON.stringify(text),
+      content: typeof d.text === 'string' ? d.text : JSON.stringify(d.text),
       type: 'text',
       reply_to: null,
-      client_id: (clientId as string | undefined) ?? null,
+      client_id: d.clientId ?? null,
       created_at: now,
     },
     (seq) => {
       const message: ChatMessage = {
-        ...fields,
+        ...d.fields,
         id,
         seq,
-        room,
-        message: text,
-        sender: { identity, name },
-        ...(clientId ? { client_id: clientId as string } : {}),
+        room: d.room,
+        message: d.text as ChatMessage['message'],
+        sender: { identity: d.identity, name: d.name },
+        ...(d.clientId ? { client_id: d.clientId } : {}),
         created_at: createdAt,
       }
       const json = JSON.stringify(message)
-      if (utf8Exceeds(json, maxBytes))
-        throw new AppError('payload_too_large', `chat-message: larger than ${maxBytes} bytes`)
+      if (utf8Exceeds(json, d.maxBytes))
+        throw new AppError('payload_too_large', `chat-message: larger than ${d.maxBytes} bytes`)
       return json
     },
   )
-  return { message: { id: row.id, seq: row.seq, json: bodyOf(row, room) }, created }
+  return { message: { id: row.id, seq: row.seq, json: bodyOf(row, d.room) }, created }
 }
 
 /** Messages after `seq`, oldest first (at most `limit`), as JSON. */

@@ -1,7 +1,7 @@
 import { AppError } from '../../worker/lib/errors'
 import { verifyLiveKitToken } from '../../worker/lib/livekit/tokens'
 import type { NamespaceHandler, NsContext, NsSocket } from './namespace'
-import { appendChat, chatSince, roomLog, type StoredChat } from './room-chat'
+import { chatEvent, chatSince, chatWritesIdle, draftChat, roomLog, sendChat } from './room-chat'
 import { roomClosed } from './room-status'
 import { recordSocketId } from './socket-id-writes'
 
@@ -43,18 +43,15 @@ export const roomNamespace: NamespaceHandler = {
       for (const m of chatSince(roomLog(c.ctx), roomOf(c), since)) c.emitJson(chatEvent(m))
   },
 
-  event(c, sock, name, args) {
+  async event(c, sock, name, args) {
     const payload = args[0]
+    // Other events keep their order behind chat messages still being written.
+    const pending = name === 'chat-message' ? undefined : chatWritesIdle(c.ctx)
+    if (pending) await pending
     switch (name) {
       case 'chat-message': {
-        const { message, created } = appendChat(
-          roomLog(c.ctx),
-          roomOf(c),
-          sock,
-          payload,
-          c.config.MAX_MESSAGE_BYTES,
-        )
-        if (created) c.broadcastJson(chatEvent(message))
+        const draft = draftChat(roomOf(c), sock, payload, c.config.MAX_MESSAGE_BYTES)
+        const { message, created } = await sendChat(c.ctx, draft, (json) => c.broadcastJson(json))
         return [{ id: message.id, seq: message.seq, duplicate: !created }]
       }
       case 'position': {
@@ -78,12 +75,6 @@ export const roomNamespace: NamespaceHandler = {
     c.broadcast('user-disconnect', [member(c, sock)], { except: sock.sid })
   },
 }
-
-/**
- * A `chat-message` event from the stored JSON, encoded once for every recipient. The trailing seq
- * is Socket.IO's recovery offset: clients given a `pid` send it back on reconnect.
- */
-const chatEvent = (m: StoredChat) => `["chat-message",${m.json},"${m.seq}"]`
 
 function member(c: NsContext, sock: NsSocket) {
   return {
