@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util'
 import { createReport } from './lib/report.mjs'
 import { RESULTS } from './lib/servers.mjs'
 import { createSubjects } from './lib/subjects.mjs'
+import { FANOUT_TARGETS } from './lib/targets.mjs'
 import { PROFILES } from './profiles.mjs'
 import * as connections from './suites/connections.mjs'
 import * as fanout from './suites/fanout.mjs'
@@ -38,9 +39,34 @@ const ctx = {
     mode,
     command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
   }),
-  /** Seconds left of the whole run's budget. */
-  timeLeft: () => profile.budgetS - (Date.now() - startedAt) / 1000,
+  suite: '',
+  /** Seconds left of the whole run's budget, less what the suites still to come have reserved. */
+  timeLeft: () => {
+    const later = Object.keys(SUITES).slice(Object.keys(SUITES).indexOf(ctx.suite) + 1)
+    const reserved = later
+      .filter((name) => !only || only.includes(name))
+      .reduce((a, name) => a + (profile.reserveS[name] ?? 0), 0)
+    return profile.budgetS - (Date.now() - startedAt) / 1000 - reserved
+  },
 }
+
+// Start every server the selected suites use, in the order they are first needed, one after
+// another in the background: the first suite waits only for its own server.
+const uses = {
+  reliability: ['sb-wd'],
+  fuzz: ['sb-wd'],
+  where: ['sb-wd'],
+  fanout: profile.fanout.scenarios.flatMap((s) => s.targets).map((t) => FANOUT_TARGETS[t].server),
+  rest: [profile.rest.floor, ...profile.rest.servers],
+  connections: Object.keys(profile.connections.targets).map((t) => FANOUT_TARGETS[t].server),
+}
+ctx.subjects.prestart([
+  ...new Set(
+    Object.keys(SUITES)
+      .filter((name) => !only || only.includes(name))
+      .flatMap((name) => uses[name]),
+  ),
+])
 
 const hardStop = setTimeout(() => {
   console.error('bench: hard time limit reached, stopping servers')
@@ -58,13 +84,16 @@ try {
   for (const [name, suite] of Object.entries(SUITES)) {
     if (only && !only.includes(name)) continue
     const t0 = Date.now()
+    ctx.suite = name
     try {
       await suite.run(ctx)
     } catch (err) {
       crashed++
       ctx.report.note(name, `suite failed: ${String(err?.stack ?? err).slice(0, 500)}`)
     }
-    console.log(`bench: suite ${name} took ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+    const took = `${((Date.now() - t0) / 1000).toFixed(0)} s`
+    console.log(`bench: suite ${name} took ${took}`)
+    ctx.report.note(name, `suite took ${took}`)
   }
 } finally {
   await ctx.subjects.stopAll()

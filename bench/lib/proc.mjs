@@ -151,3 +151,20 @@ export function listeningPorts(pid) {
   }
   return ports
 }
+
+/**
+ * Waits (up to `maxMs`) until the processes `procs()` returns use less than `share` of one core
+ * over a 250 ms window — e.g. after a run's sockets close, so the server's leave handling does
+ * not land in the next measurement.
+ */
+export async function waitQuiet(procs, { maxMs = 5000, share = 0.1 } = {}) {
+  const cpu = () => procs().reduce((a, p) => a + p.cpu, 0)
+  const until = Date.now() + maxMs
+  let last = cpu()
+  while (Date.now() < until) {
+    await sleep(250)
+    const now = cpu()
+    if (now - last < 0.25 * share) return
+    last = now
+  }
+}

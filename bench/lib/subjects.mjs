@@ -1,5 +1,6 @@
-// The servers a bench run talks to, started on first use and stopped at the end. Ports 8830–8849,
-// or BENCH_PORT_BASE … +19 (two runs on one machine need different bases).
+// The servers a bench run talks to, started on first use (or ahead of use, one after another in the
+// background: `prestart`) and stopped at the end; each is started once and reused by every suite.
+// Ports 8830–8849, or BENCH_PORT_BASE … +19 (two runs on one machine need different bases).
 import { cpSync } from 'node:fs'
 import path from 'node:path'
 import { startFakeLiveKit } from './fake-livekit.mjs'
@@ -13,8 +14,6 @@ export const PORTS = {
   floorMf: BASE + 5,
   sbWd: BASE + 6, // + inspector BASE + 7
   sbMf: BASE + 8, // + inspector BASE + 12
-  sbKill: BASE + 9, // + inspector BASE + 10
-  nodeConn: BASE + 11,
   sbMfInspector: BASE + 12,
   liveKit: BASE + 19,
 }
@@ -50,8 +49,8 @@ export function createSubjects() {
         persist: tempDir('floor'),
         logFile: log('floor-mf'),
       }),
-    'sb-wd': () => startSb('wrangler', PORTS.sbWd),
-    'sb-mf': () => startSb('miniflare', PORTS.sbMf),
+    'sb-wd': (prior) => startSb('wrangler', PORTS.sbWd, prior),
+    'sb-mf': (prior) => startSb('miniflare', PORTS.sbMf, prior),
   }
 
   async function fakeLiveKit() {
@@ -59,16 +58,20 @@ export function createSubjects() {
     return liveKit
   }
 
-  /** A fresh Switchboard with its own state, a registered member and a service token. */
-  async function startSb(mode, port, persist = tempDir(`sb-${mode}`)) {
+  /**
+   * A fresh Switchboard with its own state, a registered member and a service token — or, given
+   * the `prior` server of that name (killed), the same one restarted on its state.
+   */
+  async function startSb(mode, port, prior) {
     const lk = await fakeLiveKit()
+    const persist = prior?.persist ?? tempDir(`sb-${mode}`)
     // Migrate + seed once, then copy: each server still gets its own fresh state.
     template ??= (async () => {
       const dir = tempDir('sb-template')
       await sb.prepareState(dir)
       return dir
     })()
-    cpSync(await template, persist, { recursive: true })
+    if (!prior) cpSync(await template, persist, { recursive: true })
     const script = mode === 'miniflare' ? await bundled(sb.CONFIG) : undefined
     const srv = await sb.startSwitchboard({
       mode,
@@ -80,14 +83,31 @@ export function createSubjects() {
       logFile: log(`sb-${mode}-${port}`),
     })
     srv.persist = persist
-    srv.member = await sb.registerUser(srv.url, 0, mode)
-    srv.service = await sb.serviceToken(srv.url)
+    srv.member = prior?.member ?? (await sb.registerUser(srv.url, 0, mode))
+    srv.service = prior?.service ?? (await sb.serviceToken(srv.url))
     return srv
   }
 
   return {
-    startSb,
     fakeLiveKit,
+    /**
+     * Starts `names` one after another in the background (a failure is left for `get` to retry
+     * and report), so later suites find their servers up.
+     */
+    prestart(names) {
+      let chain = Promise.resolve()
+      for (const name of names) chain = chain.then(() => (closed ? null : this.get(name).catch(() => null)))
+      return chain
+    },
+    /** Restarts the Switchboard server `name` (after a kill) on the same port, state, member and tokens. */
+    async restart(name) {
+      const prior = await running.get(name)
+      await prior?.stop()
+      const p = starters[name](prior)
+      running.set(name, p)
+      p.catch(() => running.delete(name))
+      return p
+    },
     /** The running server `name`, starting it if needed. */
     async get(name) {
       if (closed) throw new Error('bench is stopping')

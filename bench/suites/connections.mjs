@@ -1,5 +1,7 @@
 // Connections: how many concurrent idle (hibernated) sockets one local process holds, and its
-// memory per connection — Switchboard's `/{room}` namespace in one workerd vs the Node baseline.
+// memory per connection — Switchboard's `/{room}` namespace in one workerd vs the Node baseline
+// and the bare-DO floor. Raw Engine.IO clients (bench/lib/eio.mjs), `concurrency` opening at once,
+// round-robin over `rooms` rooms, until the target count or the time bound.
 import { openNamespace } from '../lib/eio.mjs'
 import { sleep } from '../lib/proc.mjs'
 import { prepareTarget } from '../lib/targets.mjs'
@@ -14,89 +16,125 @@ function serverRss(srv) {
 export async function run(ctx) {
   const P = ctx.profile.connections
   const out = {}
-  for (const name of P.targets) {
-    if (ctx.timeLeft() < P.budgetS) {
+  for (const [name, count] of Object.entries(P.targets)) {
+    if (ctx.timeLeft() < P.minSeconds) {
       ctx.report.note('connections', `${name} skipped: time budget`)
       continue
     }
-    // Spread over `rooms` rooms (objects) in the one process: each join is announced to the
-    // room (user-connection), so one 10,000-socket room would measure O(n²) presence instead.
-    const rooms = []
-    try {
-      for (let k = 0; k < P.rooms; k++)
-        rooms.push(await prepareTarget(ctx.subjects, name, `conn-${name}-${k}`, { probe: k === 0 }))
-      ;(await openNamespace(rooms[0].sio)).terminate() // the room exists and accepts us
-    } catch (err) {
-      ctx.report.note('connections', `${name} skipped: ${String(err.message ?? err).slice(0, 200)}`)
-      continue
-    }
-    const t = rooms[0]
-    await sleep(1000)
-    const before = serverRss(t.srv)
-    const t0 = Date.now()
-    const sockets = []
-    const roomOf = new Map()
-    let failures = 0
-    let firstError = ''
-    // Open in waves (round-robin over the rooms) until the target count or the time bound.
-    while (sockets.length < P.count && Date.now() - t0 < P.openSeconds * 1000) {
-      const wave = Math.min(P.wave, P.count - sockets.length)
-      const base = sockets.length + failures
-      const results = await Promise.allSettled(
-        Array.from({ length: wave }, (_, j) => {
-          const room = rooms[(base + j) % rooms.length]
-          return openNamespace(room.sio, 20_000).then((ws) => (roomOf.set(ws, room), ws))
-        }),
-      )
-      for (const r of results) {
-        if (r.status === 'fulfilled') sockets.push(r.value)
-        else {
-          failures++
-          firstError ||= String(r.reason?.message ?? r.reason)
-        }
-      }
-      if (failures > P.count * 0.05) break
-    }
-    const openS = (Date.now() - t0) / 1000
-    const peak = serverRss(t.srv)
-    await sleep(P.idleSeconds * 1000) // idle long enough for the object to hibernate
-    const idle = serverRss(t.srv)
-    const alive = sockets.filter((ws) => ws.readyState === 1).length
-    // Wake every room: one event per room must still reach every idle socket.
-    let reached = 0
-    for (const ws of sockets) ws.on('message', (d) => String(d).includes('b|wake') && reached++)
-    const first = new Map()
-    for (const ws of sockets) if (!first.has(roomOf.get(ws))) first.set(roomOf.get(ws), ws)
-    for (const [room, ws] of first) {
-      const nsp = room.sio.nsp === '/' ? '' : `${room.sio.nsp},`
-      ws.send(`42${nsp}["chat-message",{"message":"b|wake|0|0"}]`)
-    }
-    const until = Date.now() + P.wakeSeconds * 1000
-    while (reached < alive && Date.now() < until) await sleep(100)
-    for (const ws of sockets) ws.terminate()
-    await sleep(500)
-
-    const perConnKiB = (idle - before) / Math.max(1, sockets.length)
-    out[name] = { held: sockets.length, alive, reached, failures, openS, before, peak, idle, perConnKiB }
+    const r = await measure(ctx, name, count, P)
+    if (!r) continue
+    out[name] = r
     const base = out['node-sio']
+    const vs = (f) => (base && name !== 'node-sio' ? { 'node-sio': f(base) } : {})
     ctx.report.add({
       suite: 'connections',
       name: `connections/${name} held`,
-      value: alive,
-      unit: `of ${P.count} idle sockets`,
-      vs: base && name !== 'node-sio' ? { 'node-sio': base.alive } : {},
-      note: `${P.rooms} rooms, opened in ${openS.toFixed(1)} s (${(sockets.length / openS).toFixed(0)}/s), ${failures} failed${firstError ? ` (${firstError.slice(0, 80)})` : ''}; after ${P.idleSeconds} s idle one event per room reached ${reached}`,
+      value: r.alive,
+      unit: `of ${count} idle sockets`,
+      vs: vs((b) => b.alive),
+      note: `${P.rooms} rooms; opened ${r.held} in ${r.openS.toFixed(1)} s (${(r.held / r.openS).toFixed(0)}/s, ${P.concurrency} at a time)${r.held < count ? ' — time bound' : ''}, ${r.failures} failed${r.firstError ? ` (${r.firstError.slice(0, 80)})` : ''}; after ${r.idleS} s idle one event per room reached ${r.reached}/${r.alive}`,
+    })
+    ctx.report.add({
+      suite: 'connections',
+      name: `connections/${name} open rate`,
+      value: r.held / r.openS,
+      unit: 'connections/s',
+      vs: vs((b) => b.held / b.openS),
+      note: `Engine.IO open + namespace CONNECT${name.startsWith('sb-') ? ' (LiveKit token verified, presence announced to the room)' : ''}; server CPU ${r.cpuMsPerConn.toFixed(2)} ms/connection`,
     })
     ctx.report.add({
       suite: 'connections',
       name: `connections/${name} memory`,
-      value: perConnKiB,
+      value: r.perConnKiB,
       unit: 'KiB/connection',
       digits: 1,
       lowerIsBetter: true,
-      vs: base && name !== 'node-sio' ? { 'node-sio': base.perConnKiB } : {},
-      note: `server RSS ${(before / 1024).toFixed(0)} → ${(peak / 1024).toFixed(0)} MiB open → ${(idle / 1024).toFixed(0)} MiB idle`,
+      vs: vs((b) => b.perConnKiB),
+      note: `server RSS ${(r.before / 1024).toFixed(0)} MiB before → ${(r.peak / 1024).toFixed(0)} MiB open → ${(r.idle / 1024).toFixed(0)} MiB after ${r.idleS} s idle (per connection from the idle figure)`,
     })
   }
   ctx.results.connections = out
+}
+
+async function measure(ctx, name, count, P) {
+  // Spread over `rooms` rooms (objects) in the one process: each join is announced to its room
+  // (user-connection), so presence costs O(room size) per join — 100 per room at 10,000.
+  const rooms = []
+  try {
+    rooms.push(await prepareTarget(ctx.subjects, name, `conn-${name}-0`))
+    const rest = await Promise.all(
+      Array.from({ length: P.rooms - 1 }, (_, k) =>
+        prepareTarget(ctx.subjects, name, `conn-${name}-${k + 1}`, { probe: false }),
+      ),
+    )
+    rooms.push(...rest)
+    ;(await openNamespace(rooms[0].sio)).terminate() // the room exists and accepts us
+  } catch (err) {
+    ctx.report.note('connections', `${name} skipped: ${String(err.message ?? err).slice(0, 200)}`)
+    return null
+  }
+  const srv = rooms[0].srv
+  const cpu = () => srv.procs().reduce((a, p) => a + p.cpu, 0)
+  await sleep(1000)
+  const before = serverRss(srv)
+  const cpu0 = cpu()
+  const t0 = Date.now()
+  const sockets = []
+  const roomOf = new Map()
+  let failures = 0
+  let firstError = ''
+  let next = 0
+  const stop = () => next >= count || Date.now() - t0 > P.openSeconds * 1000 || failures > count * 0.05
+  await Promise.all(
+    Array.from({ length: P.concurrency }, async () => {
+      while (!stop()) {
+        const room = rooms[next++ % rooms.length]
+        try {
+          const ws = await openNamespace(room.sio, 20_000)
+          roomOf.set(ws, room)
+          sockets.push(ws)
+        } catch (err) {
+          failures++
+          firstError ||= String(err?.message ?? err)
+        }
+      }
+    }),
+  )
+  const openS = (Date.now() - t0) / 1000
+  const cpuMsPerConn = ((cpu() - cpu0) * 1000) / Math.max(1, sockets.length)
+  const peak = serverRss(srv)
+  const idleS = P.idleSeconds[name] ?? P.idleSeconds.default
+  await sleep(idleS * 1000) // idle long enough for the objects to hibernate
+  const idle = serverRss(srv)
+  const alive = sockets.filter((ws) => ws.readyState === 1).length
+  // Wake every room: one event per room must still reach every idle socket.
+  let reached = 0
+  for (const ws of sockets) ws.on('message', (d) => String(d).includes('b|wake') && reached++)
+  const first = new Map()
+  for (const ws of sockets) if (!first.has(roomOf.get(ws))) first.set(roomOf.get(ws), ws)
+  for (const [room, ws] of first) {
+    const nsp = room.sio.nsp === '/' ? '' : `${room.sio.nsp},`
+    ws.send(`42${nsp}["chat-message",{"message":"b|wake|0|0"}]`)
+  }
+  const until = Date.now() + P.wakeSeconds * 1000
+  while (reached < alive && Date.now() < until) await sleep(100)
+  // Nothing else needs this server: stop it before the sockets close, so thousands of leave
+  // announcements do not load the machine under the next measurement.
+  await ctx.subjects.stop(rooms[0].def.server)
+  for (const ws of sockets) ws.terminate()
+  const perConnKiB = (idle - before) / Math.max(1, sockets.length)
+  return {
+    held: sockets.length,
+    alive,
+    reached,
+    failures,
+    firstError,
+    openS,
+    idleS,
+    cpuMsPerConn,
+    before,
+    peak,
+    idle,
+    perConnKiB,
+  }
 }

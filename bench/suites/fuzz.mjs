@@ -1,5 +1,5 @@
-// Fuzz: malformed bodies against every HTTP route in /openapi.json (with no, member and service
-// credentials), malformed Engine.IO/Socket.IO frames and handshakes, malformed JSON-protocol
+// Fuzz: malformed bodies against every HTTP route in /openapi.json (with no, member, service and
+// garbage credentials; every route × credential first, then the whole cross product as time allows), malformed Engine.IO/Socket.IO frames and handshakes, malformed JSON-protocol
 // frames. Pass = no 5xx, no `internal_error` frame, the server process alive, and the room
 // still delivering afterwards.
 import { randomBytes } from 'node:crypto'
@@ -45,45 +45,56 @@ export async function run(ctx) {
     { authorization: `Bearer ${srv.service}` },
     { authorization: 'Bearer x.y.z' },
   ]
-  const t0 = Date.now()
-  outer: for (const [method, p] of routes) {
+  // Every route × every credential once first (bodies rotating), then the rest of the cross
+  // product (every body), `concurrency` requests at a time, until done or the time bound.
+  const rounds = [[], []]
+  for (const [r, [method, p]] of routes.entries())
     for (const [k, auth] of auths.entries()) {
-      const value = PARAM_VALUES[(requests + k) % PARAM_VALUES.length]
+      const value = PARAM_VALUES[(r + k) % PARAM_VALUES.length]
       const path = p
         .replace(/\{[^}]+\}/g, encodeURIComponent(value))
         .replace(/:[A-Za-z_]+/g, encodeURIComponent(value))
       const bodies = method === 'GET' || method === 'DELETE' ? [{}] : BODIES
-      for (const b of bodies) {
-        if (Date.now() - t0 > P.httpSeconds * 1000) break outer
+      const first = (r + k) % bodies.length
+      for (const [b, body] of bodies.entries())
+        rounds[b === first ? 0 : 1].push({ method, path, auth, body, route: `${method} ${p}` })
+    }
+  const queue = [...rounds[0], ...rounds[1]]
+  const reached = new Set()
+  const t0 = Date.now()
+  let next = 0
+  await Promise.all(
+    Array.from({ length: P.concurrency }, async () => {
+      while (next < queue.length && Date.now() - t0 < P.httpSeconds * 1000) {
+        const { method, path, auth, body: b, route } = queue[next++]
         requests++
         try {
           const res = await request(
             srv.url,
             method,
             path + (method === 'GET' ? '?limit=-5&before=abc&page=%zz' : ''),
-            {
-              raw: b.raw,
-              body: b.body,
-              headers: { ...auth, ...(b.headers ?? {}) },
-              timeoutMs: 15_000,
-            },
+            { raw: b.raw, body: b.body, headers: { ...auth, ...(b.headers ?? {}) }, timeoutMs: 15_000 },
           )
+          reached.add(route)
           if (res.status >= 500) five(`${method} ${path}`, res.status, res.text)
         } catch (err) {
           five(`${method} ${path}`, 'error', err.message)
         }
       }
-    }
-  }
+    }),
+  )
+  const everyRoute = requests >= rounds[0].length
+  if (!everyRoute)
+    failures.push(`time bound hit before every route × credential was sent (${requests}/${rounds[0].length})`)
   ctx.report.add({
     suite: 'fuzz',
     name: 'fuzz/http',
-    value: `${requests} requests over ${routes.length} routes`,
+    value: `${requests} requests over ${reached.size}/${routes.length} routes`,
     unit: '',
     pass: failures.length === 0,
-    note: failures.length
-      ? `${failures.length} 5xx/errors, e.g. ${failures.slice(0, 3).join(' | ')}`
-      : 'no 5xx',
+    note: `${
+      failures.length ? `${failures.length} 5xx/errors, e.g. ${failures.slice(0, 3).join(' | ')}` : 'no 5xx'
+    }; every route × 4 credentials, then ${requests - Math.min(requests, rounds[0].length)}/${rounds[1].length} more bodies in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
   })
 
   // 2. Socket.IO: malformed handshakes and frames, then the room must still work.

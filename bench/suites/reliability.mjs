@@ -6,9 +6,8 @@ import { openWs } from '../lib/clients.mjs'
 import { fanout } from '../lib/fanout.mjs'
 import { call } from '../lib/http.mjs'
 import { killGroup, sleep } from '../lib/proc.mjs'
-import { PORTS } from '../lib/subjects.mjs'
 import { prepareTarget } from '../lib/targets.mjs'
-import { benchVars, roomToken, startSwitchboard } from '../lib/switchboard.mjs'
+import { roomToken } from '../lib/switchboard.mjs'
 
 export async function run(ctx) {
   const P = ctx.profile.reliability
@@ -121,73 +120,65 @@ async function sioHistory(sio) {
   return seen
 }
 
-/** (a) kill -9 the whole `wrangler dev` process group mid-burst; restart on the same state. */
+/**
+ * (a) kill -9 the whole `wrangler dev` process group of the shared `sb-wd` server mid-burst, then
+ * restart it on the same `--persist-to` state (later suites go on with the restarted server).
+ */
 async function killRun(ctx, P) {
   let srv
   try {
-    srv = await ctx.subjects.startSb('wrangler', PORTS.sbKill)
+    srv = await ctx.subjects.get('sb-wd')
   } catch (err) {
     ctx.report.note('reliability', `kill run skipped: ${String(err.message ?? err).slice(0, 200)}`)
     return
   }
-  const state = srv.persist
-  const lk = await ctx.subjects.fakeLiveKit()
+  // Socket.IO room chat: acks carry the seq after the write.
+  const room = 'kill-room'
+  const generated = await roomToken(srv.url, srv.service, room)
+  const sio = { base: srv.url, nsp: `/${room}`, auth: { token: generated.token }, query: { room } }
+  // JSON protocol: message_ack after the write.
+  let chat
   try {
-    // Socket.IO room chat: acks carry the seq after the write.
-    const room = 'kill-room'
-    const generated = await roomToken(srv.url, srv.service, room)
-    const sio = { base: srv.url, nsp: `/${room}`, auth: { token: generated.token }, query: { room } }
-    // JSON protocol: message_ack after the write.
-    let chat
-    try {
-      chat = await jsonBurstSetup(srv)
-    } catch (err) {
-      ctx.report.note(
-        'reliability',
-        `kill run (JSON chat) not available: ${String(err.message ?? err).slice(0, 120)}`,
-      )
-    }
-    // The JSON burst first (it is the slower one), then Socket.IO, so both are mid-burst at the kill.
-    const jsonBurst = chat ? chat.start(P.killMessages) : null
-    const started = Date.now()
-    while (jsonBurst && jsonBurst.acked.size < 5 && Date.now() - started < 10_000) await sleep(5)
-    const burst = sioBurst(sio, P.killMessages, 32)
-    let sioOk = true
-    try {
-      await burst.ready
-    } catch (err) {
-      sioOk = false
-      ctx.report.note(
-        'reliability',
-        `kill run (Socket.IO) not available: ${String(err.message ?? err).slice(0, 120)}`,
-      )
-    }
-    // Kill once both have acks flowing, mid-burst.
-    const until = Date.now() + 15_000
-    while (Date.now() < until) {
-      const sioDone = !sioOk || burst.acked.size >= P.killAfterAcks
-      const jsonDone = !jsonBurst || jsonBurst.acked.size >= P.killAfterAcks
-      if (sioDone && jsonDone) break
-      await sleep(5)
-    }
-    await killGroup(srv.child, 'SIGKILL')
-    const sioAcked = new Map(burst.acked)
-    const jsonAcked = jsonBurst ? new Map(jsonBurst.acked) : null
-    const jsonSent = jsonBurst?.sent()
-    burst.socket.close()
-    jsonBurst?.close()
-    // Restart on the same --persist-to state.
-    srv = await startSwitchboard({
-      mode: 'wrangler',
-      port: PORTS.sbKill,
-      persist: state,
-      vars: benchVars(lk.url),
-    })
-    if (sioOk) reportKill(ctx, 'sb-sio-wd', sioAcked, await sioHistory(sio), burst.sent())
-    if (chat && jsonAcked) reportKill(ctx, 'sb-chat-wd', jsonAcked, await chat.history(srv), jsonSent)
-  } finally {
-    await srv?.stop()
+    chat = await jsonBurstSetup(srv)
+  } catch (err) {
+    ctx.report.note(
+      'reliability',
+      `kill run (JSON chat) not available: ${String(err.message ?? err).slice(0, 120)}`,
+    )
   }
+  // The JSON burst first (it is the slower one), then Socket.IO, so both are mid-burst at the kill.
+  const jsonBurst = chat ? chat.start(P.killMessages) : null
+  const started = Date.now()
+  while (jsonBurst && jsonBurst.acked.size < 5 && Date.now() - started < 10_000) await sleep(5)
+  const burst = sioBurst(sio, P.killMessages, 32)
+  let sioOk = true
+  try {
+    await burst.ready
+  } catch (err) {
+    sioOk = false
+    ctx.report.note(
+      'reliability',
+      `kill run (Socket.IO) not available: ${String(err.message ?? err).slice(0, 120)}`,
+    )
+  }
+  // Kill once both have acks flowing, mid-burst.
+  const until = Date.now() + 15_000
+  while (Date.now() < until) {
+    const sioDone = !sioOk || burst.acked.size >= P.killAfterAcks
+    const jsonDone = !jsonBurst || jsonBurst.acked.size >= P.killAfterAcks
+    if (sioDone && jsonDone) break
+    await sleep(5)
+  }
+  await killGroup(srv.child, 'SIGKILL')
+  const sioAcked = new Map(burst.acked)
+  const jsonAcked = jsonBurst ? new Map(jsonBurst.acked) : null
+  const jsonSent = jsonBurst?.sent()
+  burst.socket.close()
+  jsonBurst?.close()
+  // Restart on the same --persist-to state.
+  srv = await ctx.subjects.restart('sb-wd')
+  if (sioOk) reportKill(ctx, 'sb-sio-wd', sioAcked, await sioHistory(sio), burst.sent())
+  if (chat && jsonAcked) reportKill(ctx, 'sb-chat-wd', jsonAcked, await chat.history(srv), jsonSent)
 }
 
 /** JSON chat burst with `send_message {client_id}` and `message_ack`; history via `since=0` replay. */

@@ -52,6 +52,44 @@ async function pbkdf2Ms(iterations = 100_000) {
   return performance.now() - t
 }
 
+/**
+ * The REST floor on the bare-DO floor Worker in one workerd: a bare answer (`/rest/ok`) and one
+ * local D1 round trip (`/rest/d1`, `SELECT 1`) — what any route that touches D1 cannot beat here.
+ */
+async function restFloor(ctx, P) {
+  const out = {}
+  let srv
+  try {
+    srv = await ctx.subjects.get(P.floor)
+  } catch (err) {
+    ctx.report.note('rest', `floor unavailable: ${String(err.message ?? err).slice(0, 160)}`)
+    return out
+  }
+  const cpu = () => srv.procs().reduce((a, p) => a + (p.comm === 'workerd' ? cpuSeconds(p.pid) : 0), 0)
+  for (const [key, path] of [
+    ['ok', '/rest/ok'],
+    ['d1', '/rest/d1'],
+  ]) {
+    const cpu0 = cpu()
+    const r = await load({
+      concurrency: P.concurrency,
+      seconds: P.seconds / 2,
+      once: async () => (await request(srv.url, 'GET', path)).status,
+    })
+    const cpuMs = ((cpu() - cpu0) * 1000) / Math.max(1, r.total)
+    if (!r.ok) continue
+    out[key] = r.rps
+    ctx.report.add({
+      suite: 'rest',
+      name: `rest/floor ${path}/${P.floor}`,
+      value: r.rps,
+      unit: 'req/s',
+      note: `c=${P.concurrency}, p50/p99 ${r.p50.toFixed(1)}/${r.p99.toFixed(1)} ms, workerd CPU ${cpuMs.toFixed(2)} ms/req — ${key === 'ok' ? 'a bare Worker answer' : 'one local D1 round trip (SELECT 1)'}`,
+    })
+  }
+  return out
+}
+
 export async function run(ctx) {
   const P = ctx.profile.rest
   const ms = Math.min(await pbkdf2Ms(), await pbkdf2Ms())
@@ -63,6 +101,7 @@ export async function run(ctx) {
     digits: 1,
     note: 'one PBKDF2-SHA256 at 100,000 iterations — the floor of one login on one core',
   })
+  const floor = await restFloor(ctx, P)
   for (const server of P.servers) {
     let srv
     try {
@@ -143,7 +182,10 @@ export async function run(ctx) {
         name: `rest/${name}/${server}`,
         value: r.rps,
         unit: 'req/s',
-        vs: c.target ? { target: c.target } : {},
+        vs: {
+          ...(c.target ? { target: c.target } : {}),
+          ...(name !== 'login' && floor.d1 ? { 'floor /rest/d1': floor.d1 } : {}),
+        },
         note: `c=${P.concurrency}, p50/p99 ${r.p50.toFixed(1)}/${r.p99.toFixed(1)} ms, workerd CPU ${cpuMs.toFixed(2)} ms/req (CPU-bound ceiling on 2 free cores ≈ ${(2000 / cpuMs).toFixed(0)} req/s)${bad.length ? `, non-2xx ${JSON.stringify(Object.fromEntries(bad))}` : ''}`,
       })
     }
