@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+import { TEST_VARS } from './test/e2e/test-env'
 
 // Three projects:
 // - `workers`: tests inside workerd with the real bindings of wrangler.toml (local D1, R2, Durable
@@ -26,13 +27,7 @@ function workersProject(
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           bindings: {
-            ENVIRONMENT: 'test',
-            LOG_LEVEL: 'error',
-            API_URL: 'http://localhost:8787',
-            JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
-            LIVEKIT_URL: 'http://livekit.test',
-            LIVEKIT_API_KEY: 'devkey',
-            LIVEKIT_API_SECRET: 'devsecret-devsecret-devsecret-devsecret',
+            ...TEST_VARS,
             // A second LiveKit node, so placement and fail-over are tested (test/livekit-double.ts).
             LIVEKIT_NODES: JSON.stringify([
               {

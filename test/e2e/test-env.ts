@@ -1,8 +1,5 @@
-/**
- * Bindings the e2e `wrangler dev` gets — the secrets match the workers project's (vitest.config.mts).
- * Socket.IO pings are short so the ping tests finish quickly.
- */
-export const E2E_VARS: Record<string, string> = {
+/** Bindings every test project gets (the workers projects in vitest.config.mts and e2e's `wrangler dev`). */
+export const TEST_VARS: Record<string, string> = {
   ENVIRONMENT: 'test',
   LOG_LEVEL: 'error',
   API_URL: 'http://localhost:8787',
@@ -10,6 +7,11 @@ export const E2E_VARS: Record<string, string> = {
   LIVEKIT_URL: 'http://livekit.test',
   LIVEKIT_API_KEY: 'devkey',
   LIVEKIT_API_SECRET: 'devsecret-devsecret-devsecret-devsecret',
+}
+
+/** Bindings the e2e `wrangler dev` gets. Socket.IO pings are short so the ping tests finish quickly. */
+export const E2E_VARS: Record<string, string> = {
+  ...TEST_VARS,
   SOCKETIO_PING_INTERVAL: '400',
   SOCKETIO_PING_TIMEOUT: '3000',
   MESSAGES_PER_10S: '500',
