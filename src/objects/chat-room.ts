@@ -492,6 +492,18 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     })
   }
 
+  /** `PUT /api/v1/users/status`: the status a member chose reaches everyone in this chat. */
+  async userStatus(
+    chatId: string,
+    user: AuthIdentity,
+    status: frames.MemberStatus,
+  ): Promise<RoomResult<null>> {
+    return this.#rpc(chatId, () => {
+      this.#emit(frames.statusFrame(chatId, user, status))
+      return null
+    })
+  }
+
   /** Chat `from` removed `userId`: this object's sockets of that user stop following it. */
   async revoke(home: string, from: string, userId: string): Promise<void> {
     this.#bind(home)

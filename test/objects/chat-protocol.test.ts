@@ -220,6 +220,53 @@ describe('chat WebSocket: edits, deletes, typing, read state, presence', () => {
   })
 })
 
+describe("chat WebSocket: PUT /api/v1/users/status reaches the user's chats", () => {
+  it('should send user_status with the chosen status to every chat of the user, and to no other', async () => {
+    const { chatId, users } = await groupWith(2, 'Status')
+    const other = await groupWith(1, 'Elsewhere')
+    const watcher = await connect(users[1], chatId)
+    const outsider = await connect(other.users[0], other.chatId)
+    const res = await call('/api/v1/users/status', {
+      method: 'PUT',
+      token: users[0].access_token,
+      json: { status: 'away' },
+    })
+    expect(res.status).toBe(200)
+    expect((await json(res)).data.status).toBe('away')
+    expect(await watcher.next((f) => f.type === 'user_status' && f.user_uuid === users[0].id)).toMatchObject({
+      room_id: chatId,
+      status: 'away',
+      data: { user_id: users[0].id, status: 'away' },
+    })
+    await call('/api/v1/users/status', {
+      method: 'PUT',
+      token: users[0].access_token,
+      json: { status: 'dnd' },
+    })
+    expect((await watcher.next((f) => f.type === 'user_status' && f.user_uuid === users[0].id)).status).toBe(
+      'dnd',
+    )
+    expect(outsider.frames.filter((f) => f.type === 'user_status' && f.user_uuid === users[0].id)).toEqual([])
+    watcher.close()
+    outsider.close()
+  })
+
+  it('should refuse an unknown status with 400 naming the field, announcing nothing', async () => {
+    const { chatId, users } = await groupWith(2, 'Status bad')
+    const watcher = await connect(users[1], chatId)
+    const res = await call('/api/v1/users/status', {
+      method: 'PUT',
+      token: users[0].access_token,
+      json: { status: 'sleeping' },
+    })
+    expect(res.status).toBe(400)
+    expect((await json(res)).error.details.fields[0].path).toBe('status')
+    await new Promise((r) => setTimeout(r, 200))
+    expect(watcher.frames.filter((f) => f.type === 'user_status' && f.user_uuid === users[0].id)).toEqual([])
+    watcher.close()
+  })
+})
+
 describe('chat WebSocket: batched frames (opt-in)', () => {
   it('should coalesce frames of one turn into a JSON array only for batch=1 sockets', async () => {
     const { chatId, users } = await groupWith(2)

@@ -132,7 +132,10 @@ export const presenceFrame = (type: 'user_joined' | 'user_left', room: string, u
     data: { user_uuid: user.id, user_fullname: user.name },
   })
 
-export const statusFrame = (room: string, user: Actor, status: 'online' | 'offline') =>
+/** A member's status: presence (`online`/`offline`) or what they set with `PUT /api/v1/users/status`. */
+export type MemberStatus = 'online' | 'offline' | 'away' | 'dnd'
+
+export const statusFrame = (room: string, user: Actor, status: MemberStatus) =>
   JSON.stringify({
     type: 'user_status',
     room_id: room,

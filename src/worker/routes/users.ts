@@ -44,11 +44,24 @@ userRoutes.openapi(
     method: 'put',
     path: '/status',
     summary: 'Set my status (online, offline, away, dnd)',
+    description:
+      'Every chat you are a member of gets a `user_status` frame with the new status (after the answer, up to 500 chats).',
     request: { body: jsonBody(UpdateStatusBody) },
     responses: modernResponses(200, Profile, 'Updated profile', [401]),
   }),
-  async (c) =>
-    ok(c, users.profile(await users.setStatus(db(c.env.DB), c.var.identity!.id, c.req.valid('json').status))),
+  async (c) => {
+    const d = db(c.env.DB)
+    const { status } = c.req.valid('json')
+    const row = await users.setStatus(d, c.var.identity!.id, status)
+    c.executionCtx.waitUntil(
+      users
+        .announceStatus(c.env, d, c.var.identity!, status)
+        .catch((err) =>
+          console.error(JSON.stringify({ level: 'error', where: 'announce-status', error: String(err) })),
+        ),
+    )
+    return ok(c, users.profile(row))
+  },
 )
 
 userRoutes.openapi(

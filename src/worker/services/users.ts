@@ -1,6 +1,9 @@
 import { eq, or, sql } from 'drizzle-orm'
+import { chatRoom } from '../../objects/chat-room'
 import type { Db } from '../db/client'
-import { users } from '../db/schema'
+import { chatMembers, users } from '../db/schema'
+import type { Env } from '../env'
+import type { AuthIdentity } from '../lib/identity'
 import { notFound } from '../lib/errors'
 import { iso } from '../lib/time'
 
@@ -72,4 +75,25 @@ export async function searchUsers(db: Db, q: string, limit: number): Promise<Use
     .orderBy(users.name)
     .limit(limit)
     .all()
+}
+
+/** How many of a user's chats hear about a status change, and how many are told at once. */
+const STATUS_CHATS_MAX = 500
+const STATUS_FANOUT = 10
+
+/**
+ * Sends `user_status` with the user's new status to every chat they are a member of (up to
+ * STATUS_CHATS_MAX), through each chat's object. Returns how many chats were told.
+ */
+export async function announceStatus(env: Env, db: Db, user: AuthIdentity, status: UserRow['status']) {
+  const rows = await db
+    .select({ chatId: chatMembers.chatId })
+    .from(chatMembers)
+    .where(eq(chatMembers.userId, user.id))
+    .limit(STATUS_CHATS_MAX)
+  for (let i = 0; i < rows.length; i += STATUS_FANOUT)
+    await Promise.all(
+      rows.slice(i, i + STATUS_FANOUT).map((r) => chatRoom(env, r.chatId).userStatus(r.chatId, user, status)),
+    )
+  return rows.length
 }
