@@ -62,6 +62,7 @@ export const MAX_ROOMS_PER_CONNECTION = 20
 /** Most missed messages replayed on a resume; beyond that the client pages history over REST. */
 export const REPLAY_LIMIT = 1000
 const SAFETY_FLUSH_MS = 5_000
+const NO_OVERRIDES: Partial<ChannelLimits> = Object.freeze({})
 const MAX_BACKOFF_MS = 60_000
 const OUTBOX_BATCH = 90
 
@@ -86,7 +87,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   #joining = new Map<string, string[]>()
 
   /** Test hook: limits that replace the configured ones for this instance. */
-  limitOverrides: Partial<ChannelLimits> = {}
+  limitOverrides: Partial<ChannelLimits> = NO_OVERRIDES
   /** How long a typing indicator lives without a new `typing_start` (ms). */
   typingTtlMs = 5_000
   /** Fan-out calls this object received from other chats (observability; tests count them). */
@@ -104,7 +105,8 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   }
 
   protected limits(): ChannelLimits {
-    return { ...configuredLimits(this.env), ...this.limitOverrides }
+    const limits = configuredLimits(this.env)
+    return this.limitOverrides === NO_OVERRIDES ? limits : { ...limits, ...this.limitOverrides }
   }
 
   protected errorFrame(code: ErrorCode, message: string, extra?: Record<string, unknown>): string {
@@ -153,10 +155,20 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     if (cmd.type === 'leave_room') return this.#leave(conn, cmd.room_id)
     if (!conn.state.rooms.includes(cmd.room_id)) throw forbidden('You must join the room first')
     const user = conn.state.user
-    const result =
-      cmd.room_id === this.#chatId
-        ? this.#commandValue(cmd.room_id, await this.#execute(user, cmd))
-        : unwrap(await chatRoom(this.env, cmd.room_id).command(cmd.room_id, user, cmd))
+    if (cmd.room_id === this.#chatId) {
+      const { row, duplicate } = await this.#execute(user, cmd)
+      if (cmd.type === 'send_message' && row)
+        this.sendTo(
+          conn,
+          frames.ackFrame(
+            cmd.room_id,
+            { id: row.id, seq: row.seq, client_id: row.client_id, created_at: iso(row.created_at) },
+            !!duplicate,
+          ),
+        )
+      return
+    }
+    const result = unwrap(await chatRoom(this.env, cmd.room_id).command(cmd.room_id, user, cmd))
     if (cmd.type === 'send_message') {
       const { message, duplicate } = result as SendResult
       this.sendTo(conn, frames.ackFrame(cmd.room_id, message, duplicate))

@@ -73,6 +73,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   /** Objects following each namespace this object owns (loaded lazily from storage). */
   #followers = new Map<string, Map<string, ObjectRef>>()
   #stubs = new Map<string, HostStub>()
+  #limits: ChannelLimits | undefined
   /** Acknowledgements this object asked its sockets for (durable). */
   #acks: PendingAcks
 
@@ -99,12 +100,14 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   }
 
   protected limits(): ChannelLimits {
+    // Read once per object instance: configuration only changes with a new deployment.
+    if (this.#limits) return this.#limits
     const c = this.config
-    return {
+    return (this.#limits = {
       maxConnections: c.MAX_CONNECTIONS_PER_ROOM,
       maxMessageBytes: c.SOCKETIO_MAX_PAYLOAD,
       messagesPer10s: c.MESSAGES_PER_10S,
-    }
+    })
   }
 
   /** Limit errors become an `error` event on every namespace the connection joined. */

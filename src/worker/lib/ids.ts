@@ -2,15 +2,15 @@ const ALPHANUMERIC = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'
 
 /** Uniformly random string over `alphabet` (rejection sampling, no modulo bias). */
 export function randomString(length: number, alphabet: string = ALPHANUMERIC): string {
-  const out: string[] = []
   const limit = 256 - (256 % alphabet.length)
+  let out = ''
   while (out.length < length) {
-    const bytes = crypto.getRandomValues(new Uint8Array(length * 2))
-    for (const b of bytes) {
-      if (b < limit && out.length < length) out.push(alphabet[b % alphabet.length])
+    const bytes = crypto.getRandomValues(new Uint8Array(length + 8))
+    for (let i = 0; i < bytes.length && out.length < length; i++) {
+      if (bytes[i] < limit) out += alphabet[bytes[i] % alphabet.length]
     }
   }
-  return out.join('')
+  return out
 }
 
 /** Primary keys: time-ordered, URL-safe (`<ms base36><random>`), so ids sort by creation. */
