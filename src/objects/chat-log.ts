@@ -28,11 +28,25 @@ export interface StoredMessage {
 /** What a caller supplies to append a message (the log assigns `seq`). */
 export type NewMessage = Omit<StoredMessage, 'seq' | 'edited_at' | 'deleted_at' | 'body'>
 
-/** An outbox row: `msg` (ref = seq) or `read` (ref = user id), to copy to D1. */
+/**
+ * An outbox row: `msg` (ref = seq: an edited or deleted message) or `read` (ref = user id), to
+ * copy to D1. New messages need no row: every message after `indexed_seq` is pending.
+ */
 export interface OutboxRow {
   id: number
   kind: 'msg' | 'read'
   ref: string
+}
+
+/** One run of changes for the D1 index (see ChatLog.pendingIndex). */
+export interface IndexBatch {
+  messages: StoredMessage[]
+  reads: { user_id: string; seq: number }[]
+  /** The last outbox row included. */
+  outboxThrough: number
+  /** The newest seq the index has once this batch is written. */
+  seqThrough: number
+  empty: boolean
 }
 
 const SCHEMA = `
@@ -60,7 +74,7 @@ CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TE
 `
 
 /** Version of the layout below; older objects are migrated when they wake (see #migrate). */
-const LAYOUT = '2'
+const LAYOUT = '3'
 
 const INSERT_MESSAGE = `INSERT INTO messages
   (seq, id, sender_id, sender_name, sender_email, content, type, reply_to, client_id, created_at, body)
@@ -77,6 +91,8 @@ export class ChatLog {
   #meta = new Map<string, string | undefined>()
   /** Rows in `typing`: with none, ending a user's typing costs no statement. */
   #typing: number
+  /** The newest seq the D1 index has (messages after it are pending). */
+  #indexedSeq: number
 
   /** `index: false` keeps no outbox: for logs that no D1 index mirrors (live chat, Socket.IO rooms). */
   constructor(storage: DurableObjectStorage, options: { index?: boolean } = {}) {
@@ -88,6 +104,7 @@ export class ChatLog {
     if (this.meta('layout') !== LAYOUT) this.#migrate()
     this.#lastSeq = this.#one<{ s: number | null }>('SELECT max(seq) AS s FROM messages')?.s ?? 0
     this.#typing = this.#one<{ n: number }>('SELECT count(*) AS n FROM typing')?.n ?? 0
+    this.#indexedSeq = Number(this.meta('indexed_seq') ?? this.#lastSeq)
   }
 
   get lastSeq(): number {
@@ -109,7 +126,7 @@ export class ChatLog {
   // ── Messages ───────────────────────────────────────────────────────────────────────────
 
   /**
-   * Appends a message with the next seq (and queues it for the D1 index) in one statement, or —
+   * Appends a message with the next seq (pending for the D1 index) in one statement, or —
    * when the sender already sent this `client_id` — stores nothing and answers the first
    * message with `created: false`. `body(seq)` renders the stored body for free-form protocols.
    */
@@ -132,7 +149,6 @@ export class ChatLog {
     ).rowsWritten
     if (!written) return { row: this.byClientId(m.sender_id, m.client_id!)!, created: false }
     this.#lastSeq = seq
-    this.enqueue('msg', String(seq))
     return { row, created: true }
   }
 
@@ -162,13 +178,13 @@ export class ChatLog {
 
   edit(seq: number, content: string, at: number): void {
     this.#sql.exec('UPDATE messages SET content = ?, edited_at = ? WHERE seq = ?', content, at, seq)
-    this.enqueue('msg', String(seq))
+    this.#enqueue('msg', String(seq))
   }
 
   /** Soft delete: the row (its seq, sender, times) stays as a tombstone; the content is erased. */
   remove(seq: number, at: number): void {
     this.#sql.exec("UPDATE messages SET content = '', deleted_at = ? WHERE seq = ?", at, seq)
-    this.enqueue('msg', String(seq))
+    this.#enqueue('msg', String(seq))
   }
 
   // ── Read pointers ──────────────────────────────────────────────────────────────────────
@@ -182,7 +198,7 @@ export class ChatLog {
     const current = this.readSeq(userId)
     if (seq <= current) return { seq: current, moved: false }
     this.#sql.exec('INSERT OR REPLACE INTO reads (user_id, seq, at) VALUES (?, ?, ?)', userId, seq, at)
-    this.enqueue('read', userId)
+    this.#enqueue('read', userId)
     return { seq, moved: true }
   }
 
@@ -262,25 +278,54 @@ export class ChatLog {
 
   // ── Outbox to the D1 index ─────────────────────────────────────────────────────────────
 
-  enqueue(kind: OutboxRow['kind'], ref: string): void {
+  #enqueue(kind: OutboxRow['kind'], ref: string): void {
     if (!this.#indexed) return
     this.#sql.exec('INSERT INTO outbox (kind, ref) VALUES (?, ?)', kind, ref)
   }
 
-  outbox(limit: number): OutboxRow[] {
-    return this.#all('SELECT id, kind, ref FROM outbox ORDER BY id LIMIT ?', limit)
+  /**
+   * What the D1 index is missing, at most `limit` of each kind: new messages (after
+   * `indexed_seq`), messages changed since they were indexed, and moved read pointers.
+   */
+  pendingIndex(limit: number): IndexBatch {
+    const fresh = this.#all<StoredMessage>(
+      'SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?',
+      this.#indexedSeq,
+      limit,
+    )
+    const outbox = this.#all<OutboxRow>('SELECT id, kind, ref FROM outbox ORDER BY id LIMIT ?', limit)
+    const have = new Set(fresh.map((m) => m.seq))
+    const changed = new Set<number>()
+    const readers = new Set<string>()
+    for (const r of outbox) {
+      if (r.kind === 'read') readers.add(r.ref)
+      else if (!have.has(Number(r.ref))) changed.add(Number(r.ref))
+    }
+    return {
+      messages: [...fresh, ...this.#messagesBySeq([...changed])],
+      reads: this.#reads([...readers]),
+      outboxThrough: outbox.at(-1)?.id ?? 0,
+      seqThrough: fresh.at(-1)?.seq ?? this.#indexedSeq,
+      empty: !fresh.length && !outbox.length,
+    }
   }
 
-  outboxSize(): number {
-    return this.#one<{ n: number }>('SELECT count(*) AS n FROM outbox')?.n ?? 0
+  /** Records that the D1 index has `batch` (changes made meanwhile stay pending). */
+  indexed(batch: IndexBatch): void {
+    if (batch.outboxThrough) this.#sql.exec('DELETE FROM outbox WHERE id <= ?', batch.outboxThrough)
+    if (batch.seqThrough > this.#indexedSeq) {
+      this.#indexedSeq = batch.seqThrough
+      this.setMeta('indexed_seq', String(batch.seqThrough))
+    }
   }
 
-  /** Forgets outbox rows up to `maxId` once D1 has them. */
-  clearOutbox(maxId: number): void {
-    this.#sql.exec('DELETE FROM outbox WHERE id <= ?', maxId)
+  /** Changes the D1 index does not have yet. */
+  pendingIndexSize(): number {
+    const outbox = this.#one<{ n: number }>('SELECT count(*) AS n FROM outbox')?.n ?? 0
+    return outbox + (this.#indexed ? this.#lastSeq - this.#indexedSeq : 0)
   }
 
-  reads(userIds: string[]): { user_id: string; seq: number }[] {
+  #reads(userIds: string[]): { user_id: string; seq: number }[] {
     if (!userIds.length) return []
     return this.#all(
       `SELECT user_id, seq FROM reads WHERE user_id IN (${userIds.map(() => '?').join(',')})`,
@@ -288,7 +333,7 @@ export class ChatLog {
     )
   }
 
-  messagesBySeq(seqs: number[]): StoredMessage[] {
+  #messagesBySeq(seqs: number[]): StoredMessage[] {
     if (!seqs.length) return []
     return this.#all(`SELECT * FROM messages WHERE seq IN (${seqs.map(() => '?').join(',')})`, ...seqs)
   }
@@ -298,7 +343,8 @@ export class ChatLog {
   /**
    * Layout 1 had no `body` column, and Socket.IO rooms kept their own `chat_log` table
    * (seq, id, client_id, body, created_at): add the column and move those rows into `messages`
-   * (same seq, id and body), in one transaction.
+   * (same seq, id and body). Layouts 1 and 2 queued every new message in the outbox: start
+   * `indexed_seq` at the newest message. In one transaction.
    */
   #migrate(): void {
     let hasBody = true
@@ -313,6 +359,12 @@ export class ChatLog {
     this.#storage.transactionSync(() => {
       if (!hasBody) this.#sql.exec('ALTER TABLE messages ADD COLUMN body TEXT')
       if (legacy) this.#importChatLog()
+      // Layout 3: new messages are pending for the D1 index by seq, not by an outbox row each;
+      // those an older layout queued are still in the outbox and flush from there.
+      if (this.meta('indexed_seq') === undefined) {
+        const last = this.#one<{ s: number | null }>('SELECT max(seq) AS s FROM messages')?.s ?? 0
+        this.setMeta('indexed_seq', String(last))
+      }
       this.setMeta('layout', LAYOUT)
     })
   }

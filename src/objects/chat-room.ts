@@ -532,7 +532,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   /** Copies pending changes to the D1 index now; answers how many remain (0 when drained). */
   async flushIndex(): Promise<number> {
     await this.#flushIndex()
-    return this.#log.outboxSize()
+    return this.#log.pendingIndexSize()
   }
 
   // ── Alarm: typing expiry and the D1 index outbox ───────────────────────────────────────
@@ -548,7 +548,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     await this.#flushIndex()
     const nextTyping = this.#log.nextTypingExpiry()
     if (nextTyping !== undefined) this.#armAlarm(nextTyping)
-    if (this.#log.outboxSize() > 0) this.#armAlarm(now + this.#backoff())
+    if (this.#log.pendingIndexSize() > 0) this.#armAlarm(now + this.#backoff())
   }
 
   // ── Internals ──────────────────────────────────────────────────────────────────────────
@@ -615,14 +615,14 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     this.#flushing = true
     try {
       for (;;) {
-        const rows = this.#log.outbox(OUTBOX_BATCH)
-        if (!rows.length) break
+        const batch = this.#log.pendingIndex(OUTBOX_BATCH)
+        if (batch.empty) break
         if (this.simulateIndexFailures > 0) {
           this.simulateIndexFailures--
           throw new Error('simulated D1 failure')
         }
-        await writeIndex(this.env.DB, chat, rows, this.#log)
-        this.#log.clearOutbox(rows[rows.length - 1].id)
+        await writeIndex(this.env.DB, chat, batch)
+        this.#log.indexed(batch)
       }
       this.#flushFailures = 0
     } catch (err) {

@@ -95,7 +95,32 @@ describe('ChatLog', () => {
       expect(log.byClientId('u1', 'k1')).toMatchObject({ seq: 1, content: 'first' })
       expect(log.append(msg('u1', 'k1'))).toMatchObject({ created: false, row: { seq: 1 } })
       expect(log.append(msg('u1', 'k2'))).toMatchObject({ created: true, row: { seq: 3, body: null } })
-      expect(log.meta('layout')).toBe('2')
+      expect(log.meta('layout')).toBe('3')
+    })
+  })
+
+  it('should keep what an older layout queued for the D1 index, and index new messages by seq', async () => {
+    await runInDurableObject(fresh(), (_o: ConferenceRoom, state) => {
+      const older = new ChatLog(state.storage)
+      for (const c of ['a', 'b', 'c']) older.append(msg('u', c))
+      // As layout 2 left it: seqs 1 and 2 indexed, 3 still queued in the outbox, no indexed_seq.
+      const sql = state.storage.sql
+      sql.exec("DELETE FROM meta WHERE key IN ('indexed_seq', 'layout')")
+      sql.exec("INSERT INTO meta (key, value) VALUES ('layout', '2')")
+      sql.exec("INSERT INTO outbox (kind, ref) VALUES ('msg', '3')")
+      const log = new ChatLog(state.storage)
+      expect(log.meta('indexed_seq')).toBe('3')
+      log.append(msg('u', 'd'))
+      log.markRead('r1', 2, Date.now())
+      expect(log.pendingIndexSize()).toBe(3)
+      const batch = log.pendingIndex(90)
+      expect(batch.messages.map((m) => m.seq).sort()).toEqual([3, 4])
+      expect(batch.reads).toEqual([{ user_id: 'r1', seq: 2 }])
+      // A change made while the batch is being written stays pending.
+      log.edit(4, 'edited', Date.now())
+      log.indexed(batch)
+      expect(log.pendingIndexSize()).toBe(1)
+      expect(log.pendingIndex(90).messages).toMatchObject([{ seq: 4, content: 'edited' }])
     })
   })
 })
