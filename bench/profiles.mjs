@@ -19,7 +19,7 @@ export const PROFILES = {
     budgetS: 480,
     hardLimitS: 590,
     // Seconds kept for each suite while earlier ones run (a suite may use what is left over).
-    reserveS: { fuzz: 30, where: 30, fanout: 150, rest: 35, connections: 150 },
+    reserveS: { fuzz: 25, where: 15, fanout: 130, rest: 35, connections: 190 },
     fanout: {
       repeats: 1,
       scenarios: [
@@ -64,7 +64,7 @@ export const PROFILES = {
       targets: { 'node-sio': 10_000, 'floor-mf': 10_000, 'sb-sio-mf': 10_000 },
       rooms: 100,
       concurrency: 64,
-      openSeconds: 60,
+      openSeconds: { default: 45, 'sb-sio-mf': 90 },
       // Long enough for local workerd to hibernate the idle objects (≈ 10 s); Node has nothing to wait for.
       idleSeconds: { default: 11, 'node-sio': 2 },
       wakeSeconds: 10,
@@ -79,7 +79,7 @@ export const PROFILES = {
       killMessages: 5000,
       killAfterAcks: 150,
     },
-    fuzz: { httpSeconds: 25, concurrency: 8 },
+    fuzz: { httpSeconds: 20, concurrency: 8 },
   },
   smoke: {
     budgetS: 200,
@@ -125,7 +125,7 @@ export const PROFILES = {
       targets: { 'node-sio': 100, 'floor-wd': 100, 'sb-sio-wd': 100 },
       rooms: 4,
       concurrency: 16,
-      openSeconds: 10,
+      openSeconds: { default: 10 },
       idleSeconds: { default: 2 },
       wakeSeconds: 5,
       minSeconds: 10,

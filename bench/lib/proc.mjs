@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process'
 import { createWriteStream, readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import http from 'node:http'
+import net from 'node:net'
 
 /** Environment for every wrangler/miniflare child: no network lookups, no telemetry. */
 export const quietEnv = {
@@ -50,6 +51,16 @@ export async function killGroup(child, signal = 'SIGKILL') {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+/** Throws when something already listens on 127.0.0.1:`port` (e.g. a server left by an earlier run). */
+export async function assertPortFree(port) {
+  const busy = await new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.once('connect', () => (socket.destroy(), resolve(true)))
+    socket.once('error', () => resolve(false))
+  })
+  if (busy) throw new Error(`port ${port} is already in use (a server left running by an earlier run?)`)
+}
 
 /** Resolves when `url` answers any HTTP status, or throws after `timeoutMs`. */
 export async function waitHttp(url, timeoutMs = 60_000, child) {

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { killGroup, quietEnv, spawnGroup, treeProcs, waitHttp } from './proc.mjs'
+import { assertPortFree, killGroup, quietEnv, spawnGroup, treeProcs, waitHttp } from './proc.mjs'
 
 export const ROOT = path.resolve(import.meta.dirname, '../..')
 export const RESULTS = path.join(ROOT, 'bench/results')
@@ -46,6 +46,7 @@ function handle(name, child, url) {
 
 /** Baseline (a): Node socket.io 4 in memory. */
 export async function startNodeSio(port, logFile) {
+  await assertPortFree(port)
   const child = spawnGroup(process.execPath, [path.join(ROOT, 'bench/baseline/node-sio.mjs'), String(port)], {
     cwd: ROOT,
     logFile,
@@ -68,6 +69,7 @@ export async function startWranglerDev({
   readyPath = '/',
   cwd = path.dirname(config),
 }) {
+  await assertPortFree(port)
   const args = [WRANGLER, 'dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port)]
   args.push(
     '--inspector-port',
@@ -102,6 +104,7 @@ export async function startMiniflare({
   inspectorPort,
   readyPath = '/',
 }) {
+  await assertPortFree(port)
   const child = spawnGroup(
     process.execPath,
     [
