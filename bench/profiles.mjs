@@ -64,7 +64,7 @@ export const PROFILES = {
       targets: { 'node-sio': 10_000, 'floor-mf': 10_000, 'sb-sio-mf': 10_000 },
       rooms: 100,
       concurrency: 64,
-      openSeconds: { default: 45, 'sb-sio-mf': 90 },
+      openSeconds: { default: 60, 'sb-sio-mf': 90 },
       // Long enough for local workerd to hibernate the idle objects (≈ 10 s); Node has nothing to wait for.
       idleSeconds: { default: 11, 'node-sio': 2 },
       wakeSeconds: 10,

@@ -52,14 +52,23 @@ export async function killGroup(child, signal = 'SIGKILL') {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-/** Throws when something already listens on 127.0.0.1:`port` (e.g. a server left by an earlier run). */
-export async function assertPortFree(port) {
-  const busy = await new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1')
-    socket.once('connect', () => (socket.destroy(), resolve(true)))
-    socket.once('error', () => resolve(false))
-  })
-  if (busy) throw new Error(`port ${port} is already in use (a server left running by an earlier run?)`)
+/**
+ * Throws when something still listens on 127.0.0.1:`port` after `waitMs` (e.g. a server left by an
+ * earlier run; a server just killed releases its port within that time).
+ */
+export async function assertPortFree(port, waitMs = 5000) {
+  const until = Date.now() + waitMs
+  for (;;) {
+    const busy = await new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1')
+      socket.once('connect', () => (socket.destroy(), resolve(true)))
+      socket.once('error', () => resolve(false))
+    })
+    if (!busy) return
+    if (Date.now() > until)
+      throw new Error(`port ${port} is already in use (a server left running by an earlier run?)`)
+    await sleep(200)
+  }
 }
 
 /** Resolves when `url` answers any HTTP status, or throws after `timeoutMs`. */

@@ -42,7 +42,7 @@ const GROUPS = {
 export async function run(ctx) {
   const P = ctx.profile.where
   for (const name of P.targets) {
-    if (ctx.timeLeft() < 40) {
+    if (ctx.timeLeft() < 5) {
       ctx.report.note('where', `${name} skipped: time budget`)
       continue
     }
