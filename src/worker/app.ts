@@ -29,6 +29,7 @@ import { authRoutes } from './routes/auth'
 import { chatWsRoutes } from './routes/chat-ws'
 import { chatRoutes } from './routes/chats'
 import { liveRoutes } from './routes/live'
+import { liveWsRoutes } from './routes/live-ws'
 import { socketIoRoutes } from './routes/socketio'
 import { fileRoutes } from './routes/files'
 import { notificationRoutes } from './routes/notifications'
@@ -52,6 +53,7 @@ app.route('/api/v1/chat', chatWsRoutes)
 app.route('/api/v1/files', fileRoutes)
 app.route('/api/v1/notifications', notificationRoutes)
 app.route('/api/v1/live', liveRoutes)
+app.route('/api/v1/live', liveWsRoutes)
 app.route('/api/v1/livechat', liveChatRoutes)
 app.route('/api/session', connectionStatusRoutes)
 app.route('/ws', liveChatWsRoutes)

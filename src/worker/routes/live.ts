@@ -24,6 +24,8 @@ import {
   UpdateSessionBody,
 } from '../schemas/live'
 import * as live from '../services/live-sessions'
+import { liveSessionRoom, type LiveEventType } from '../../objects/live-session-room'
+import type { Env } from '../env'
 
 /** `/api/v1/live` — live sessions on LiveKit (seed 002 §2.3–§2.5). */
 export const liveRoutes = router()
@@ -122,17 +124,19 @@ liveRoutes.openapi(
     request: { params: SessionIdParam, body: jsonBody(UpdateSessionBody) },
     responses: modernResponses(200, UpdatedSession, 'Updated', [401, 403, 404, 409]),
   }),
-  async (c) =>
-    ok(
-      c,
-      await live.updateSession(
-        db(c.env.DB),
-        c.var.config,
-        c.req.valid('param').session_id,
-        c.var.identity!,
-        c.req.valid('json'),
-      ),
-    ),
+  async (c) => {
+    const id = c.req.valid('param').session_id
+    const updated = await live.updateSession(
+      db(c.env.DB),
+      c.var.config,
+      id,
+      c.var.identity!,
+      c.req.valid('json'),
+    )
+    const { invite_link: _secret, ...view } = updated as typeof updated & { invite_link?: string }
+    await announce(c.env, id, 'session', view)
+    return ok(c, updated)
+  },
 )
 
 /** A POST on one session by its owner or an admin that calls LiveKit: start, end, recording start/stop. */
@@ -142,6 +146,7 @@ function ownerAction<T>(
   description: string,
   result: z.ZodTypeAny,
   run: (d: ReturnType<typeof db>, config: Config, id: string, who: AuthIdentity) => Promise<T>,
+  event: LiveEventType,
 ) {
   liveRoutes.openapi(
     createRoute({
@@ -154,10 +159,18 @@ function ownerAction<T>(
       request: { params: SessionIdParam },
       responses: modernResponses(200, result, summary, [401, 403, 404, 409, 502, 503]),
     }),
-    async (c) =>
-      ok(c, await run(db(c.env.DB), c.var.config, c.req.valid('param').session_id, c.var.identity!)),
+    async (c) => {
+      const id = c.req.valid('param').session_id
+      const result = await run(db(c.env.DB), c.var.config, id, c.var.identity!)
+      await announce(c.env, id, event, result as Record<string, unknown>)
+      return ok(c, result)
+    },
   )
 }
+
+/** Tells the session's sockets (objects/live-session-room.ts) about a change that took effect. */
+const announce = (env: Env, id: string, type: LiveEventType, data: Record<string, unknown>) =>
+  liveSessionRoom(env, id).publish(type, data)
 
 ownerAction(
   '/sessions/{session_id}/start',
@@ -165,6 +178,7 @@ ownerAction(
   'Creates the LiveKit room (max_participants). Not scheduled → 409.',
   LiveSession,
   live.startSession,
+  'session',
 )
 ownerAction(
   '/sessions/{session_id}/end',
@@ -172,6 +186,7 @@ ownerAction(
   'Stops a running recording and deletes the LiveKit room (disconnecting everyone). Already ended → 409.',
   LiveSession,
   live.endSession,
+  'session_ended',
 )
 
 liveRoutes.openapi(
@@ -186,7 +201,9 @@ liveRoutes.openapi(
     responses: modernResponses(200, z.object({}), 'Deleted', [401, 403, 404, 502, 503]),
   }),
   async (c) => {
-    await live.deleteSession(db(c.env.DB), c.var.config, c.req.valid('param').session_id, c.var.identity!)
+    const id = c.req.valid('param').session_id
+    await live.deleteSession(db(c.env.DB), c.var.config, id, c.var.identity!)
+    await announce(c.env, id, 'session_ended', { session_id: id, deleted: true })
     return ok(c, {})
   },
 )
@@ -205,10 +222,9 @@ liveRoutes.openapi(
   async (c) => {
     const { session_id, user_id } = c.req.valid('param')
     const { role } = c.req.valid('json')
-    return ok(
-      c,
-      await live.changeRole(db(c.env.DB), c.var.config, session_id, user_id, c.var.identity!, role),
-    )
+    const p = await live.changeRole(db(c.env.DB), c.var.config, session_id, user_id, c.var.identity!, role)
+    await announce(c.env, session_id, 'role_changed', p)
+    return ok(c, p)
   },
 )
 
@@ -225,7 +241,9 @@ liveRoutes.openapi(
   }),
   async (c) => {
     const { session_id, user_id } = c.req.valid('param')
-    return ok(c, await live.kickParticipant(db(c.env.DB), c.var.config, session_id, user_id, c.var.identity!))
+    const p = await live.kickParticipant(db(c.env.DB), c.var.config, session_id, user_id, c.var.identity!)
+    await announce(c.env, session_id, 'kicked', p)
+    return ok(c, p)
   },
 )
 
@@ -235,6 +253,7 @@ ownerAction(
   'Live sessions only; one recording at a time; at most EGRESS_LIMIT recordings system-wide (409 when full).',
   RecordingResult,
   live.startRecording,
+  'recording',
 )
 ownerAction(
   '/sessions/{session_id}/recording/stop',
@@ -242,4 +261,5 @@ ownerAction(
   'The egress webhook marks the recording complete with its R2 key. Not recording → 409.',
   RecordingResult,
   live.stopRecording,
+  'recording',
 )

@@ -117,6 +117,21 @@ export async function visibleSession(db: Db, id: string, who?: AuthIdentity): Pr
   throw notFound('Live session')
 }
 
+/**
+ * Who may open the session's socket, and as what: the owner (host), admins, and participants who
+ * joined and were neither kicked nor left. An ended session is a 409, a kicked user a 403.
+ */
+export async function socketRole(db: Db, id: string, who: AuthIdentity): Promise<LiveRole | 'admin'> {
+  const row = await visibleSession(db, id, who)
+  if (row.status === 'ended') throw conflict('The session has ended')
+  if (row.ownerId === who.id) return 'host'
+  const p = await findParticipant(db, id, who.id)
+  if (p?.kickedAt) throw forbidden('You were removed from this session')
+  if (p && !p.leftAt) return p.role
+  if (who.role === 'admin') return 'admin'
+  throw forbidden('Join the session first (POST /api/v1/live/sessions/{session_id}/join)')
+}
+
 // ── Listing ─────────────────────────────────────────────────────────────────────────────
 /** Public sessions, newest first; `status` filters (default: scheduled and live). */
 export async function listPublicSessions(
