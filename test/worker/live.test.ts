@@ -5,7 +5,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { db } from '../../src/worker/db/client'
 import { liveParticipants, liveSessions, recordings } from '../../src/worker/db/schema'
 import { call, json, mintToken, registerUser, type TestUser } from '../helpers'
-import { installLiveKitDouble } from '../livekit-double'
+import { installLiveKitDouble, signWebhook, webhookBody } from '../livekit-double'
 
 const lk = installLiveKitDouble()
 beforeEach(() => lk.reset())
@@ -241,6 +241,40 @@ describe('POST /api/v1/live/sessions/{id}/join — grants per role', () => {
     expect(second.status).toBe(409)
     expect((await json(second)).error.message).toMatch(/full/)
     expect((await join(s.session_id, mentor.access_token)).status).toBe(200)
+  })
+
+  it('should free a place when LiveKit says a participant left, and take it back when they return', async () => {
+    const s = await create({ max_participants: 1 })
+    const first = await newcomer('leaver')
+    await joined(s.session_id, first.token)
+    expect((await join(s.session_id, (await newcomer('waiting')).token)).status).toBe(409)
+    const hook = (event: string, identity: string) => {
+      const body = webhookBody(event, {
+        room: { name: s.session_id },
+        participant: { sid: 'PA_x', identity },
+      })
+      return signWebhook(body).then((authorization) =>
+        call('/webhook', {
+          method: 'POST',
+          headers: { authorization, 'content-type': 'application/webhook+json' },
+          body,
+        }),
+      )
+    }
+    const left = await hook('participant_left', first.id)
+    expect((await json(left)).data).toMatchObject({ handled: true, changed: true })
+    expect((await json(await hook('participant_left', first.id))).data.changed).toBe(false) // a repeat
+    const row = await db(env.DB)
+      .select()
+      .from(liveParticipants)
+      .where(eq(liveParticipants.userId, first.id))
+      .get()
+    expect(row!.leftAt).toEqual(expect.any(Number))
+    const next = await newcomer('next')
+    expect((await join(s.session_id, next.token)).status).toBe(200)
+    // The leaver comes back into LiveKit (their token is still valid): active again.
+    expect((await json(await hook('participant_joined', first.id))).data.changed).toBe(true)
+    expect((await json(await api(`/sessions/${s.session_id}`))).data.participant_count).toBe(2)
   })
 
   it('should not overfill a session when joins race', async () => {

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { and, count, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm'
 import type { VideoGrant } from 'livekit-server-sdk'
 import { liveKitNodes as configuredNodes, type Config, type LiveKitNodeConfig } from '../config'
 import type { Db } from '../db/client'
@@ -415,6 +415,36 @@ export async function joinSession(
     can_publish_data: grant.canPublishData ?? false,
     room_admin: grant.roomAdmin ?? false,
   }
+}
+
+/**
+ * LiveKit's `participant_joined` / `participant_left` for a live session's room (named by the
+ * session id): the participant is active again, or has left — so leavers stop counting toward
+ * `max_participants`. Kicked participants and ended sessions are left alone; a repeated delivery
+ * changes nothing (false).
+ */
+export async function participantPresence(
+  db: Db,
+  sessionId: string,
+  userId: string,
+  present: boolean,
+  at: number,
+): Promise<boolean> {
+  const row = await db
+    .update(liveParticipants)
+    .set({ leftAt: present ? null : at })
+    .where(
+      and(
+        eq(liveParticipants.sessionId, sessionId),
+        eq(liveParticipants.userId, userId),
+        isNull(liveParticipants.kickedAt),
+        present ? isNotNull(liveParticipants.leftAt) : isNull(liveParticipants.leftAt),
+        sql`EXISTS (SELECT 1 FROM live_sessions WHERE id = ${sessionId} AND status <> 'ended')`,
+      ),
+    )
+    .returning()
+    .get()
+  return row !== undefined
 }
 
 // ── Moderation ──────────────────────────────────────────────────────────────────────────

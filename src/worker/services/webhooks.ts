@@ -8,6 +8,7 @@ import { iso } from '../lib/time'
 import { logUsage } from './room-users'
 import { emitToRoom } from './realtime'
 import { currentRecording, egressEnded, egressStarted, requestRecording } from './recordings'
+import { participantPresence } from './live-sessions'
 import { findRoom, type RoomRow } from './rooms'
 
 /** The LiveKit events seed 000 §5.1 acts on. */
@@ -34,7 +35,8 @@ export interface WebhookOutcome {
  * Applies one verified LiveKit webhook (seed 000 §5): room and participant state in D1, the room's
  * sockets told (`conference-status`, `user-connection`, `user-disconnect`, `room-record`),
  * auto-recording (§5.2), egress results with their R2 keys, and the recording queue advanced
- * when a slot frees. Every change is a conditional UPDATE, so a webhook LiveKit delivers twice
+ * when a slot frees. A live session's room (named by its id) gets its participants' comings and
+ * goings (live-sessions.ts participantPresence). Every change is a conditional UPDATE, so a webhook LiveKit delivers twice
  * changes state once (`changed: false` the second time).
  */
 export async function handleWebhook(
@@ -57,9 +59,13 @@ export async function handleWebhook(
       break
     case 'participant_joined':
       if (room && event.participant) out.changed = await participantJoined(env, d, config, room, event, at)
+      else if (roomName && event.participant)
+        out.changed = await participantPresence(d, roomName, event.participant.identity, true, at)
       break
     case 'participant_left':
       if (room && event.participant) out.changed = await participantLeft(env, d, room, event, at)
+      else if (roomName && event.participant)
+        out.changed = await participantPresence(d, roomName, event.participant.identity, false, at)
       break
     case 'track_published':
     case 'track_subscribed':
