@@ -62,6 +62,8 @@ export const MAX_ROOMS_PER_CONNECTION = 20
 /** Most missed messages replayed on a resume; beyond that the client pages history over REST. */
 export const REPLAY_LIMIT = 1000
 const SAFETY_FLUSH_MS = 5_000
+/** How long changes collect before they are copied to the D1 index. */
+const INDEX_DELAY_MS = 50
 const NO_OVERRIDES: Partial<ChannelLimits> = Object.freeze({})
 const MAX_BACKOFF_MS = 60_000
 const OUTBOX_BATCH = 90
@@ -78,6 +80,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   #homes: Set<string> | undefined
   #alarmAt: number | null = null
   #flushing = false
+  #flushTimer: ReturnType<typeof setTimeout> | undefined
   #flushFailures = 0
   #batches = new FrameBatches<Connection<ChatAttachment>>()
   #writes = new WriteBatch()
@@ -603,10 +606,18 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     })
   }
 
-  /** A change is in the outbox: flush it soon, with an alarm as the safety net across eviction. */
+  /**
+   * A change is pending for the D1 index: flush it shortly (changes of the next INDEX_DELAY_MS
+   * share one D1 round trip; a flush under way picks them up itself), with an alarm as the
+   * safety net across eviction.
+   */
   #indexChanged(now: number): void {
     this.#armAlarm(now + SAFETY_FLUSH_MS)
-    void this.#flushIndex()
+    if (this.#flushing || this.#flushTimer) return
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined
+      void this.#flushIndex()
+    }, INDEX_DELAY_MS)
   }
 
   async #flushIndex(): Promise<void> {
