@@ -1,11 +1,8 @@
 import { chatRoom } from '../../objects/chat-room'
-import { withIdentity } from '../../objects/channel'
 import { db } from '../db/client'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { AppError, unauthorized, type ErrorCode } from '../lib/errors'
-import { verifyToken } from '../lib/jwt'
+import { AppError } from '../lib/errors'
 import { router } from '../lib/router'
-import { bearerToken } from '../middleware/auth'
+import { forwardUpgrade, upgradeCaller } from '../lib/ws-upgrade'
 import { requireMember } from '../services/chats'
 
 /**
@@ -16,21 +13,12 @@ import { requireMember } from '../services/chats'
 export const chatWsRoutes = router()
 
 chatWsRoutes.get('/ws', async (c) => {
-  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
-    throw new AppError('bad_request', 'Expected a WebSocket upgrade', undefined, 426)
-  const token = c.req.query('token') ?? bearerToken(c.req.header('authorization'))
-  if (!token) throw unauthorized('A token is required (?token=<jwt>)')
-  const who = await verifyToken(token, c.var.config.JWT_SECRET)
+  const who = await upgradeCaller(c)
   const roomId = c.req.query('room_id')
   if (!roomId)
     throw new AppError('validation_failed', 'Invalid request: room_id', {
       fields: [{ path: 'room_id', message: 'is required' }],
     })
   await requireMember(db(c.env.DB), roomId, who.id)
-  const identity = { id: who.id, role: who.role, name: who.name, ...(who.email ? { email: who.email } : {}) }
-  const res = await chatRoom(c.env, roomId).fetch(withIdentity(c.req.raw, identity))
-  if (res.status === 101) return res
-  // The object refused (room full, …): answer in the API's envelope with its status.
-  const refusal = (await res.json()) as { code: ErrorCode; message: string }
-  throw new AppError(refusal.code, refusal.message, undefined, res.status as ContentfulStatusCode)
+  return forwardUpgrade(chatRoom(c.env, roomId), c.req.raw, who)
 })
