@@ -93,6 +93,11 @@ export abstract class Channel<
     return undefined
   }
 
+  /** Sockets other objects hold that count toward this room's connection limit (followers). */
+  protected remoteConnections(): number {
+    return 0
+  }
+
   /** Extra hibernation tags for a new socket (≤ 9; the base adds none). */
   protected tags(_state: A): string[] {
     return []
@@ -104,7 +109,7 @@ export abstract class Channel<
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return this.onRequest(request)
     try {
       const user = identityFrom(request)
-      if (this.#connections.size >= this.limits().maxConnections) {
+      if (this.#connections.size + this.remoteConnections() >= this.limits().maxConnections) {
         throw new AppError('rate_limited', 'Room is full', { limit: this.limits().maxConnections }, 503)
       }
       const partial = await this.onBeforeConnect(request, user)

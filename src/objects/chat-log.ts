@@ -272,6 +272,11 @@ export class ChatLog {
     )
   }
 
+  /** Connections all users hold in other objects following this chat. */
+  totalRemoteConns(): number {
+    return this.#one<{ n: number | null }>('SELECT sum(conns) AS n FROM followers')?.n ?? 0
+  }
+
   followerHomes(): string[] {
     return this.#all<{ home: string }>('SELECT DISTINCT home FROM followers').map((r) => r.home)
   }

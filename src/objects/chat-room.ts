@@ -451,6 +451,9 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     return this.#rpc(chatId, async () => {
       if (!(await memberRole(db(this.env.DB), chatId, user.id)))
         throw forbidden('You are not a member of this chat')
+      const limit = this.limits().maxConnections
+      if (this.connectionCount + this.remoteConnections() >= limit)
+        throw new AppError('rate_limited', 'Room is full', { limit }, 503)
       this.#log.follow(home, user.id)
       this.#followerHomes().add(home)
       const out: string[] = []
@@ -458,6 +461,11 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
       if (since !== undefined) out.push(...this.#replayFrames(since))
       return out
     })
+  }
+
+  /** Sockets of other chats' objects following this chat count toward its connection limit. */
+  protected remoteConnections(): number {
+    return this.#log.totalRemoteConns()
   }
 
   /** A socket in object `home` left this chat (or closed). */

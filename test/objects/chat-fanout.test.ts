@@ -3,7 +3,7 @@ import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import type { ChatRoom } from '../../src/objects/chat-room'
 import { call, json, registerUser } from '../helpers'
-import { connect, groupWith, restSend } from '../chat-client'
+import { connect, groupWith, openChatSocket, restSend } from '../chat-client'
 
 const stub = (chatId: string) => env.CHAT_ROOM.get(env.CHAT_ROOM.idFromName(chatId))
 
@@ -96,6 +96,36 @@ describe('join_room of another chat on the same connection (fan-out across objec
     a.send({ type: 'send_message', room_id: chatId, content: 'fine' })
     expect(await a.next((f) => f.type === 'message_ack')).toMatchObject({ seq: 1 })
     a.close()
+  })
+
+  it('should count sockets following from other objects toward the per-room connection limit', async () => {
+    const { x, y, users } = await twoChats(3)
+    await runInDurableObject(stub(y), (room: ChatRoom) => {
+      room.limitOverrides = { maxConnections: 2 }
+    })
+    const inY = await connect(users[1], y)
+    const follower = await connect(users[0], x)
+    follower.send({ type: 'join_room', room_id: y })
+    expect(await follower.next((f) => f.type === 'user_joined' && f.room_id === y)).toBeTruthy()
+    // Y holds one socket and one follower: full, both for a direct connection and for another follower.
+    const direct = await openChatSocket(users[2].access_token, y)
+    expect(direct.res.status).toBe(503)
+    expect((await json(direct.res)).error).toMatchObject({ code: 'rate_limited', message: 'Room is full' })
+    const second = await connect(users[2], x)
+    second.send({ type: 'join_room', room_id: y })
+    expect(await second.next((f) => f.type === 'error')).toMatchObject({ code: 'rate_limited', room_id: y })
+    // The follower leaves: a place frees.
+    follower.send({ type: 'leave_room', room_id: y })
+    expect(await follower.next((f) => f.type === 'user_left' && f.room_id === y)).toBeTruthy()
+    const followers = () =>
+      runInDurableObject(stub(y), (_room: ChatRoom, state) =>
+        Number(state.storage.sql.exec('SELECT coalesce(sum(conns), 0) AS n FROM followers').one().n),
+      )
+    for (let i = 0; i < 50 && (await followers()) > 0; i++) await new Promise((r) => setTimeout(r, 20))
+    expect(await followers()).toBe(0)
+    second.send({ type: 'join_room', room_id: y })
+    expect(await second.next((f) => f.type === 'user_joined' && f.room_id === y)).toBeTruthy()
+    for (const c of [inY, follower, second]) c.close()
   })
 
   it('should replay missed messages of the joined chat with since', async () => {
