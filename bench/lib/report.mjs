@@ -7,6 +7,7 @@ import { fmt } from './stats.mjs'
 export function createReport({ dir, mode, command }) {
   const rows = []
   const started = new Date()
+  const loadAtStart = os.loadavg()
   const machine = `${os.cpus().length}× ${os.cpus()[0]?.model?.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, node ${process.version}`
   return {
     rows,
@@ -37,7 +38,8 @@ export function createReport({ dir, mode, command }) {
     finish() {
       const table = renderTable(rows)
       const seconds = (Date.now() - started.getTime()) / 1000
-      const header = `Machine: ${machine}\nCommand: ${command}\nStarted: ${started.toISOString()}, took ${seconds.toFixed(0)} s, mode ${mode}\n`
+      const load = (l) => l.map((x) => x.toFixed(1)).join(' / ')
+      const header = `Machine: ${machine}\nCommand: ${command}\nStarted: ${started.toISOString()}, took ${seconds.toFixed(0)} s, mode ${mode}\nLoad average (1 / 5 / 15 min): ${load(loadAtStart)} at the start, ${load(os.loadavg())} at the end\n`
       console.log(`\n${header}\n${table}`)
       mkdirSync(dir, { recursive: true })
       const stamp = started.toISOString().replace(/[:.]/g, '-')

@@ -1,34 +1,19 @@
 import { env } from 'cloudflare:workers'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { OPEN_TTL_MS } from '../../src/objects/socketio/room-status'
 import { FLUSH_MS } from '../../src/objects/socketio/socket-id-writes'
-import { call, json, serviceToken } from '../helpers'
-import { installLiveKitDouble } from '../livekit-double'
-import { watchRoom } from './room-socket'
+import { call } from '../helpers'
+import { roomParticipants, watchRoom } from './room-socket'
 
-const lk = installLiveKitDouble()
-let staff: string
-beforeEach(async () => {
-  lk.reset()
-  staff ??= await serviceToken()
-})
-
+const { staff, generate } = roomParticipants()
 let n = 0
-async function generate(room: string) {
-  const res = await call('/user/generate', {
-    method: 'POST',
-    token: staff,
-    json: { room, userName: 'Agent', userType: 'agent' },
-  })
-  return (await json(res)).data as { room: string; identity: string; token: string }
-}
 
 describe('CONNECT to a room namespace (D1 reads and writes kept off each CONNECT)', () => {
   it('should refuse a CONNECT right after the room is closed, though an earlier CONNECT found it open', async () => {
     const room = `conn-${Date.now().toString(36)}-${++n}`
     const first = await watchRoom(room, (await generate(room)).token)
     const late = await generate(room) // minted while the room is open
-    const closed = await call('/room/close', { method: 'PUT', token: staff, json: { room } })
+    const closed = await call('/room/close', { method: 'PUT', token: staff(), json: { room } })
     expect(closed.status).toBe(200)
     await expect(watchRoom(room, late.token)).rejects.toThrow(/closed/)
     first.close()

@@ -1,28 +1,18 @@
 import { env } from 'cloudflare:workers'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { db } from '../../src/worker/db/client'
 import { conferenceRooms } from '../../src/worker/db/schema'
-import { call, json, runCron, serviceToken } from '../helpers'
-import { installLiveKitDouble, signWebhook, webhookBody } from '../livekit-double'
-import { watchRoom } from './room-socket'
+import { call, json, runCron } from '../helpers'
+import { signWebhook, webhookBody } from '../livekit-double'
+import { roomParticipants, watchRoom } from './room-socket'
 
-const lk = installLiveKitDouble()
-let staff: string
-beforeEach(async () => {
-  lk.reset()
-  staff ??= await serviceToken()
-})
+const { lk, staff, generate } = roomParticipants()
 
 let n = 0
 async function roomWithWatcher() {
   const room = `ev-${Date.now().toString(36)}-${++n}`
-  const res = await call('/user/generate', {
-    method: 'POST',
-    token: staff,
-    json: { room, userName: 'Agent', userType: 'agent' },
-  })
-  const grant = (await json(res)).data as { room: string; identity: string; token: string }
+  const grant = await generate(room)
   return { room, grant, socket: await watchRoom(room, grant.token) }
 }
 async function deliver(body: string) {
@@ -58,7 +48,7 @@ describe('room events reach the room’s Socket.IO namespace', () => {
     const { room, socket } = await roomWithWatcher()
     await deliver(webhookBody('room_started', { room: { name: room } }))
     expect(await socket.waitFor('conference-status')).toMatchObject({ room, status: 'started' })
-    const rec = (await json(await call(`/record/request?room=${room}`, { token: staff }))).data
+    const rec = (await json(await call(`/record/request?room=${room}`, { token: staff() }))).data
     expect(await socket.waitFor('room-record', (d) => d.status === 'starting')).toMatchObject({
       recording: { id: rec.id },
     })
@@ -88,7 +78,7 @@ describe('room events reach the room’s Socket.IO namespace', () => {
     lk.join(room, 'caller-9')
     await call('/user/removeParticipant', {
       method: 'POST',
-      token: staff,
+      token: staff(),
       json: { room, identity: 'caller-9' },
     })
     expect(await socket.waitFor('user-disconnect')).toMatchObject({ identity: 'caller-9', reason: 'removed' })

@@ -1,4 +1,6 @@
-import { call } from '../helpers'
+import { beforeEach } from 'vitest'
+import { call, json, serviceToken } from '../helpers'
+import { installLiveKitDouble } from '../livekit-double'
 
 /**
  * Follows a room's Socket.IO namespace `/{room}` the way seed 000's frontends do (Engine.IO 4 over a
@@ -37,5 +39,31 @@ export async function watchRoom(room: string, token: string) {
       }
     },
     close: () => ws.close(1000),
+  }
+}
+
+/**
+ * Per test file: the LiveKit double (reset before each test) and a service token, and
+ * `generate(room)` — a new participant of `room` through `POST /user/generate` (room created when
+ * absent).
+ */
+export function roomParticipants() {
+  const lk = installLiveKitDouble()
+  let staff: string
+  beforeEach(async () => {
+    lk.reset()
+    staff ??= await serviceToken()
+  })
+  return {
+    lk,
+    staff: () => staff,
+    async generate(room: string) {
+      const res = await call('/user/generate', {
+        method: 'POST',
+        token: staff,
+        json: { room, userName: 'Agent', userType: 'agent' },
+      })
+      return (await json(res)).data as { room: string; identity: string; token: string }
+    },
   }
 }
