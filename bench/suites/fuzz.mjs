@@ -3,10 +3,10 @@
 // frames. Pass = no 5xx, no `internal_error` frame, the server process alive, and the room
 // still delivering afterwards.
 import { randomBytes } from 'node:crypto'
-import { openWs } from '../lib/clients.mjs'
+import { jsonWsAdapter, openWs } from '../lib/clients.mjs'
 import { openNamespace } from '../lib/eio.mjs'
 import { fanout } from '../lib/fanout.mjs'
-import { request } from '../lib/http.mjs'
+import { call, request } from '../lib/http.mjs'
 import { sleep } from '../lib/proc.mjs'
 import { prepareTarget } from '../lib/targets.mjs'
 
@@ -237,6 +237,12 @@ export async function run(ctx) {
       closers,
     })
   }
+  // 4. The live-chat socket (seed 004 `/ws/{session}/{user}/{type}`): the member's own session.
+  try {
+    await liveChat(ctx, srv)
+  } catch (err) {
+    ctx.report.note('fuzz', `live-chat socket skipped: ${String(err.message ?? err).slice(0, 160)}`)
+  }
   // The server is still up.
   const health = await request(srv.url, 'GET', '/health').catch(() => ({ status: 'down' }))
   ctx.report.add({
@@ -298,5 +304,67 @@ async function finishProtocol(ctx, srv, { name, value, adapter, fails, closers }
     note: fails.length
       ? fails.slice(0, 3).join(' | ')
       : `no 5xx, no internal_error; ${closersNote(closers)}; room delivered ${after.delivered}/${after.expected} after`,
+  })
+}
+
+/** Malformed upgrades and frames on the live-chat socket; then the session still delivers. */
+async function liveChat(ctx, srv) {
+  const member = srv.member
+  const session = (
+    await call(srv.url, 'POST', '/api/v1/livechat/sessions', {
+      headers: { authorization: `Bearer ${member.access_token}` },
+      body: { subject: 'fuzz' },
+    })
+  ).data
+  const wsBase = srv.url.replace(/^http/, 'ws')
+  const url = `${wsBase}/ws/${session.id}/${member.user.id}/customer?token=${member.access_token}`
+  const fails = []
+  for (const path of [
+    `/ws/${session.id}/${member.user.id}/customer`,
+    `/ws/${session.id}/${member.user.id}/pilot?token=${member.access_token}`,
+    `/ws/${session.id}/someone-else/customer?token=${member.access_token}`,
+    `/ws/nope/${member.user.id}/customer?token=${member.access_token}`,
+    `/ws/${session.id}/${member.user.id}/customer?token=x.y.z`,
+    `/ws/${'%00'.repeat(50)}/x/agent?token=${srv.service}`,
+  ]) {
+    try {
+      ;(await openWs(`${wsBase}${path}`, { timeoutMs: 5000 })).terminate()
+    } catch (err) {
+      if (/ws 5\d\d/.test(err.message))
+        fails.push(`upgrade ${path.slice(0, 40)} → ${err.message.slice(0, 80)}`)
+    }
+  }
+  const frames = [
+    '',
+    'x',
+    '{',
+    '[]',
+    'null',
+    '{}',
+    '{"type":1}',
+    '{"type":"teleport"}',
+    '{"type":"send_message"}',
+    '{"type":"send_message","data":{}}',
+    '{"type":"send_message","data":{"message":""}}',
+    '{"type":"send_message","data":{"message":{"a":1}}}',
+    `{"type":"send_message","data":{"message":"${'x'.repeat(40_000)}"}}`,
+    '{"type":"send_message","data":{"message":"x","client_id":{}}}',
+    '{"type":"typing","data":{"is_typing":"yes"}}',
+    '{"type":"typing_start","data":[]}',
+    '{"type":"typing_stop"}',
+    '['.repeat(5000),
+  ]
+  const { internal, closers } = await sendEach(frames, () => openWs(url))
+  let n = 0
+  const adapter = jsonWsAdapter({
+    url,
+    sendFrame: (text) => ({ type: 'send_message', data: { message: text, client_id: `fz${n++}` } }),
+  })
+  await finishProtocol(ctx, srv, {
+    name: 'fuzz/live-chat-ws',
+    value: `${frames.length + 1} frames + 6 upgrades`,
+    adapter,
+    fails: [...fails, ...internal.map((x) => `internal_error frame: ${x}`)],
+    closers,
   })
 }
