@@ -76,7 +76,10 @@ export async function fanout(adapter, opts) {
     }),
   )
   const snds = await openMany(senders, (n) => adapter.open(subscribers + n, null))
-  await new Promise((r) => setTimeout(r, 300)) // let joins settle before the clock starts
+  // Let joins settle before the clock starts: each join is announced to the room, so a large room
+  // leaves a backlog of announcements (server writes, client parsing) that must not land in the
+  // measured send phase. `settle` waits for it (e.g. until the server and this process are quiet).
+  await (opts.settle ? opts.settle() : new Promise((r) => setTimeout(r, 300)))
 
   const total = senders * messages
   await onStart()

@@ -173,12 +173,16 @@ export function listeningPorts(pid) {
 }
 
 /**
- * Waits (up to `maxMs`) until the processes `procs()` returns use less than `share` of one core
- * over a 250 ms window — e.g. after a run's sockets close, so the server's leave handling does
- * not land in the next measurement.
+ * Waits (up to `maxMs`) until the processes `procs()` returns — and this process too, with
+ * `self` — use less than `share` of one core over a 250 ms window: e.g. after a run's sockets
+ * close, so the server's leave handling does not land in the next measurement.
  */
-export async function waitQuiet(procs, { maxMs = 5000, share = 0.1 } = {}) {
-  const cpu = () => procs().reduce((a, p) => a + p.cpu, 0)
+export async function waitQuiet(procs, { maxMs = 5000, share = 0.1, self = false } = {}) {
+  const own = () => {
+    const u = process.cpuUsage()
+    return self ? (u.user + u.system) / 1e6 : 0
+  }
+  const cpu = () => procs().reduce((a, p) => a + p.cpu, 0) + own()
   const until = Date.now() + maxMs
   let last = cpu()
   while (Date.now() < until) {

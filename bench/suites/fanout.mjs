@@ -35,6 +35,8 @@ export async function run(ctx) {
         const r = await fanout(t.adapter, {
           ...sc,
           timeoutMs: sc.timeoutMs ?? 60_000,
+          // Join announcements drained (server and this process quiet) before the clock starts.
+          settle: () => waitQuiet(() => t.srv.procs(), { self: true, maxMs: 10_000, share: 0.15 }),
           onStart: () => (cpu0 = sumCpu(t.srv)),
           onEnd: () => (cpu1 = sumCpu(t.srv)),
         })
