@@ -97,6 +97,27 @@ describe('Socket.IO host object', () => {
     expect(await c.next((f) => f.startsWith(`43/${r},1`))).toContain('"seq":1')
   })
 
+  it('should store a chat message once per sender and client_id, and refuse binary attachments', async () => {
+    const r = room()
+    const [a, b] = [await RawClient.open(`&room=${r}`), await RawClient.open(`&room=${r}`)]
+    await a.join(`/${r}`, { token: await lkToken(r, 'alice') })
+    await b.join(`/${r}`, { token: await lkToken(r, 'bob') })
+    a.send(`42/${r},1["chat-message",{"message":"hi","client_id":"k1"}]`)
+    expect(await a.next((f) => f.startsWith(`43/${r},1`))).toContain('"seq":1,"duplicate":false')
+    a.send(`42/${r},2["chat-message",{"message":"hi again","client_id":"k1"}]`)
+    expect(await a.next((f) => f.startsWith(`43/${r},2`))).toContain('"seq":1,"duplicate":true')
+    // Another sender's client ids are its own.
+    b.send(`42/${r},3["chat-message",{"message":"mine","client_id":"k1"}]`)
+    expect(await b.next((f) => f.startsWith(`43/${r},3`))).toContain('"seq":2,"duplicate":false')
+    a.send(`451-/${r},4["chat-message",{"message":"pic","file":{"_placeholder":true,"num":0}}]`)
+    a.ws.send(new Uint8Array([1, 2, 3]).buffer)
+    expect(await a.next((f) => f.startsWith(`43/${r},4`))).toMatch(/binary attachments are not supported/)
+    const seen = b.frames.filter((f) => typeof f === 'string' && f.includes('"chat-message"'))
+    expect(seen.map((f) => JSON.parse((f as string).slice((f as string).indexOf('[')))[1].seq)).toEqual([
+      1, 2,
+    ])
+  })
+
   it('should bring events raised outside any socket to the room (emitToRoom)', async () => {
     const r = room()
     const c = await RawClient.open()
