@@ -7,6 +7,7 @@ import { validationError } from '../worker/lib/errors'
 import { Channel, type BaseAttachment, type ChannelLimits, type Connection } from './channel'
 import { ChatLog, type StoredMessage } from './chat-log'
 import { configuredLimits } from './limits'
+import { WriteBatch } from './write-batch'
 
 /** Who a live-chat socket is (kept in its attachment, so it survives hibernation). */
 export interface LiveChatAttachment extends BaseAttachment {
@@ -47,6 +48,7 @@ const HISTORY_MAX = 100
  */
 export class LiveChatSession extends Channel<Env, LiveChatAttachment> {
   #log: ChatLog
+  #writes = new WriteBatch()
   /** How long a typing indicator lives without being renewed (ms). */
   typingTtlMs = 5_000
 
@@ -125,7 +127,7 @@ export class LiveChatSession extends Channel<Env, LiveChatAttachment> {
     this.#presence('user_disconnected', conn.state)
   }
 
-  protected onMessage(conn: Connection<LiveChatAttachment>, raw: string | ArrayBuffer): void {
+  protected async onMessage(conn: Connection<LiveChatAttachment>, raw: string | ArrayBuffer): Promise<void> {
     if (typeof raw !== 'string') throw badRequest('Binary frames are not supported')
     const parsed = LiveChatFrame.safeParse(JSON.parse(raw))
     if (!parsed.success) throw validationError(parsed.error.issues)
@@ -133,22 +135,8 @@ export class LiveChatSession extends Channel<Env, LiveChatAttachment> {
     const { state } = conn
     if (frame.type === 'send_message') {
       const { message, client_id } = frame.data
-      const { row: stored, created } = this.#log.append({
-        id: newId(),
-        sender_id: state.userId,
-        sender_name: state.name,
-        sender_email: null,
-        content: message,
-        type: 'text',
-        reply_to: null,
-        client_id: client_id ?? null,
-        created_at: Date.now(),
-      })
-      if (created) {
-        this.#setTyping(state, false)
-        this.broadcast(this.#frame(stored))
-      }
-      // The append above committed before this frame leaves the object (output gate).
+      const { stored, created } = await this.#writes.run(() => this.#send(state, message, client_id))
+      // The write above committed before this frame leaves the object (output gate).
       this.sendTo(
         conn,
         JSON.stringify({
@@ -158,8 +146,31 @@ export class LiveChatSession extends Channel<Env, LiveChatAttachment> {
       )
       return
     }
+    // Typing keeps its order behind this socket's sends still being written.
+    const pending = this.#writes.idle
+    if (pending) await pending
     const typing = frame.type === 'typing' ? frame.data.is_typing : frame.type === 'typing_start'
     this.#setTyping(state, typing)
+  }
+
+  /** Stores a message (or finds its first copy) and tells the session; runs in a write batch. */
+  #send(state: LiveChatAttachment, message: string, client_id: string | undefined) {
+    const { row: stored, created } = this.#log.append({
+      id: newId(),
+      sender_id: state.userId,
+      sender_name: state.name,
+      sender_email: null,
+      content: message,
+      type: 'text',
+      reply_to: null,
+      client_id: client_id ?? null,
+      created_at: Date.now(),
+    })
+    if (created) {
+      this.#setTyping(state, false)
+      this.broadcast(this.#frame(stored))
+    }
+    return { stored, created }
   }
 
   async alarm(): Promise<void> {

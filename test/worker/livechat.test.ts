@@ -151,6 +151,29 @@ describe('live chat sessions (seed 004)', () => {
     c.close()
   })
 
+  it('should write sends sent in one go in order, and keep typing behind them', async () => {
+    const customer = await registerUser()
+    const agent = await registerUser({ role: 'agent' })
+    const s = await openSession(customer)
+    const c = (await connect(s.id, customer, 'customer')).client!
+    const a = (await connect(s.id, agent, 'agent')).client!
+    await c.next((f) => f.type === 'user_connected' && f.data.user_type === 'agent')
+    for (const [i, k] of ['k1', 'k2', 'k1'].entries())
+      c.send({ type: 'send_message', data: { message: `m${i}`, client_id: k } })
+    c.send({ type: 'typing', data: { is_typing: true } })
+    const acks = await c.take(3, (f) => f.type === 'message_ack')
+    expect(acks.map((f) => [f.data.client_id, f.data.seq, f.data.duplicate])).toEqual([
+      ['k1', 1, false],
+      ['k2', 2, false],
+      ['k1', 1, true],
+    ])
+    await a.next((f) => f.type === 'typing' && f.data.is_typing === true)
+    const seen = a.frames.filter((f) => f.type === 'new_message' || f.type === 'typing')
+    expect(seen.map((f) => (f.type === 'typing' ? 'typing' : f.data.message))).toEqual(['m0', 'm1', 'typing'])
+    c.close()
+    a.close()
+  })
+
   it('should answer malformed and unknown frames with error frames and keep working', async () => {
     const customer = await registerUser()
     const s = await openSession(customer)
