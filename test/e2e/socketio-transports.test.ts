@@ -18,12 +18,21 @@ afterEach(closeAll)
 describe('Socket.IO transports', () => {
   it('should work with default options: polling first, then upgrade to websocket', async () => {
     const room = uniqueRoom()
-    const s = client(`/${room}`, { auth: { token: await liveKitToken(room) } })
+    const token = await liveKitToken(room)
+    const s = client(`/${room}`, { auth: { token } })
+    // What the engine opened with, and what it upgraded to (the upgrade may come at any moment
+    // after the open, so the transport is recorded by events, not read later).
+    let openedWith: string | undefined
+    let upgradedTo: string | undefined
+    s.io.on('open', () => {
+      openedWith = s.io.engine.transport.name
+      s.io.engine.on('upgrade', (t: { name: string }) => (upgradedTo = t.name))
+    })
     await connected(s)
-    expect(s.io.engine.transport.name).toBe('polling')
-    const first = await s.emitWithAck('chat-message', 'over polling')
+    expect(openedWith).toBe('polling')
+    const first = await s.emitWithAck('chat-message', 'first')
     expect(first.seq).toBe(1)
-    await until(() => s.io.engine.transport.name === 'websocket')
+    await until(() => upgradedTo === 'websocket' && s.io.engine.transport.name === 'websocket')
     const second = await s.emitWithAck('chat-message', 'over websocket')
     expect(second.seq).toBe(2)
   })
