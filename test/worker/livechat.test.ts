@@ -32,14 +32,20 @@ async function connect(sessionId: string, user: TestUser, type: string, extra = 
 const status = async (sessionId: string, user: TestUser) =>
   json(await call(`/api/session/${sessionId}/connection-status`, { token: user.access_token }))
 
+/** A session with its customer and an agent connected (the customer has seen the agent arrive). */
+async function customerWithAgent() {
+  const customer = await registerUser()
+  const agent = await registerUser({ role: 'agent' })
+  const s = await openSession(customer)
+  const c = (await connect(s.id, customer, 'customer')).client!
+  const a = (await connect(s.id, agent, 'agent')).client!
+  await c.next((f) => f.type === 'user_connected' && f.data.user_type === 'agent')
+  return { customer, agent, s, c, a }
+}
+
 describe('live chat sessions (seed 004)', () => {
   it('should let a customer and an agent chat in real time, with acks after the write', async () => {
-    const customer = await registerUser()
-    const agent = await registerUser({ role: 'agent' })
-    const s = await openSession(customer)
-    const c = (await connect(s.id, customer, 'customer')).client!
-    const a = (await connect(s.id, agent, 'agent')).client!
-    await c.next((f) => f.type === 'user_connected' && f.data.user_type === 'agent')
+    const { customer, s, c, a } = await customerWithAgent()
     c.send({ type: 'send_message', data: { message: 'Hello from client', client_id: 'c1' } })
     const ack = await c.next((f) => f.type === 'message_ack')
     expect(ack.data).toMatchObject({ client_id: 'c1', seq: 1, duplicate: false })
@@ -152,12 +158,7 @@ describe('live chat sessions (seed 004)', () => {
   })
 
   it('should write sends sent in one go in order, and keep typing behind them', async () => {
-    const customer = await registerUser()
-    const agent = await registerUser({ role: 'agent' })
-    const s = await openSession(customer)
-    const c = (await connect(s.id, customer, 'customer')).client!
-    const a = (await connect(s.id, agent, 'agent')).client!
-    await c.next((f) => f.type === 'user_connected' && f.data.user_type === 'agent')
+    const { s, c, a } = await customerWithAgent()
     for (const [i, k] of ['k1', 'k2', 'k1'].entries())
       c.send({ type: 'send_message', data: { message: `m${i}`, client_id: k } })
     c.send({ type: 'typing', data: { is_typing: true } })
