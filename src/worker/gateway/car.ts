@@ -1,11 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { db } from '../db/client'
 import { success } from '../lib/envelope'
-import { STAFF_ROLES } from '../lib/identity'
 import { router } from '../lib/router'
-import { requireAuth } from '../middleware/auth'
+import { staffOnly } from './access'
 import { CarListQuery, CarTaskView, CreateCarTaskBody, UpdateCarTaskBody } from '../schemas/cases'
-import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
+import { gatewayResponses, jsonBody } from '../schemas/common'
 import * as cars from '../services/cars'
 
 /**
@@ -16,8 +15,7 @@ export const gatewayCarRoutes = router()
 
 const common = {
   tags: ['Gateway: car'],
-  security: bearerSecurity,
-  middleware: [requireAuth({ roles: STAFF_ROLES })],
+  ...staffOnly,
 }
 
 gatewayCarRoutes.openapi(

@@ -1,11 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { db } from '../db/client'
 import { success } from '../lib/envelope'
-import { STAFF_ROLES } from '../lib/identity'
 import { router } from '../lib/router'
-import { requireAuth } from '../middleware/auth'
+import { staffOnly } from './access'
 import { CaseHistoryQuery, CaseIdQuery, CaseView, CreateCaseBody, UpdateCaseBody } from '../schemas/cases'
-import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
+import { gatewayResponses, jsonBody } from '../schemas/common'
 import * as cases from '../services/cases'
 
 /** Seed 000 `/case`: emergency cases. Creating or updating one updates `/queue` (and `/newqueue` gets `newcase`). Staff only. */
@@ -13,8 +12,7 @@ export const gatewayCaseRoutes = router()
 
 const common = {
   tags: ['Gateway: case'],
-  security: bearerSecurity,
-  middleware: [requireAuth({ roles: STAFF_ROLES })],
+  ...staffOnly,
 }
 
 gatewayCaseRoutes.openapi(

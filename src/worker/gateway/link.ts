@@ -3,10 +3,11 @@ import type { Context } from 'hono'
 import { db, type Db } from '../db/client'
 import type { AppEnv } from '../env'
 import { success } from '../lib/envelope'
-import { isStaff, STAFF_ROLES } from '../lib/identity'
+import { isStaff } from '../lib/identity'
 import { router } from '../lib/router'
-import { optionalAuth, requireAuth } from '../middleware/auth'
-import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
+import { STAFF_NOTE, staffOnly } from './access'
+import { optionalAuth } from '../middleware/auth'
+import { gatewayResponses, jsonBody } from '../schemas/common'
 import {
   CarTrackingBody,
   CreatedLink,
@@ -33,11 +34,6 @@ import { smsHistory } from '../services/sms'
 export const gatewayLinkRoutes = router()
 
 const tags = ['Gateway: links']
-const staffOnly = {
-  security: bearerSecurity,
-  middleware: [requireAuth({ roles: STAFF_ROLES })],
-}
-const STAFF_NOTE = 'Requires a staff bearer (admin, agent or service token); 401 without, 403 for others.'
 
 async function created(c: Context<AppEnv>, input: linkService.CreateLinkInput) {
   const d = db(c.env.DB)

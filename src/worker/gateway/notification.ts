@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { db } from '../db/client'
 import { success } from '../lib/envelope'
-import { STAFF_ROLES } from '../lib/identity'
 import { router } from '../lib/router'
-import { requireAuth } from '../middleware/auth'
-import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
+import { staffOnly } from './access'
+import { gatewayResponses, jsonBody } from '../schemas/common'
 import { CreateNotificationBody, Notification, NotificationIdParam } from '../schemas/notifications'
 import * as notes from '../services/notifications'
 
@@ -13,8 +12,7 @@ export const gatewayNotificationRoutes = router()
 
 const common = {
   tags: ['Gateway: notification'],
-  security: bearerSecurity,
-  middleware: [requireAuth({ roles: STAFF_ROLES })],
+  ...staffOnly,
 }
 const List = z.array(Notification)
 

@@ -3,10 +3,9 @@ import type { Context } from 'hono'
 import { db, type Db } from '../db/client'
 import type { AppEnv } from '../env'
 import { success } from '../lib/envelope'
-import { STAFF_ROLES } from '../lib/identity'
 import { router } from '../lib/router'
-import { requireAuth } from '../middleware/auth'
-import { bearerSecurity, gatewayResponses } from '../schemas/common'
+import { staffOnly } from './access'
+import { gatewayResponses } from '../schemas/common'
 import { RadioDevice, RadioIdParam, RadioLocation, RadioNoParam } from '../schemas/radio'
 import * as radio from '../services/radio'
 
@@ -18,8 +17,7 @@ export const gatewayRadioRoutes = router()
 
 const common = {
   tags: ['Gateway: radio'],
-  security: bearerSecurity,
-  middleware: [requireAuth({ roles: STAFF_ROLES })],
+  ...staffOnly,
   description:
     'Read through D1’s cache (fresh for RADIO_CACHE_SECONDS). When the radio API fails, the cache is served with a `message` saying so; with no cache, 503 (not configured or unreachable) or 502 (an unusable answer).',
 }

@@ -4,8 +4,8 @@ import { db } from '../db/client'
 import { success } from '../lib/envelope'
 import { badRequest } from '../lib/errors'
 import { router } from '../lib/router'
-import { requireAuth } from '../middleware/auth'
-import { bearerSecurity, gatewayResponses } from '../schemas/common'
+import { staffOnly } from './access'
+import { gatewayResponses } from '../schemas/common'
 import {
   EgressList,
   FileHistoryQuery,
@@ -22,7 +22,6 @@ import * as recordings from '../services/recordings'
 /** Seed 000 `/record`: LiveKit egress recordings to R2, capped by EGRESS_LIMIT with a queue. Staff only. */
 export const gatewayRecordRoutes = router()
 
-const staff = requireAuth({ roles: ['admin', 'agent', 'service'] })
 const tags = ['Gateway: record']
 
 const KIND = {
@@ -45,8 +44,7 @@ gatewayRecordRoutes.openapi(
       'running the request is queued (`status: queued`) and starts when a slot frees. One recording per ' +
       'room (409). `action=stop` with `room` or `recordId`: a queued one is aborted, a running one ' +
       'stopped (StopEgress). LiveKit unreachable → 503, error reply → 502 (the recording is `failed`).',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { query: RecordRequestQuery },
     responses: gatewayResponses(Recording, 'The recording', [401, 403, 404, 409, 502, 503]),
   }),
@@ -87,8 +85,7 @@ gatewayRecordRoutes.openapi(
     path: '/list',
     tags,
     summary: 'Egress as LiveKit reports it (ListEgress), for a room’s node or every node',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { query: RecordListQuery },
     responses: gatewayResponses(EgressList, 'Egress items', [401, 403, 404, 502, 503]),
   }),
@@ -101,8 +98,7 @@ gatewayRecordRoutes.openapi(
     path: '/stopall',
     tags,
     summary: 'Stop every running recording (of a room, or all) and abort the queued ones',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { query: RecordRoomQuery },
     responses: gatewayResponses(StopAllResult, 'What was stopped and what failed', [401, 403]),
   }),
@@ -116,8 +112,7 @@ gatewayRecordRoutes.openapi(
     path: '/file',
     tags,
     summary: 'Finished recordings (R2 files under recordings/), newest first',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { query: FileHistoryQuery },
     responses: gatewayResponses(z.array(Recording), 'Recordings', [401, 403]),
   }),
@@ -130,8 +125,7 @@ gatewayRecordRoutes.openapi(
     path: '/check',
     tags,
     summary: 'A room’s recording state and whether an egress slot is free (EGRESS_LIMIT)',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { query: RecordRoomQuery },
     responses: gatewayResponses(RecordCheck, 'Recording state', [401, 403, 404]),
   }),

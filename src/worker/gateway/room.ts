@@ -6,9 +6,9 @@ import { unauthorized } from '../lib/errors'
 import { verifyLiveKitToken } from '../lib/livekit'
 import { iso } from '../lib/time'
 import { router } from '../lib/router'
-import { bearerToken, requireAuth } from '../middleware/auth'
-import { staffOrParticipant } from '../middleware/room-access'
-import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
+import { staffOnly, staffOrRoomMember, ROOM_MEMBER_NOTE } from './access'
+import { bearerToken } from '../middleware/auth'
+import { gatewayResponses, jsonBody } from '../schemas/common'
 import { RoomDetail, RoomUserInfo } from '../schemas/room-users'
 import {
   CheckExpired,
@@ -35,10 +35,7 @@ import * as rooms from '../services/rooms'
  */
 export const gatewayRoomRoutes = router()
 
-const staff = requireAuth({ roles: ['admin', 'agent', 'service'] })
-const member = staffOrParticipant()
 const tags = ['Gateway: room']
-const withRoom = 'Bearer: staff, or a LiveKit token of this room. '
 
 gatewayRoomRoutes.openapi(
   createRoute({
@@ -46,9 +43,8 @@ gatewayRoomRoutes.openapi(
     path: '/detail',
     tags,
     summary: 'A room and its participants',
-    description: withRoom,
-    security: bearerSecurity,
-    middleware: [member] as const,
+    description: ROOM_MEMBER_NOTE,
+    ...staffOrRoomMember,
     request: { query: RoomQuery },
     responses: gatewayResponses(RoomDetail, 'The room', [401, 403, 404]),
   }),
@@ -61,8 +57,7 @@ gatewayRoomRoutes.openapi(
     path: '/listrooms',
     tags,
     summary: 'Rooms, newest first, optionally of one status',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { query: ListRoomsQuery },
     responses: gatewayResponses(z.array(RoomInfo), 'Rooms', [401, 403]),
   }),
@@ -75,9 +70,8 @@ gatewayRoomRoutes.openapi(
     path: '/checkexpired',
     tags,
     summary: 'Whether a room has expired or been closed',
-    description: withRoom,
-    security: bearerSecurity,
-    middleware: [member] as const,
+    description: ROOM_MEMBER_NOTE,
+    ...staffOrRoomMember,
     request: { query: RoomQuery },
     responses: gatewayResponses(CheckExpired, 'Expiry', [401, 403, 404]),
   }),
@@ -118,9 +112,8 @@ gatewayRoomRoutes.openapi(
     path: '/picture',
     tags,
     summary: 'The room’s picture: its set key, else the latest image uploaded for the room',
-    description: withRoom + 'The URL is served by the static `/images` path.',
-    security: bearerSecurity,
-    middleware: [member] as const,
+    description: ROOM_MEMBER_NOTE + 'The URL is served by the static `/images` path.',
+    ...staffOrRoomMember,
     request: { query: RoomQuery },
     responses: gatewayResponses(RoomPicture, 'Picture location', [401, 403, 404]),
   }),
@@ -133,8 +126,7 @@ gatewayRoomRoutes.openapi(
     path: '/updateuser',
     tags,
     summary: 'Update a participant’s status, name, socket id or device (D1)',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { body: jsonBody(UpdateRoomUserBody) },
     responses: gatewayResponses(RoomUserInfo, 'The participant', [401, 403, 404]),
   }),
@@ -150,8 +142,7 @@ gatewayRoomRoutes.openapi(
     path: '/deleteroom',
     tags,
     summary: 'Delete a room: from LiveKit, and its row and participants from D1 (recordings stay)',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { body: jsonBody(RoomBody) },
     responses: gatewayResponses(DeletedRoom, 'Deleted', [401, 403, 404, 502, 503]),
   }),
@@ -165,8 +156,7 @@ gatewayRoomRoutes.openapi(
     path: '/updatetype',
     tags,
     summary: 'Change a room’s type, service, case, auto-recording or lifetime',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { body: jsonBody(UpdateRoomTypeBody) },
     responses: gatewayResponses(RoomInfo, 'The room', [401, 403, 404]),
   }),
@@ -186,8 +176,7 @@ gatewayRoomRoutes.openapi(
     tags,
     summary: 'Set a room’s status; `closed` closes it like PUT /room/close',
     description: 'The room’s sockets get `conference-status`. A closed room cannot be reopened (409).',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { body: jsonBody(UpdateRoomStatusBody) },
     responses: gatewayResponses(RoomInfo, 'The room', [401, 403, 404, 409]),
   }),
@@ -206,8 +195,7 @@ gatewayRoomRoutes.openapi(
     description:
       'Idempotent: closing again retries the LiveKit deletion. When the node is unreachable the room ' +
       'is closed in D1 and the answer is 503 naming LiveKit.',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { body: jsonBody(RoomBody) },
     responses: gatewayResponses(ClosedRoom, 'Closed', [401, 403, 404, 502, 503]),
   }),
@@ -220,8 +208,7 @@ gatewayRoomRoutes.openapi(
     path: '/verifyuser',
     tags,
     summary: 'Check that a participant belongs to a room',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { body: jsonBody(RoomIdentityBody) },
     responses: gatewayResponses(RoomUserInfo, 'The participant', [401, 403, 404]),
   }),

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { db } from '../db/client'
 import { success } from '../lib/envelope'
-import { STAFF_ROLES } from '../lib/identity'
 import { router } from '../lib/router'
+import { staffOnly } from './access'
 import { requireAuth } from '../middleware/auth'
 import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
 import { ServiceQuery, ServiceSettings, UpdateServiceBody } from '../schemas/service'
@@ -18,8 +18,7 @@ gatewayServiceRoutes.openapi(
     method: 'get',
     path: '/get',
     tags,
-    security: bearerSecurity,
-    middleware: [requireAuth({ roles: STAFF_ROLES })],
+    ...staffOnly,
     summary: 'One service’s settings (`?service=`), or every service’s',
     description: 'Requires a staff bearer (admin, agent or service token). 404 for an unknown service.',
     request: { query: ServiceQuery },

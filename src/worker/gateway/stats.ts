@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { db } from '../db/client'
 import { success } from '../lib/envelope'
-import { STAFF_ROLES } from '../lib/identity'
 import { router } from '../lib/router'
-import { requireAuth } from '../middleware/auth'
-import { bearerSecurity, gatewayResponses } from '../schemas/common'
+import { staffOnly } from './access'
+import { gatewayResponses } from '../schemas/common'
 import { Breakdown, DailyStat, DayQuery, RangeQuery, Summary } from '../schemas/stats'
 import * as stats from '../services/stats'
 
@@ -13,8 +12,7 @@ export const gatewayStatsRoutes = router()
 
 const common = {
   tags: ['Gateway: stats'],
-  security: bearerSecurity,
-  middleware: [requireAuth({ roles: STAFF_ROLES })],
+  ...staffOnly,
 }
 
 gatewayStatsRoutes.openapi(

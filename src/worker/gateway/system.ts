@@ -4,13 +4,13 @@ import { db } from '../db/client'
 import { liveKitNodes as nodeTable } from '../db/schema'
 import { AppError, validationError } from '../lib/errors'
 import { success } from '../lib/envelope'
-import { STAFF_ROLES } from '../lib/identity'
 import { router } from '../lib/router'
+import { STAFF_NOTE, staffOnly } from './access'
 import { clientIp } from '../lib/client-ip'
 import { iso } from '../lib/time'
-import { optionalAuth, requireAuth } from '../middleware/auth'
+import { optionalAuth } from '../middleware/auth'
 import { VERSION } from '../routes/system'
-import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
+import { gatewayResponses, jsonBody } from '../schemas/common'
 import { CustomSmsBody, SmsResult } from '../schemas/links'
 import { LogBody, LogEntry, NamespaceList, Root, ServiceInfo, Status } from '../schemas/system'
 import { listServices, serviceView } from '../services/service-settings'
@@ -22,8 +22,6 @@ import { SMS_DESCRIPTION, sendSmsResponse } from './sms'
 export const gatewaySystemRoutes = router()
 
 const tags = ['Gateway: system']
-const staff = { security: bearerSecurity, middleware: [requireAuth({ roles: STAFF_ROLES })] }
-const STAFF_NOTE = 'Requires a staff bearer (admin, agent or service token); 401 without, 403 for others.'
 
 gatewaySystemRoutes.openapi(
   createRoute({
@@ -49,7 +47,7 @@ gatewaySystemRoutes.openapi(
     method: 'get',
     path: '/status',
     tags,
-    ...staff,
+    ...staffOnly,
     summary: 'Usage now: open rooms, active links, live sessions, recordings, online users',
     description: `${STAFF_NOTE} Counts come from D1; socket counts live in each room's object and are not summed here.`,
     responses: gatewayResponses(Status, 'Usage counts', [401, 403]),
@@ -67,7 +65,7 @@ gatewaySystemRoutes.openapi(
     method: 'get',
     path: '/service',
     tags,
-    ...staff,
+    ...staffOnly,
     summary: 'Service information: services, LiveKit nodes (no secrets), SMS and egress settings',
     description: `${STAFF_NOTE} Node health is the last sweep's verdict (null before the first sweep).`,
     responses: gatewayResponses(ServiceInfo, 'Service information', [401, 403]),
@@ -99,7 +97,7 @@ gatewaySystemRoutes.openapi(
     method: 'post',
     path: '/sms/custom',
     tags,
-    ...staff,
+    ...staffOnly,
     summary: 'Send a free-text SMS',
     description: `${STAFF_NOTE} ${SMS_DESCRIPTION}`,
     request: { body: jsonBody(CustomSmsBody) },
@@ -113,7 +111,7 @@ gatewaySystemRoutes.openapi(
     method: 'get',
     path: '/namespace',
     tags,
-    ...staff,
+    ...staffOnly,
     summary:
       'Socket.IO namespaces: `/<room>` of every open room, then /mobile, /notification, /queue, /newqueue',
     description: STAFF_NOTE,

@@ -1,10 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { db } from '../db/client'
 import { success } from '../lib/envelope'
-import { STAFF_ROLES } from '../lib/identity'
 import { router } from '../lib/router'
-import { requireAuth } from '../middleware/auth'
-import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
+import { staffOnly } from './access'
+import { gatewayResponses, jsonBody } from '../schemas/common'
 import { StoredFile, UploadFilesForm, UploadVideoForm } from '../schemas/files'
 import { CustomSmsBody, SmsResult } from '../schemas/links'
 import * as files from '../services/files'
@@ -15,8 +14,7 @@ export const gatewayUploadRoutes = router()
 
 const common = {
   tags: ['Gateway: upload'],
-  security: bearerSecurity,
-  middleware: [requireAuth({ roles: STAFF_ROLES })],
+  ...staffOnly,
 }
 
 gatewayUploadRoutes.openapi(

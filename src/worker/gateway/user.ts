@@ -2,10 +2,9 @@ import { createRoute } from '@hono/zod-openapi'
 import { db } from '../db/client'
 import { success } from '../lib/envelope'
 import { router } from '../lib/router'
-import { requireAuth } from '../middleware/auth'
-import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
+import { staffOnly, staffOrRoomMember, ROOM_MEMBER_NOTE } from './access'
+import { gatewayResponses, jsonBody } from '../schemas/common'
 import { z } from '@hono/zod-openapi'
-import { staffOrParticipant } from '../middleware/room-access'
 import {
   AlreadyInRoomQuery,
   ChatUserBody,
@@ -33,10 +32,7 @@ import * as roomUsers from '../services/room-users'
 /** Seed 000 `/user`: conference participants, their LiveKit tokens and LiveKit participant control. */
 export const gatewayUserRoutes = router()
 
-const staff = requireAuth({ roles: ['admin', 'agent', 'service'] })
-const member = staffOrParticipant()
 const tags = ['Gateway: user']
-const withRoom = 'Bearer: staff, or a LiveKit token of this room. '
 
 gatewayUserRoutes.openapi(
   createRoute({
@@ -49,8 +45,7 @@ gatewayUserRoutes.openapi(
       'placed on the healthy LiveKit node with the fewest open rooms and created there; when no node ' +
       'answers the room is still recorded and the token minted (LiveKit creates the room on first join). ' +
       'An error reply from LiveKit is a 502. `url` is the node’s URL as ws(s)://.',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { body: jsonBody(GenerateUserBody) },
     responses: gatewayResponses(JoinGrant, 'Room, identity, LiveKit token and URL', [401, 403, 409, 502]),
   }),
@@ -69,9 +64,8 @@ gatewayUserRoutes.openapi(
     path: '/getuseralreadyinroom',
     tags,
     summary: 'Who of that identity or name is in the room now (status `joined`)',
-    description: withRoom,
-    security: bearerSecurity,
-    middleware: [member] as const,
+    description: ROOM_MEMBER_NOTE,
+    ...staffOrRoomMember,
     request: { query: AlreadyInRoomQuery },
     responses: gatewayResponses(UsersInRoom, 'Matches', [401, 403, 404]),
   }),
@@ -87,9 +81,8 @@ gatewayUserRoutes.openapi(
     path: '/getuserdetail',
     tags,
     summary: 'One participant of a room (D1)',
-    description: withRoom,
-    security: bearerSecurity,
-    middleware: [member] as const,
+    description: ROOM_MEMBER_NOTE,
+    ...staffOrRoomMember,
     request: { query: UserDetailQuery },
     responses: gatewayResponses(RoomUserInfo, 'The participant', [401, 403, 404]),
   }),
@@ -105,9 +98,8 @@ gatewayUserRoutes.openapi(
     path: '/listparticipants',
     tags,
     summary: 'Who LiveKit has in the room now (RoomService ListParticipants)',
-    description: withRoom + 'Needs the room’s LiveKit node: 503 unreachable, 502 error reply.',
-    security: bearerSecurity,
-    middleware: [member] as const,
+    description: ROOM_MEMBER_NOTE + 'Needs the room’s LiveKit node: 503 unreachable, 502 error reply.',
+    ...staffOrRoomMember,
     request: { query: z.object({ room: UserDetailQuery.shape.room }) },
     responses: gatewayResponses(Participants, 'Participants', [401, 403, 404, 502, 503]),
   }),
@@ -125,8 +117,7 @@ gatewayUserRoutes.openapi(
     tags,
     summary: 'A participant token for an existing, open room',
     description: 'Unlike /user/generate the room must exist (404) and be open (409).',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { body: jsonBody(JoinGenerateBody) },
     responses: gatewayResponses(JoinGrant, 'Room, identity, LiveKit token and URL', [401, 403, 404, 409]),
   }),
@@ -144,8 +135,7 @@ gatewayUserRoutes.openapi(
     tags,
     summary: 'A chat-only participant: hidden in the call, no media, data only',
     description: 'Its token is accepted by the Socket.IO namespace `/{room}` like any participant token.',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { body: jsonBody(ChatUserBody) },
     responses: gatewayResponses(JoinGrant, 'Room, identity, LiveKit token and URL', [401, 403, 404, 409]),
   }),
@@ -158,8 +148,7 @@ gatewayUserRoutes.openapi(
     path: '/updateparticipants',
     tags,
     summary: 'Change a participant’s name, metadata or permissions in LiveKit (UpdateParticipant)',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { body: jsonBody(UpdateParticipantBody) },
     responses: gatewayResponses(UpdatedParticipant, 'The participant', [401, 403, 404, 502, 503]),
   }),
@@ -172,8 +161,7 @@ gatewayUserRoutes.openapi(
     path: '/mutepublishedtrack',
     tags,
     summary: 'Mute or unmute one published track (MutePublishedTrack)',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { body: jsonBody(MuteTrackBody) },
     responses: gatewayResponses(MutedTrack, 'The track', [401, 403, 404, 502, 503]),
   }),
@@ -186,8 +174,7 @@ gatewayUserRoutes.openapi(
     path: '/removeParticipant',
     tags,
     summary: 'Disconnect a participant (RemoveParticipant); sockets get `user-disconnect`',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { body: jsonBody(RoomIdentityBody) },
     responses: gatewayResponses(RemovedParticipant, 'Removed', [401, 403, 404, 502, 503]),
   }),
@@ -204,8 +191,7 @@ gatewayUserRoutes.openapi(
     tags,
     summary: 'Audit trail of a room or participant, newest first',
     description: 'Webhook events (joins, leaves, tracks, recordings) and entries from POST /log.',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { query: UserLogQuery },
     responses: gatewayResponses(z.array(UserLogEntry), 'Entries', [401, 403]),
   }),
@@ -218,8 +204,7 @@ gatewayUserRoutes.openapi(
     path: '/handle/track',
     tags,
     summary: 'Mute or unmute a participant’s tracks by kind (audio/video), one by sid, or all',
-    security: bearerSecurity,
-    middleware: [staff] as const,
+    ...staffOnly,
     request: { body: jsonBody(HandleTrackBody) },
     responses: gatewayResponses(HandledTracks, 'Tracks changed', [401, 403, 404, 502, 503]),
   }),
