@@ -221,6 +221,13 @@ describe('the 10-minute sweep reconciles recordings whose webhooks never came', 
       status: 'failed',
       error: 'LiveKit no longer knows egress EG_unknown_to_livekit',
     })
+    // Its room no longer shows a recording.
+    const gone = await db(env.DB)
+      .select()
+      .from(conferenceRooms)
+      .where(eq(conferenceRooms.name, 'lk-gone'))
+      .get()
+    expect(gone).toMatchObject({ recordStatus: 0, recordId: null })
   })
 })
 

@@ -432,6 +432,13 @@ export async function egressEnded(env: Env, d: Db, config: Config, info: EgressI
     .returning()
     .get()
   if (!row) return false
+  await recordingEnded(env, d, config, row)
+  await pumpQueue(env, d, config)
+  return true
+}
+
+/** A recording that held a slot has ended: its room stops showing it, and its sockets are told. */
+async function recordingEnded(env: Env, d: Db, config: Config, row: RecordingRow) {
   await d
     .update(conferenceRooms)
     .set({ recordStatus: 0, recordId: null, updatedAt: Date.now() })
@@ -441,8 +448,6 @@ export async function egressEnded(env: Env, d: Db, config: Config, info: EgressI
     status: row.status,
     recording: recordingView(row, config),
   })
-  await pumpQueue(env, d, config)
-  return true
 }
 
 /** A slot claimed this long ago without an egress id was lost (StartEgress times out in 10 s). */
@@ -488,7 +493,6 @@ export async function reconcileRecordings(env: Env, d: Db, config: Config, now =
     } catch {
       continue
     }
-    const status = info ? statusOfEgress(info.status) : 'failed'
     if (!info) {
       const row = await d
         .update(recordings)
@@ -496,8 +500,14 @@ export async function reconcileRecordings(env: Env, d: Db, config: Config, now =
         .where(and(eq(recordings.id, rec.id), inArray(recordings.status, [...SLOT_STATUSES])))
         .returning()
         .get()
-      if (row) changed++
-    } else if (status === 'active') {
+      if (row) {
+        await recordingEnded(env, d, config, row)
+        changed++
+      }
+      continue
+    }
+    const status = statusOfEgress(info.status)
+    if (status === 'active') {
       if (await egressStarted(env, d, config, info)) changed++
     } else if (status !== 'starting' && status !== 'ending') {
       if (await egressEnded(env, d, config, info)) changed++
