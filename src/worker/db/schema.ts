@@ -226,6 +226,8 @@ export const roomUsers = sqliteTable(
   (t) => [
     uniqueIndex('room_users_room_identity_uq').on(t.room, t.identity),
     index('room_users_room_status_idx').on(t.room, t.status),
+    // A one-time link yields one participant: joins look for one carrying the link.
+    index('room_users_link_idx').on(t.linkId),
   ],
 )
 

@@ -1,13 +1,14 @@
 import { createRoute } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import { db, type Db } from '../db/client'
+import { db } from '../db/client'
 import type { AppEnv } from '../env'
 import { success } from '../lib/envelope'
+import { forbidden, unauthorized } from '../lib/errors'
 import { isStaff } from '../lib/identity'
 import { router } from '../lib/router'
 import { STAFF_NOTE, staffOnly } from './access'
 import { optionalAuth } from '../middleware/auth'
-import { gatewayResponses, jsonBody } from '../schemas/common'
+import { bearerSecurity, gatewayResponses, jsonBody } from '../schemas/common'
 import {
   CarTrackingBody,
   CreatedLink,
@@ -17,7 +18,7 @@ import {
   DomainQuery,
   LatLngBody,
   Link,
-  LinkIdQuery,
+  LinkDetailQuery,
   LinkList,
   LinkListQuery,
   MultiLatLngBody,
@@ -102,21 +103,26 @@ gatewayLinkRoutes.openapi(
     method: 'get',
     path: '/getdetail',
     tags,
+    security: [...bearerSecurity, {}],
     middleware: [optionalAuth()] as const,
-    summary: 'Open a link: its room and details',
+    summary: 'Open a link: its room and details (or, for staff, the newest link of a room)',
     description:
-      'Public: the link id is the credential. Opening marks the link used and connected; a one-time link opens exactly once (a second open, even a racing one, gets 410). Expired or disabled links get 410, unknown ids 404. A staff bearer reads the link without consuming it.',
-    request: { query: LinkIdQuery },
-    responses: gatewayResponses(Link, 'The link', [404, 410]),
+      'Public with `linkID`: the link id is the credential. Opening marks the link used and connected; a one-time link opens exactly once (a second open, even a racing one, gets 410). Expired or disabled links get 410, unknown ids 404. Opening does not spend a one-time link’s participant: the caller’s page may open the link, then `POST /user/joingenerate` with the same `linkID` (once). A staff bearer reads the link without consuming it. ' +
+      'Without `linkID`, seed 000’s `GetLinkDetail(“”, room, userType)`: staff only (401/403) — the newest link of `room` (of `userType` when given), whatever its state, 404 if none.',
+    request: { query: LinkDetailQuery },
+    responses: gatewayResponses(Link, 'The link', [401, 403, 404, 410]),
   }),
   async (c) => {
-    const { linkID } = c.req.valid('query')
+    const { linkID, room, userType } = c.req.valid('query')
     const d = db(c.env.DB)
     const identity = c.var.identity
-    const row =
-      identity && isStaff(identity.role)
-        ? await linkService.getLink(d, linkID)
-        : await linkService.consumeLink(d, linkID)
+    const staff = identity !== undefined && isStaff(identity.role)
+    if (!linkID) {
+      if (!identity) throw unauthorized()
+      if (!staff) throw forbidden('Requires role: admin or agent or service to look a link up by room')
+      return success(c, await view(c, await linkService.latestLink(d, room!, userType)))
+    }
+    const row = staff ? await linkService.getLink(d, linkID) : await linkService.consumeLink(d, linkID)
     return success(c, await view(c, row))
   },
 )
@@ -175,23 +181,27 @@ gatewayLinkRoutes.openapi(
     method: 'get',
     path: '/get/domain',
     tags,
-    summary: 'The domain share URLs use for a service (or a link’s service)',
-    description: 'Public. service_settings.domain for the service, else API_URL (`source: "default"`).',
+    summary: 'The domain share URLs use for a service (or a link’s service), per sender and link type',
+    description:
+      'Public (seed 000 `GetDomain(service, sender, linkType, linkID)`). With `linkID`, that link’s service and type. ' +
+      'The domain is the service’s `settings.senderDomains[sender]` when `sender` is given and set there (`source: "sender"`), ' +
+      'else `service_settings.domain` (`source: "service"`), else API_URL (`source: "default"`). ' +
+      'With a `linkType` (or `linkID`), `url` is the base of that type’s share URLs (`<domain>/<join|hls|car>`).',
     request: { query: DomainQuery },
     responses: gatewayResponses(Domain, 'The domain', [404]),
   }),
   async (c) => {
-    const { service, linkID } = c.req.valid('query')
+    const { service, linkID, sender, linkType } = c.req.valid('query')
     const d = db(c.env.DB)
-    return success(c, await domainFor(d, c.var.config, await serviceOf(d, service, linkID)))
+    const link = linkID ? await linkService.getLink(d, linkID) : undefined
+    const found = await domainFor(d, c.var.config, link?.service ?? service ?? 0, sender)
+    const type = linkType ?? (link?.type as linkService.LinkType | undefined)
+    return success(
+      c,
+      type ? { ...found, linkType: type, url: linkService.linkBase(found.domain, type) } : found,
+    )
   },
 )
-
-/** The service a domain question is about: the link's when a link is named, else the one given (default 0). */
-async function serviceOf(d: Db, service?: number, linkID?: string) {
-  if (!linkID) return service ?? 0
-  return (await linkService.getLink(d, linkID)).service
-}
 
 gatewayLinkRoutes.openapi(
   createRoute({

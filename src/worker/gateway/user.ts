@@ -1,9 +1,13 @@
 import { createRoute } from '@hono/zod-openapi'
 import { db } from '../db/client'
 import { success } from '../lib/envelope'
+import { forbidden, unauthorized, validationError } from '../lib/errors'
+import { isStaff } from '../lib/identity'
+import { optionalAuth } from '../middleware/auth'
+import { joinByLink } from '../services/link-join'
 import { router } from '../lib/router'
 import { staffOnly, staffOrRoomMember, ROOM_MEMBER_NOTE } from './access'
-import { gatewayResponses, jsonBody } from '../schemas/common'
+import { bearerSecurity, gatewayResponses, jsonBody, jsonOrFormBody } from '../schemas/common'
 import { z } from '@hono/zod-openapi'
 import {
   AlreadyInRoomQuery,
@@ -80,15 +84,19 @@ gatewayUserRoutes.openapi(
     method: 'get',
     path: '/getuserdetail',
     tags,
-    summary: 'One participant of a room (D1)',
+    summary: 'One participant of a room (D1), by identity or by Socket.IO id (`socketId`)',
     description: ROOM_MEMBER_NOTE,
     ...staffOrRoomMember,
     request: { query: UserDetailQuery },
     responses: gatewayResponses(RoomUserInfo, 'The participant', [401, 403, 404]),
   }),
   async (c) => {
-    const { room, identity } = c.req.valid('query')
-    return success(c, roomUsers.roomUserView(await roomUsers.getRoomUser(db(c.env.DB), room, identity)))
+    const { room, identity, socketId } = c.req.valid('query')
+    const d = db(c.env.DB)
+    const row = identity
+      ? await roomUsers.getRoomUser(d, room, identity)
+      : await roomUsers.getRoomUserBySocket(d, room, socketId!)
+    return success(c, roomUsers.roomUserView(row))
   },
 )
 
@@ -110,21 +118,52 @@ gatewayUserRoutes.openapi(
 /** Staff joining by role: an admin joins as `admin`, an agent as `agent`, a service client picks or gets `staff`. */
 const defaultUserType = (role: string): UserType => (role === 'admin' || role === 'agent' ? role : 'staff')
 
+const isForm = (contentType: string | undefined) =>
+  /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(contentType ?? '')
+
 gatewayUserRoutes.openapi(
   createRoute({
     method: 'post',
     path: '/joingenerate',
     tags,
-    summary: 'A participant token for an existing, open room',
-    description: 'Unlike /user/generate the room must exist (404) and be open (409).',
-    ...staffOnly,
-    request: { body: jsonBody(JoinGenerateBody) },
-    responses: gatewayResponses(JoinGrant, 'Room, identity, LiveKit token and URL', [401, 403, 404, 409]),
+    summary: 'Join a room: by link without a bearer (the caller’s path), or as staff',
+    description:
+      '**By link** (seed 000 `JoinConferenceMiddleware`): `{linkID, userName?, socketId?}` as JSON or a form, no bearer. ' +
+      'The room is the link’s; the participant gets the identity (`<userType>-<8 random>`) and LiveKit grants of the link’s `userType` ' +
+      '(an `hls` link joins as `viewer`) and is recorded with its link id. The link must exist (404) and be enabled and unexpired (410); ' +
+      'a one-time link yields one participant — a second join, even a racing one, gets 410 “Link has already been used” ' +
+      '(opening it with `/link/getdetail` first does not spend it). The room must exist (404) and be open (409). ' +
+      'The answer’s `token` is also the `auth.token` of the room’s Socket.IO namespace `/{room}`. ' +
+      '**As staff** (no `linkID`): a staff bearer (401 without, 403 for others) and `{room, userName, userType?, socketId?}`; ' +
+      'the room must exist (404) and be open (409).',
+    security: [...bearerSecurity, {}],
+    middleware: [optionalAuth()] as const,
+    request: { body: jsonOrFormBody(JoinGenerateBody) },
+    responses: gatewayResponses(
+      JoinGrant,
+      'Room, identity, LiveKit token and URL',
+      [401, 403, 404, 409, 410],
+    ),
   }),
   async (c) => {
-    const body = c.req.valid('json')
-    const userType = body.userType ?? defaultUserType(c.var.identity!.role)
-    return success(c, await roomUsers.joinRoom(db(c.env.DB), c.var.config, { ...body, userType }))
+    const body = isForm(c.req.header('content-type')) ? c.req.valid('form') : c.req.valid('json')
+    const d = db(c.env.DB)
+    const { linkID, room, userName, userType, socketId } = body
+    if (linkID) return success(c, await joinByLink(d, c.var.config, linkID, { userName, socketId }))
+    const identity = c.var.identity
+    if (!identity) throw unauthorized()
+    if (!isStaff(identity.role)) throw forbidden('Requires role: admin or agent or service (or a linkID)')
+    const missing = Object.entries({ room, userName }).filter(([, v]) => v === undefined)
+    if (missing.length) throw validationError(missing.map(([k]) => ({ path: [k], message: 'is required' })))
+    return success(
+      c,
+      await roomUsers.joinRoom(d, c.var.config, {
+        room: room!,
+        userName: userName!,
+        userType: userType ?? defaultUserType(identity.role),
+        socketId,
+      }),
+    )
   },
 )
 

@@ -67,6 +67,19 @@ export const jsonBody = <T extends z.ZodTypeAny>(schema: T) => ({
   required: true,
 })
 
+/**
+ * A request body that may come as JSON or as a form (urlencoded or multipart), for seed 000 routes
+ * whose frontends post forms. Not `required`: the handler reads it with `jsonOrForm` and checks
+ * what is missing itself, so a request with no body still reaches the auth checks.
+ */
+export const jsonOrFormBody = <T extends z.ZodTypeAny>(schema: T) => ({
+  content: {
+    'application/json': { schema },
+    'application/x-www-form-urlencoded': { schema },
+    'multipart/form-data': { schema },
+  },
+})
+
 export const IdParam = z.object({
   id: z
     .string()

@@ -89,7 +89,22 @@ export const SmsResult = z
 
 export const CreatedLink = Link.extend({ sms: SmsResult.nullable() }).openapi('CreatedLink')
 
-export const LinkIdQuery = z.object({ linkID: LinkId })
+const userType = z.string().trim().min(1).max(32)
+
+/**
+ * `GET /link/getdetail` (seed 000 `GetLinkDetail(linkID, room, userType)`): a link by id, or — staff
+ * only — the newest link of `room` (of `userType` when given).
+ */
+export const LinkDetailQuery = z
+  .object({
+    linkID: LinkId.optional(),
+    room: room.optional().openapi({ description: 'Staff: the newest link of this room (without linkID)' }),
+    userType: userType.optional().openapi({ description: 'With room: only links of this userType' }),
+  })
+  .superRefine((q, ctx) => {
+    if (!q.linkID && !q.room)
+      ctx.addIssue({ code: 'custom', path: ['linkID'], message: 'is required (or room, for staff)' })
+  })
 
 export const LatLngBody = z
   .object({ linkID: LinkId, lat: latitude, lng: longitude, accuracy: accuracy.optional() })
@@ -152,12 +167,30 @@ export const SmsHistory = z
   })
   .openapi('SmsHistory')
 
-export const ShareQuery = z.object({ room, userType: z.string().trim().min(1).max(32).optional() })
+export const ShareQuery = z.object({ room, userType: userType.optional() })
 
-export const DomainQuery = z.object({ service: service.optional(), linkID: LinkId.optional() })
+/** `GET /link/get/domain` (seed 000 `GetDomain(service, sender, linkType, linkID)`). */
+export const DomainQuery = z.object({
+  service: service.optional(),
+  linkID: LinkId.optional().openapi({ description: 'Use this link’s service and type' }),
+  sender: z.string().trim().min(1).max(64).optional().openapi({
+    description:
+      'The channel the link goes out on (e.g. `sms`): the service’s `settings.senderDomains[sender]`, when set, wins over its domain',
+  }),
+  linkType: LinkType.optional().openapi({ description: 'Also answer `url`, the base of such share URLs' }),
+})
 
 export const Domain = z
-  .object({ service: z.number().int(), domain: z.string(), source: z.enum(['service', 'default']) })
+  .object({
+    service: z.number().int(),
+    domain: z.string(),
+    source: z.enum(['sender', 'service', 'default']),
+    linkType: LinkType.optional(),
+    url: z
+      .string()
+      .optional()
+      .openapi({ description: '`<domain>/<join|hls|car>`: share URLs of `linkType` are `<url>/<linkID>`' }),
+  })
   .openapi('Domain')
 
 /** `POST /sms/custom`. */

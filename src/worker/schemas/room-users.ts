@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { USER_TYPES } from '../lib/livekit/tokens'
+import { LinkId } from './links'
 import { Identity, RoomInfo, RoomName, RoomSettings } from './rooms'
 
 export const UserType = z.enum(USER_TYPES).openapi({
@@ -56,14 +57,43 @@ export const UsersInRoom = z
   .object({ room: z.string(), in_room: z.boolean(), users: z.array(RoomUserInfo) })
   .openapi('UsersInRoom')
 
-export const UserDetailQuery = z.object({ room: RoomName, identity: Identity })
+/** A participant's Socket.IO id, as seed 000's frontends pass it (`socketId`). */
+export const SocketId = z.string().trim().min(1).max(128)
 
-export const JoinGenerateBody = z
+/** Seed 000 `GetUserDetail(room, identity, socketId)`: a participant by identity or by Socket.IO id. */
+export const UserDetailQuery = z
   .object({
     room: RoomName,
-    userName: UserName,
+    identity: Identity.optional(),
+    socketId: SocketId.optional().openapi({
+      description: 'The participant whose Socket.IO id this is (without identity)',
+    }),
+  })
+  .superRefine((q, ctx) => {
+    if (!q.identity && !q.socketId)
+      ctx.addIssue({ code: 'custom', path: ['identity'], message: 'is required (or socketId)' })
+  })
+
+/**
+ * `POST /user/joingenerate`, JSON or form (seed 000 `JoinConferenceMiddleware` reads `linkID` with
+ * `FormValue`). With `linkID` no bearer is needed and the room and user type come from the link;
+ * without it a staff bearer and `room` + `userName` are required.
+ */
+export const JoinGenerateBody = z
+  .object({
+    linkID: LinkId.optional().openapi({
+      description:
+        'Join by link (the caller’s path): no bearer, room and userType from the link; 404 unknown, 410 disabled, expired or an already-joined one-time link',
+    }),
+    room: RoomName.optional().openapi({ description: 'Required without linkID; ignored with it' }),
+    userName: UserName.optional().openapi({
+      description: 'Required without linkID; with it, default the link’s userName, else its userType',
+    }),
     userType: UserType.optional().openapi({
-      description: 'Default: the caller’s role (admin, agent; service → staff)',
+      description: 'Without linkID. Default: the caller’s role (admin, agent; service → staff)',
+    }),
+    socketId: SocketId.optional().openapi({
+      description: 'The caller’s Socket.IO id, stored on the participant (seed 000)',
     }),
   })
   .openapi('JoinGenerateRequest')

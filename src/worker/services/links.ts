@@ -21,9 +21,12 @@ const PATH_OF: Record<LinkType, string> = { conference: 'join', hls: 'hls', car:
 
 const DEFAULT_SMS_TEMPLATE = '{name}: please open {url} to join the call'
 
+/** Where links of `type` live on a domain: `<domain>/<join|hls|car>`. */
+export const linkBase = (domain: string, type: string) => `${domain}/${PATH_OF[type as LinkType] ?? 'join'}`
+
 /** The share URL of a link: `<service domain or API_URL>/<join|hls|car>/<id>`. */
 export const shareUrl = (base: string, row: Pick<LinkRow, 'id' | 'type'>) =>
-  `${base}/${PATH_OF[row.type as LinkType] ?? 'join'}/${row.id}`
+  `${linkBase(base, row.type)}/${row.id}`
 
 /** The gateway's view of a link (seed 000 field names). */
 export function linkView(row: LinkRow, base: string, now = Date.now()) {
@@ -133,7 +136,7 @@ export async function getLink(db: Db, id: string): Promise<LinkRow> {
 const gone = (message: string, linkID: string) => new AppError('conflict', message, { linkID }, 410)
 
 /** Why a link cannot be used now, as the error the caller sees (404, or 410 with the reason). */
-function refusal(row: LinkRow | undefined, id: string, now: number): AppError {
+export function refusal(row: LinkRow | undefined, id: string, now: number): AppError {
   if (!row) return notFound('Link')
   if (!row.enabled) return gone('Link is disabled', id)
   if (row.expiresAt <= now) return gone('Link has expired', id)
@@ -163,8 +166,8 @@ export async function consumeLink(db: Db, id: string, now = Date.now()): Promise
   throw refusal(await findLink(db, id), id, now)
 }
 
-/** A link that exists, is enabled and unexpired (a consumed one-time link still qualifies). */
-async function activeLink(db: Db, id: string, now: number): Promise<LinkRow> {
+/** A link that exists, is enabled and unexpired (a consumed one-time link still qualifies); else 404/410. */
+export async function activeLink(db: Db, id: string, now: number): Promise<LinkRow> {
   const row = await findLink(db, id)
   if (!row || !row.enabled || row.expiresAt <= now) throw refusal(row, id, now)
   return row
@@ -285,6 +288,21 @@ export async function latestUsableLink(db: Db, room: string, userType?: string, 
     .orderBy(desc(links.createdAt), desc(links.id))
     .get()
   if (!row) throw notFound(`A usable link for room ${room}`)
+  return row
+}
+
+/**
+ * Seed 000 `GetLinkDetail(linkID = "", room, userType)`: the newest link of a room (of one user
+ * type when given), whatever its state — a staff read, never consuming. 404 when the room has none.
+ */
+export async function latestLink(db: Db, room: string, userType?: string): Promise<LinkRow> {
+  const row = await db
+    .select()
+    .from(links)
+    .where(and(eq(links.room, room), userType ? eq(links.userType, userType) : undefined))
+    .orderBy(desc(links.createdAt), desc(links.id))
+    .get()
+  if (!row) throw notFound(`A link for room ${room}${userType ? ` and userType ${userType}` : ''}`)
   return row
 }
 

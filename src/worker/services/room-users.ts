@@ -61,7 +61,7 @@ export async function addRoomUser(
   d: Db,
   config: Config,
   room: RoomRow,
-  input: { userName: string; userType: UserType; linkId?: string; device?: string },
+  input: { userName: string; userType: UserType; linkId?: string; device?: string; socketId?: string },
 ): Promise<JoinGrant> {
   const identity = newIdentity(input.userType)
   await d.insert(roomUsers).values({
@@ -71,14 +71,16 @@ export async function addRoomUser(
     userType: input.userType,
     linkId: input.linkId,
     device: input.device,
+    socketId: input.socketId,
   })
   return grantFor(config, room, identity, input)
 }
 
-const newIdentity = (userType: UserType) => `${userType}-${randomString(8, IDENTITY_ALPHABET)}`
+/** A fresh participant identity: `<userType>-<8 random>`. */
+export const newIdentity = (userType: UserType) => `${userType}-${randomString(8, IDENTITY_ALPHABET)}`
 
-/** The participant's LiveKit token and where to use it. */
-async function grantFor(
+/** The participant's LiveKit token (valid until the room expires, at least a minute) and where to use it. */
+export async function grantFor(
   config: Config,
   room: Pick<RoomRow, 'name' | 'node' | 'expiresAt'>,
   identity: string,
@@ -149,11 +151,14 @@ export async function generateUser(
   return addRoomUser(d, config, room, { userName, userType })
 }
 
-/** Seed 000 `generateUserJoinConference`: a new participant in an existing, open room. */
+/**
+ * Seed 000 `generateUserJoinConference(room, userName, socketId)`: a new participant in an
+ * existing, open room (404 absent, 409 closed or expired).
+ */
 export async function joinRoom(
   d: Db,
   config: Config,
-  input: { room: string; userName: string; userType: UserType; linkId?: string; device?: string },
+  input: { room: string; userName: string; userType: UserType; device?: string; socketId?: string },
 ): Promise<JoinGrant> {
   const { room: name, ...user } = input
   return addRoomUser(d, config, await getOpenRoom(d, name), user)
@@ -171,6 +176,18 @@ export async function findRoomUser(d: Db, room: string, identity: string) {
 export async function getRoomUser(d: Db, room: string, identity: string): Promise<RoomUserRow> {
   const row = await findRoomUser(d, room, identity)
   if (!row) throw notFound(`User ${identity} in room ${room}`)
+  return row
+}
+
+/** Seed 000 `GetUserDetail(room, "", socketId)`: the participant of `room` with that Socket.IO id, or 404. */
+export async function getRoomUserBySocket(d: Db, room: string, socketId: string): Promise<RoomUserRow> {
+  const row = await d
+    .select()
+    .from(roomUsers)
+    .where(and(eq(roomUsers.room, room), eq(roomUsers.socketId, socketId)))
+    .orderBy(desc(roomUsers.id))
+    .get()
+  if (!row) throw notFound(`User with socketId ${socketId} in room ${room}`)
   return row
 }
 

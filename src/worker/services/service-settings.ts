@@ -74,16 +74,32 @@ export async function upsertService(
   return getService(db, input.service)
 }
 
-/** The base of share URLs for `service`: its configured domain, else API_URL. */
+/**
+ * The base of share URLs for `service`: with a `sender` (the channel a link goes out on, e.g.
+ * `sms`), that sender's entry in the service's `settings.senderDomains`; else the service's
+ * configured domain; else API_URL.
+ */
 export async function domainFor(
   db: Db,
   config: Config,
   service: number,
-): Promise<{ service: number; domain: string; source: 'service' | 'default' }> {
+  sender?: string,
+): Promise<{ service: number; domain: string; source: 'sender' | 'service' | 'default' }> {
   const row = await findService(db, service)
-  return row
-    ? { service, domain: row.domain, source: 'service' }
-    : { service, domain: defaultDomain(config), source: 'default' }
+  if (!row) return { service, domain: defaultDomain(config), source: 'default' }
+  const bySender = sender ? senderDomain(row, sender) : undefined
+  return bySender
+    ? { service, domain: bySender, source: 'sender' }
+    : { service, domain: row.domain, source: 'service' }
+}
+
+/** `settings.senderDomains[sender]` of a service, when it is a non-empty string. */
+function senderDomain(row: ServiceRow, sender: string): string | undefined {
+  const settings = row.settings ? (JSON.parse(row.settings) as { senderDomains?: unknown }) : null
+  const domains = settings?.senderDomains
+  if (!domains || typeof domains !== 'object') return undefined
+  const domain = (domains as Record<string, unknown>)[sender]
+  return typeof domain === 'string' && domain ? stripSlash(domain) : undefined
 }
 
 /** API_URL without a trailing slash: the share-URL base of services with no domain of their own. */

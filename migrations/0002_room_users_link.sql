@@ -1,0 +1,1 @@
+CREATE INDEX `room_users_link_idx` ON `room_users` (`link_id`);
