@@ -6,6 +6,7 @@ import { TEST_VARS } from './test/e2e/test-env'
 // - `workers`: tests inside workerd with the real bindings of wrangler.toml (local D1, R2, Durable
 //   Objects). Secrets that `.dev.vars` gives `wrangler dev` are fixed here so tests never depend on a local file.
 // - `workers-timers`: the same with short Socket.IO ping and ack timers (hibernation, ack expiry).
+// - `node`: plain Node tests (libraries that do not run in workerd, such as @asyncapi/parser).
 // - `e2e`: Node tests that drive real clients (socket.io-client) against `wrangler dev`, started by
 //   test/e2e/global-setup.ts with the same secrets (test/e2e/test-env.ts).
 const migrations = await readD1Migrations('./migrations')
@@ -63,7 +64,7 @@ export default defineConfig({
         {},
         {
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**', ...TIMER_TESTS],
+          exclude: ['test/e2e/**', 'test/node/**', ...TIMER_TESTS],
         },
       ),
       // Socket.IO pings every 250 ms (timeout 1 s) and acks time out after 500 ms, so tests can
@@ -73,6 +74,15 @@ export default defineConfig({
         { SOCKETIO_PING_INTERVAL: '250', SOCKETIO_PING_TIMEOUT: '1000', SOCKETIO_ACK_TIMEOUT: '500' },
         { include: TIMER_TESTS },
       ),
+      // Plain Node tests of things that only run in Node (e.g. @asyncapi/parser).
+      {
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/node/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
       {
         test: {
           name: 'e2e',

@@ -37,6 +37,8 @@ import { connectionStatusRoutes, liveChatRoutes } from './routes/livechat'
 import { liveChatWsRoutes } from './routes/livechat-ws'
 import { systemRoutes, VERSION } from './routes/system'
 import { userRoutes } from './routes/users'
+import { asyncApiRoutes } from './routes/asyncapi'
+import { documentWebSocketEndpoints } from './routes/websocket-docs'
 
 /** The Hono app: middlewares, every route family, one error handler. */
 export const app = router()
@@ -82,6 +84,8 @@ app.route('/socket.io', socketIoRoutes)
 
 // System
 app.route('/', systemRoutes)
+app.route('/', asyncApiRoutes)
+documentWebSocketEndpoints(app)
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
   type: 'http',

@@ -102,7 +102,7 @@ describe('OpenAPI', () => {
     expect(Object.keys(register.responses)).toEqual(expect.arrayContaining(['201', '400', '409']))
   })
 
-  it('should document every /api/v1 and gateway route the app serves (WebSocket endpoints excepted)', async () => {
+  it('should document every /api/v1 and gateway route the app serves, WebSocket endpoints included', async () => {
     const { app } = await import('../../src/worker/app')
     const spec = await json(await call('/openapi.json'))
     const documented = new Set(
@@ -111,11 +111,35 @@ describe('OpenAPI', () => {
       ),
     )
     const undocumented = app.routes
-      .filter((r) => r.method !== 'ALL' && !/^\/(openapi\.json|docs)$/.test(r.path))
-      .filter((r) => !/(^|\/)ws(\/|$)|^\/socket\.io/.test(r.path))
+      .filter((r) => r.method !== 'ALL' && !/^\/(openapi\.json|asyncapi\.json|docs)$/.test(r.path))
       .map((r) => `${r.method} ${r.path}`)
       .filter((r) => !documented.has(r))
     expect([...new Set(undocumented)]).toEqual([])
+  })
+
+  it('should list the WebSocket endpoints: the upgrade, its query and its refusals', async () => {
+    const spec = await json(await call('/openapi.json'))
+    const chat = spec.paths['/api/v1/chat/ws'].get
+    expect(Object.keys(chat.responses)).toEqual(
+      expect.arrayContaining(['101', '400', '401', '403', '404', '426', '503']),
+    )
+    expect(chat.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['upgrade', 'token', 'room_id', 'since']),
+    )
+    expect(spec.paths['/ws/{session_id}/{user_id}/{user_type}'].get.responses['409']).toBeDefined()
+    expect(spec.paths['/api/v1/live/sessions/{session_id}/ws'].get.responses['101']).toBeDefined()
+    expect(Object.keys(spec.paths['/socket.io/'])).toEqual(['get', 'post'])
+  })
+
+  it('should serve /asyncapi.json naming the host it was asked on', async () => {
+    const res = await call('/asyncapi.json')
+    expect(res.status).toBe(200)
+    const doc = await json(res)
+    expect(doc.asyncapi).toBe('3.0.0')
+    expect(doc.servers.websocket).toMatchObject({ host: 'localhost', protocol: 'ws' })
+    expect(Object.keys(doc.channels)).toEqual(
+      expect.arrayContaining(['chat', 'liveChat', 'liveSession', 'sioRoom', 'sioNotification']),
+    )
   })
 
   it('should serve a reference page that loads the spec', async () => {

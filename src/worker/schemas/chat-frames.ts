@@ -13,25 +13,39 @@ export const MessageId = z.string().min(1).max(64)
 
 /** Every client → server frame of the JSON WebSocket protocol (SPEC §5.2, seed 003). */
 export const ClientFrame = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('join_room'), room_id: RoomId, since: Seq.optional() }),
-  z.object({ type: z.literal('leave_room'), room_id: RoomId }),
-  z.object({
-    type: z.literal('send_message'),
-    room_id: RoomId,
-    content: MessageContent,
-    client_id: ClientId.optional(),
-    reply_to: MessageId.optional(),
-  }),
-  z.object({ type: z.literal('typing_start'), room_id: RoomId }),
-  z.object({ type: z.literal('typing_stop'), room_id: RoomId }),
-  z.object({ type: z.literal('mark_read'), room_id: RoomId, seq: Seq }),
-  z.object({
-    type: z.literal('edit_message'),
-    room_id: RoomId,
-    message_id: MessageId,
-    content: MessageContent,
-  }),
-  z.object({ type: z.literal('delete_message'), room_id: RoomId, message_id: MessageId }),
+  z
+    .object({ type: z.literal('join_room'), room_id: RoomId, since: Seq.optional() })
+    .describe('Follow a chat you are a member of (on the same socket) and replay after since'),
+  z
+    .object({ type: z.literal('leave_room'), room_id: RoomId })
+    .describe('Stop following a chat (answered with your own user_left)'),
+  z
+    .object({
+      type: z.literal('send_message'),
+      room_id: RoomId,
+      content: MessageContent,
+      client_id: ClientId.optional(),
+      reply_to: MessageId.optional(),
+    })
+    .describe('Store and broadcast a message (new_message to all), ack the sender (message_ack)'),
+  z
+    .object({ type: z.literal('typing_start'), room_id: RoomId })
+    .describe('Typing indicator on (expires after 5 s without another typing_start)'),
+  z.object({ type: z.literal('typing_stop'), room_id: RoomId }).describe('Typing indicator off'),
+  z
+    .object({ type: z.literal('mark_read'), room_id: RoomId, seq: Seq })
+    .describe('Move your read pointer forward (clamped to the newest seq)'),
+  z
+    .object({
+      type: z.literal('edit_message'),
+      room_id: RoomId,
+      message_id: MessageId,
+      content: MessageContent,
+    })
+    .describe('The sender edits a message'),
+  z
+    .object({ type: z.literal('delete_message'), room_id: RoomId, message_id: MessageId })
+    .describe('Soft delete: the sender, or the chat’s owner/admin'),
 ])
 
 /** A typed room command: what a frame (or a REST call) asks a chat room to do. */

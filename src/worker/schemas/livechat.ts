@@ -5,16 +5,20 @@ export type LiveChatUserType = z.infer<typeof LiveChatUserType>
 
 /** Client frames on the live-chat socket (seed 004), validated in the session's object. */
 export const LiveChatFrame = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('send_message'),
-    data: z.object({
-      message: z.string().trim().min(1, 'is required').max(4000),
-      client_id: z.string().min(1).max(128).optional(),
-    }),
-  }),
-  z.object({ type: z.literal('typing'), data: z.object({ is_typing: z.boolean() }) }),
-  z.object({ type: z.literal('typing_start') }),
-  z.object({ type: z.literal('typing_stop') }),
+  z
+    .object({
+      type: z.literal('send_message'),
+      data: z.object({
+        message: z.string().trim().min(1, 'is required').max(4000),
+        client_id: z.string().min(1).max(128).optional(),
+      }),
+    })
+    .describe('Send a message (new_message to everyone, message_ack to you); client_id makes it idempotent'),
+  z
+    .object({ type: z.literal('typing'), data: z.object({ is_typing: z.boolean() }) })
+    .describe('Typing on or off'),
+  z.object({ type: z.literal('typing_start') }).describe('Typing on (expires after 5 s)'),
+  z.object({ type: z.literal('typing_stop') }).describe('Typing off'),
 ])
 
 export const CreateLiveChatBody = z
