@@ -1,4 +1,5 @@
-// Fuzz: malformed bodies against every HTTP route in /openapi.json (with no, member, service and
+// Fuzz: malformed bodies, and one valid body sampled from the route's schema (so handlers run, not
+// only validators), against every HTTP route in /openapi.json (with no, member, service and
 // garbage credentials; every route × credential first, then the whole cross product as time allows), malformed Engine.IO/Socket.IO frames and handshakes, malformed JSON-protocol
 // frames. Pass = no 5xx, no `internal_error` frame, the server process alive, and the room
 // still delivering afterwards.
@@ -9,6 +10,7 @@ import { fanout } from '../lib/fanout.mjs'
 import { call, request } from '../lib/http.mjs'
 import { sleep } from '../lib/proc.mjs'
 import { prepareTarget } from '../lib/targets.mjs'
+import { operations, sampleRequest } from '../lib/openapi-sample.mjs'
 
 const BODIES = [
   { raw: '' },
@@ -35,29 +37,36 @@ export async function run(ctx) {
 
   // 1. HTTP: every documented route × bodies × credentials.
   const doc = (await request(srv.url, 'GET', '/openapi.json')).json
-  const routes = []
-  for (const [p, ops] of Object.entries(doc?.paths ?? {}))
-    for (const method of Object.keys(ops))
-      if (['get', 'post', 'put', 'patch', 'delete'].includes(method)) routes.push([method.toUpperCase(), p])
+  const routes = operations(doc ?? {}).map((o) => [o.method, o.path, sampleRequest(doc, o).body])
   const auths = [
     {},
     { authorization: `Bearer ${srv.member.access_token}` },
     { authorization: `Bearer ${srv.service}` },
     { authorization: 'Bearer x.y.z' },
   ]
-  // Every route × every credential once first (bodies rotating), then the rest of the cross
+  // Every route × every credential once first (bodies rotating, plus the valid one), then the rest of the cross
   // product (every body), `concurrency` requests at a time, until done or the time bound.
   const rounds = [[], []]
-  for (const [r, [method, p]] of routes.entries())
+  for (const [r, [method, p, valid]] of routes.entries())
     for (const [k, auth] of auths.entries()) {
       const value = PARAM_VALUES[(r + k) % PARAM_VALUES.length]
       const path = p
         .replace(/\{[^}]+\}/g, encodeURIComponent(value))
         .replace(/:[A-Za-z_]+/g, encodeURIComponent(value))
-      const bodies = method === 'GET' || method === 'DELETE' ? [{}] : BODIES
+      const bodies =
+        method === 'GET' || method === 'DELETE'
+          ? [{}]
+          : [...BODIES, ...(valid === undefined ? [] : [{ body: valid }])]
       const first = (r + k) % bodies.length
       for (const [b, body] of bodies.entries())
-        rounds[b === first ? 0 : 1].push({ method, path, auth, body, route: `${method} ${p}` })
+        // The sampled valid body goes with every credential in the first round.
+        rounds[b === first || b === BODIES.length ? 0 : 1].push({
+          method,
+          path,
+          auth,
+          body,
+          route: `${method} ${p}`,
+        })
     }
   const queue = [...rounds[0], ...rounds[1]]
   const reached = new Set()

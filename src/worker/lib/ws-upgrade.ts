@@ -4,12 +4,13 @@ import { withIdentity } from '../../objects/channel'
 import type { AppEnv } from '../env'
 import { bearerToken } from '../middleware/auth'
 import { AppError, unauthorized, type ErrorCode } from './errors'
-import type { AuthIdentity } from './identity'
+import { requireUserAccount, type AuthIdentity } from './identity'
 import { verifyToken } from './jwt'
 
 /**
  * The caller of a WebSocket route: 426 without an upgrade, 401 without a valid token (`?token=`,
- * as browsers cannot set headers on WebSockets, or the bearer).
+ * as browsers cannot set headers on WebSockets, or the bearer), 403 for a service token (these
+ * sockets serve user accounts only).
  */
 export async function upgradeCaller(c: Context<AppEnv>): Promise<AuthIdentity> {
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
@@ -17,6 +18,7 @@ export async function upgradeCaller(c: Context<AppEnv>): Promise<AuthIdentity> {
   const token = c.req.query('token') ?? bearerToken(c.req.header('authorization'))
   if (!token) throw unauthorized('A token is required (?token=<jwt>)')
   const who = await verifyToken(token, c.var.config.JWT_SECRET)
+  requireUserAccount(who)
   return { id: who.id, role: who.role, name: who.name, ...(who.email ? { email: who.email } : {}) }
 }
 

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../env'
 import { forbidden, unauthorized } from '../lib/errors'
-import type { Role } from '../lib/identity'
+import { requireUserAccount, type Role, type UserRole } from '../lib/identity'
 import { verifyToken } from '../lib/jwt'
 
 /** Reads `Authorization: Bearer <jwt>` (or a bare token, as seed 000's frontends send). */
@@ -25,6 +25,20 @@ export function requireAuth(options: { roles?: readonly Role[] } = {}): Middlewa
     if (roles && !roles.includes(identity.role)) throw forbidden(`Requires role: ${roles.join(' or ')}`)
     c.set('identity', { id: identity.id, role: identity.role, name: identity.name, email: identity.email })
     await next()
+  }
+}
+
+/**
+ * `requireAuth` for routes that serve user accounts only: a service token (seed 000
+ * `/auth/create`) gets 403 saying a user account is required. `roles` narrows further.
+ */
+export function requireUser(options: { roles?: readonly UserRole[] } = {}): MiddlewareHandler<AppEnv> {
+  const auth = requireAuth(options)
+  return async function requireUser(c, next) {
+    await auth(c, async () => {
+      requireUserAccount(c.var.identity!)
+      await next()
+    })
   }
 }
 

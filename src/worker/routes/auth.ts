@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi'
 import { db } from '../db/client'
 import { ok } from '../lib/envelope'
 import { clientIp } from '../lib/client-ip'
-import { requireAuth } from '../middleware/auth'
+import { requireUser } from '../middleware/auth'
 import { router } from '../lib/router'
 import { LoginBody, LogoutBody, Me, RefreshBody, RegisterBody, Session } from '../schemas/auth'
 import { bearerSecurity, jsonBody, modernResponses } from '../schemas/common'
@@ -61,9 +61,9 @@ authRoutes.openapi(
     tags: ['Auth'],
     summary: 'Revoke this login (with refresh_token) or every login of the user (without)',
     security: bearerSecurity,
-    middleware: [requireAuth()] as const,
+    middleware: [requireUser()] as const,
     request: { body: { ...jsonBody(LogoutBody), required: false } },
-    responses: modernResponses(200, z.object({}), 'Signed out', [401]),
+    responses: modernResponses(200, z.object({}), 'Signed out', [401, 403]),
   }),
   async (c) => {
     await auth.logout(db(c.env.DB), c.var.identity!.id, c.req.valid('json')?.refresh_token)
@@ -78,8 +78,8 @@ authRoutes.openapi(
     tags: ['Auth'],
     summary: 'The signed-in user',
     security: bearerSecurity,
-    middleware: [requireAuth()] as const,
-    responses: modernResponses(200, Me, 'The user', [401]),
+    middleware: [requireUser()] as const,
+    responses: modernResponses(200, Me, 'The user', [401, 403]),
   }),
   async (c) => {
     const u = await getUser(db(c.env.DB), c.var.identity!.id)

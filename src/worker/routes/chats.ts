@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { db } from '../db/client'
 import { ok } from '../lib/envelope'
 import { router } from '../lib/router'
-import { requireAuth } from '../middleware/auth'
+import { requireUser } from '../middleware/auth'
 import {
   AddMembersBody,
   ChangeRoleBody,
@@ -25,7 +25,7 @@ import { messageRoutes } from './messages'
  * and must transfer before leaving a chat that still has other members.
  */
 export const chatRoutes = router()
-chatRoutes.use('*', requireAuth())
+chatRoutes.use('*', requireUser())
 
 const common = { tags: ['Chats'], security: bearerSecurity }
 const Members = z.object({ members: z.array(Member) })
@@ -36,7 +36,7 @@ chatRoutes.openapi(
     method: 'get',
     path: '/',
     summary: 'My chats, most recently active first, with last message and unread count',
-    responses: modernResponses(200, z.object({ chats: z.array(ChatListItem) }), 'My chats', [401]),
+    responses: modernResponses(200, z.object({ chats: z.array(ChatListItem) }), 'My chats', [401, 403]),
   }),
   async (c) => ok(c, { chats: await chats.listMyChats(db(c.env.DB), c.var.identity!.id) }),
 )

@@ -4,7 +4,7 @@ import { db } from '../db/client'
 import { ok } from '../lib/envelope'
 import type { AuthIdentity } from '../lib/identity'
 import { router } from '../lib/router'
-import { optionalAuth, requireAuth } from '../middleware/auth'
+import { optionalAuth, requireUser } from '../middleware/auth'
 import { bearerSecurity, jsonBody, modernResponses } from '../schemas/common'
 import {
   ChangeRoleBody,
@@ -31,7 +31,7 @@ import type { Env } from '../env'
 export const liveRoutes = router()
 
 const tags = ['Live sessions']
-const signedIn = { security: bearerSecurity, middleware: [requireAuth()] }
+const signedIn = { security: bearerSecurity, middleware: [requireUser()] }
 const OWNER = 'Owner or admin only (403 otherwise).'
 const LIVEKIT = 'LiveKit unreachable → 503, LiveKit error → 502 (both name LiveKit); nothing changes then.'
 
@@ -77,7 +77,7 @@ liveRoutes.openapi(
     path: '/sessions',
     tags,
     security: bearerSecurity,
-    middleware: [requireAuth({ roles: ['admin', 'mentor'] })],
+    middleware: [requireUser({ roles: ['admin', 'mentor'] })],
     summary: 'Create a session (admin or mentor)',
     description:
       'Admins and mentors only (403 otherwise). Answers the host’s LiveKit token and an invite link; a private session’s link carries its invite token, which is stored hashed and shown only here (and when regenerated).',

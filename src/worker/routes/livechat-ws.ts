@@ -3,6 +3,7 @@ import { withIdentity } from '../../objects/channel'
 import { db } from '../db/client'
 import type { AppEnv } from '../env'
 import { badRequest, unauthorized } from '../lib/errors'
+import { requireUserAccount } from '../lib/identity'
 import { verifyToken } from '../lib/jwt'
 import { LiveChatUserType } from '../schemas/livechat'
 import * as livechat from '../services/livechat'
@@ -25,6 +26,7 @@ liveChatWsRoutes.get('/:session_id/:user_id/:user_type', async (c) => {
   const token = c.req.query('token')
   if (!token) throw unauthorized('token query parameter is required')
   const who = await verifyToken(token, c.var.config.JWT_SECRET)
+  requireUserAccount(who)
   const d = db(c.env.DB)
   const row = await livechat.getSession(d, session_id)
   await livechat.authorizeSocket(d, row, who, user_id, type.data)

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { db } from '../db/client'
 import { ok } from '../lib/envelope'
 import { router } from '../lib/router'
-import { requireAuth } from '../middleware/auth'
+import { requireUser } from '../middleware/auth'
 import { bearerSecurity, jsonBody, modernResponses } from '../schemas/common'
 import {
   ConnectionStatusView,
@@ -17,7 +17,7 @@ import * as livechat from '../services/livechat'
 
 /** `/api/v1/livechat` — customer/agent support sessions (seed 004). */
 export const liveChatRoutes = router()
-liveChatRoutes.use('*', requireAuth())
+liveChatRoutes.use('*', requireUser())
 
 const common = { tags: ['Live chat'], security: bearerSecurity }
 
@@ -28,7 +28,7 @@ liveChatRoutes.openapi(
     path: '/sessions',
     summary: 'Open a session as its customer',
     request: { body: { ...jsonBody(CreateLiveChatBody), required: false } },
-    responses: modernResponses(201, LiveChatSessionView, 'Opened', [401]),
+    responses: modernResponses(201, LiveChatSessionView, 'Opened', [401, 403]),
   }),
   async (c) => {
     const row = await livechat.createSession(
@@ -48,7 +48,12 @@ liveChatRoutes.openapi(
     path: '/sessions',
     summary: 'Sessions: all for agents and admins, your own for customers',
     request: { query: LiveChatListQuery },
-    responses: modernResponses(200, z.object({ sessions: z.array(LiveChatSessionView) }), 'Sessions', [401]),
+    responses: modernResponses(
+      200,
+      z.object({ sessions: z.array(LiveChatSessionView) }),
+      'Sessions',
+      [401, 403],
+    ),
   }),
   async (c) => {
     const rows = await livechat.listSessions(db(c.env.DB), c.var.identity!, c.req.valid('query').status)
@@ -117,7 +122,7 @@ liveChatRoutes.openapi(
 
 /** Seed 004's exact `GET /api/session/:session_id/connection-status`. */
 export const connectionStatusRoutes = router()
-connectionStatusRoutes.use('*', requireAuth())
+connectionStatusRoutes.use('*', requireUser())
 
 connectionStatusRoutes.openapi(
   createRoute({

@@ -2,37 +2,40 @@ import { createRoute } from '@hono/zod-openapi'
 import { db } from '../db/client'
 import { ok } from '../lib/envelope'
 import { router } from '../lib/router'
-import { requireAuth } from '../middleware/auth'
+import { requireAuth, requireUser } from '../middleware/auth'
 import { bearerSecurity, IdParam, jsonBody, modernResponses } from '../schemas/common'
 import { Profile, PublicUser, SearchQuery, UpdateProfileBody, UpdateStatusBody } from '../schemas/users'
 import * as users from '../services/users'
 import { z } from '@hono/zod-openapi'
 
-/** `/api/v1/users` — profiles, lookup, search, status (seed 001 module 2). */
+/**
+ * `/api/v1/users` — profiles, lookup, search, status (seed 001 module 2). My profile and status
+ * need a user account; lookup and search also serve service tokens.
+ */
 export const userRoutes = router()
-userRoutes.use('*', requireAuth())
 
-const common = { tags: ['Users'], security: bearerSecurity }
+const common = { tags: ['Users'], security: bearerSecurity, middleware: [requireAuth()] }
+const mine = { ...common, middleware: [requireUser()] }
 
 userRoutes.openapi(
   createRoute({
-    ...common,
+    ...mine,
     method: 'get',
     path: '/profile',
     summary: 'My profile',
-    responses: modernResponses(200, Profile, 'Profile', [401]),
+    responses: modernResponses(200, Profile, 'Profile', [401, 403]),
   }),
   async (c) => ok(c, users.profile(await users.getUser(db(c.env.DB), c.var.identity!.id))),
 )
 
 userRoutes.openapi(
   createRoute({
-    ...common,
+    ...mine,
     method: 'put',
     path: '/profile',
     summary: 'Update my name, avatar or bio',
     request: { body: jsonBody(UpdateProfileBody) },
-    responses: modernResponses(200, Profile, 'Updated profile', [401]),
+    responses: modernResponses(200, Profile, 'Updated profile', [401, 403]),
   }),
   async (c) =>
     ok(c, users.profile(await users.updateProfile(db(c.env.DB), c.var.identity!.id, c.req.valid('json')))),
@@ -40,14 +43,14 @@ userRoutes.openapi(
 
 userRoutes.openapi(
   createRoute({
-    ...common,
+    ...mine,
     method: 'put',
     path: '/status',
     summary: 'Set my status (online, offline, away, dnd)',
     description:
       'Every chat you are a member of gets a `user_status` frame with the new status (after the answer, up to 500 chats).',
     request: { body: jsonBody(UpdateStatusBody) },
-    responses: modernResponses(200, Profile, 'Updated profile', [401]),
+    responses: modernResponses(200, Profile, 'Updated profile', [401, 403]),
   }),
   async (c) => {
     const d = db(c.env.DB)
