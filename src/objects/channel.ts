@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { AppError, type ErrorCode } from '../worker/lib/errors'
 import type { AuthIdentity } from '../worker/lib/identity'
 import { utf8Exceeds } from '../worker/lib/utf8'
+import { logEvent, type LogLevel } from './log'
 
 /** The request header through which the Worker hands an authenticated identity to an object. */
 export const IDENTITY_HEADER = 'x-switchboard-identity'
@@ -32,9 +33,13 @@ const ATTACHMENT_MAX = 2048
 
 /**
  * Base for every hibernatable WebSocket room (PartyServer's shape): it owns the platform entry
- * points and calls small hooks. Per-socket state lives in the socket attachment; the in-memory
- * connection map is rebuilt from `ctx.getWebSockets()` after every wake and is never the source
- * of truth. Errors thrown by hooks become error frames; the connection stays open.
+ * points (`fetch`, `webSocketMessage`, `webSocketClose`, `webSocketError`, `alarm`) and calls
+ * small hooks (`onStart`, `onBeforeConnect`, `onConnect`, `onMessage`, `onClose`, `onRequest`,
+ * `onAlarm`). Per-socket state lives in the socket attachment; the in-memory connection map is
+ * rebuilt from `ctx.getWebSockets()` after every wake and is never the source of truth. The
+ * per-message limits (size, rate) and the connection limit are checked here, once for every
+ * protocol and transport (`admitMessage`, `admitConnection`). Errors thrown by hooks become error
+ * frames; the connection stays open.
  */
 export abstract class Channel<
   Env = unknown,
@@ -42,11 +47,33 @@ export abstract class Channel<
 > extends DurableObject<Env> {
   #connections = new Map<WebSocket, Connection<A>>()
   #buckets = new Map<string, { tokens: number; at: number }>()
+  /** When the alarm is set to ring (null: not set); read once at start, then kept here. */
+  #alarmAt: number | null = null
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     for (const ws of ctx.getWebSockets()) this.#track(ws)
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#alarmAt = await ctx.storage.getAlarm()
+      await this.onStart()
+    })
   }
+
+  /**
+   * The object's own name (the `idFromName` / `getByName` name it was reached by): every object
+   * of this project is named, so it knows which chat, room or session it is without being told.
+   */
+  get name(): string {
+    const name = this.ctx.id.name
+    if (!name) throw new AppError('internal_error', 'Object reached without a name')
+    return name
+  }
+
+  /** Start-up work, run once per wake inside `blockConcurrencyWhile` (before any event). */
+  protected onStart(): void | Promise<void> {}
+
+  /** The alarm rang (see scheduleAlarm); schedule the next one from here if work remains. */
+  protected onAlarm(): void | Promise<void> {}
 
   /** Limits for this room; read per event so configuration changes apply on the next wake. */
   protected abstract limits(): ChannelLimits
@@ -98,6 +125,16 @@ export abstract class Channel<
     return 0
   }
 
+  /** Whether an upgrade opens a new connection (counted against the limit); true by default. */
+  protected countsAsNew(_request: Request): boolean {
+    return true
+  }
+
+  /** Connections this object holds besides its WebSockets (e.g. long-polling sessions). */
+  protected heldElsewhere(): number {
+    return 0
+  }
+
   /** Extra hibernation tags for a new socket (≤ 9; the base adds none). */
   protected tags(_state: A): string[] {
     return []
@@ -109,9 +146,7 @@ export abstract class Channel<
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return this.onRequest(request)
     try {
       const user = identityFrom(request)
-      if (this.#connections.size + this.remoteConnections() >= this.limits().maxConnections) {
-        throw new AppError('rate_limited', 'Room is full', { limit: this.limits().maxConnections }, 503)
-      }
+      if (this.countsAsNew(request)) this.admitConnection()
       const partial = await this.onBeforeConnect(request, user)
       const state = { ...partial, id: crypto.randomUUID(), connectedAt: Date.now() } as A
       const { 0: client, 1: server } = new WebSocketPair()
@@ -128,39 +163,15 @@ export abstract class Channel<
   async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const conn = this.#connections.get(ws) ?? this.#track(ws)
     if (!conn) return
-    const limits = this.limits()
-    const tooLarge =
-      typeof message === 'string'
-        ? utf8Exceeds(message, limits.maxMessageBytes)
-        : message.byteLength > limits.maxMessageBytes
-    if (tooLarge) {
-      return this.sendTo(
-        conn,
-        this.errorFrame(
-          'payload_too_large',
-          `Frame exceeds ${limits.maxMessageBytes} bytes`,
-          this.errorRefs(message),
-          conn,
-        ),
-      )
-    }
-    if (!this.#take(conn.id, limits.messagesPer10s)) {
-      return this.sendTo(
-        conn,
-        this.errorFrame(
-          'rate_limited',
-          `More than ${limits.messagesPer10s} messages per 10s`,
-          this.errorRefs(message),
-          conn,
-        ),
-      )
+    const refused = this.admitMessage(this.rateKey(conn), message)
+    if (refused) {
+      return this.sendTo(conn, this.errorFrame(refused.code, refused.message, this.errorRefs(message), conn))
     }
     try {
       await this.onMessage(conn, message)
     } catch (err) {
       const e = asAppError(err)
-      if (e.code === 'internal_error')
-        console.error(JSON.stringify({ level: 'error', where: 'onMessage', error: String(err) }))
+      if (e.code === 'internal_error') this.log('error', 'onMessage', { error: err })
       this.sendTo(
         conn,
         this.errorFrame(
@@ -171,6 +182,11 @@ export abstract class Channel<
         ),
       )
     }
+  }
+
+  async alarm(): Promise<void> {
+    this.#alarmAt = null
+    await this.onAlarm()
   }
 
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -188,6 +204,68 @@ export abstract class Channel<
   }
 
   // ── Helpers for subclasses ─────────────────────────────────────────────────────────────
+
+  /**
+   * The per-message limits, the one place every transport calls for each client message (a
+   * WebSocket frame, or each packet of a long-polling POST): size, then the rate of the
+   * connection `key` (a token bucket of `messagesPer10s`, refilled continuously). Answers the
+   * refusal, or undefined when the message may proceed.
+   */
+  protected admitMessage(
+    key: string,
+    message: string | ArrayBuffer,
+  ): { code: ErrorCode; message: string } | undefined {
+    const limits = this.limits()
+    const tooLarge =
+      typeof message === 'string'
+        ? utf8Exceeds(message, limits.maxMessageBytes)
+        : message.byteLength > limits.maxMessageBytes
+    if (tooLarge)
+      return { code: 'payload_too_large', message: `Frame exceeds ${limits.maxMessageBytes} bytes` }
+    if (!this.#take(key, limits.messagesPer10s))
+      return { code: 'rate_limited', message: `More than ${limits.messagesPer10s} messages per 10s` }
+    return undefined
+  }
+
+  /** Forgets the rate bucket of a connection key that is gone. */
+  protected forgetRate(key: string): void {
+    this.#buckets.delete(key)
+  }
+
+  /** Which rate bucket a socket's messages count against (its connection id by default). */
+  protected rateKey(conn: Connection<A>): string {
+    return conn.id
+  }
+
+  /**
+   * Throws 503 `rate_limited` when the room holds `maxConnections` already: this object's
+   * sockets, the connections it holds otherwise (`heldElsewhere`, e.g. long-polling sessions)
+   * and those other objects hold for it (`remoteConnections`). Called for every new connection,
+   * whatever its transport.
+   */
+  protected admitConnection(): void {
+    const limit = this.limits().maxConnections
+    if (this.#connections.size + this.heldElsewhere() + this.remoteConnections() >= limit)
+      throw new AppError('rate_limited', 'Room is full', { limit }, 503)
+  }
+
+  /** Makes the alarm ring by `at`; an earlier alarm already set stays (earliest wins). */
+  protected scheduleAlarm(at: number): void {
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return
+    this.#alarmAt = at
+    void this.ctx.storage.setAlarm(at)
+  }
+
+  /** Clears the alarm. */
+  protected async cancelAlarm(): Promise<void> {
+    this.#alarmAt = null
+    await this.ctx.storage.deleteAlarm()
+  }
+
+  /** One structured log line naming this object. */
+  protected log(level: LogLevel, where: string, fields: Record<string, unknown> = {}): void {
+    logEvent(level, where, { object: this.ctx.id.name, ...fields })
+  }
 
   /** Every open connection (rebuilt from the runtime after a wake). */
   protected connections(): IterableIterator<Connection<A>> {
@@ -259,7 +337,7 @@ export abstract class Channel<
     const conn = this.#connections.get(ws) ?? this.#track(ws)
     this.#connections.delete(ws)
     if (!conn) return
-    this.#buckets.delete(conn.id)
+    this.#buckets.delete(this.rateKey(conn))
     await this.onClose(conn, code, reason)
   }
 

@@ -76,9 +76,7 @@ const OUTBOX_BATCH = 90
  */
 export class ChatRoom extends Channel<Env, ChatAttachment> {
   #log: ChatLog
-  #chatId: string | undefined
   #homes: Set<string> | undefined
-  #alarmAt: number | null = null
   #flushing = false
   #flushTimer: ReturnType<typeof setTimeout> | undefined
   #flushFailures = 0
@@ -101,10 +99,6 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.#log = new ChatLog(ctx.storage)
-    this.#chatId = this.#log.meta('chat_id')
-    void ctx.blockConcurrencyWhile(async () => {
-      this.#alarmAt = await ctx.storage.getAlarm()
-    })
   }
 
   protected limits(): ChannelLimits {
@@ -203,7 +197,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     this.#joining.set(key, [])
     let result: RoomResult<string[]> | undefined
     try {
-      result = await chatRoom(this.env, room).follow(room, this.#chatId!, state.user, since)
+      result = await chatRoom(this.env, room).follow(room, this.#chatId, state.user, since)
     } finally {
       const held = this.#joining.get(key) ?? []
       this.#joining.delete(key)
@@ -225,7 +219,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
 
   /** Announces a user's arrival when it is their first connection in this chat; confirms to the joiner. */
   #enter(user: AuthIdentity, confirm: (frame: string) => void): void {
-    const chat = this.#chatId!
+    const chat = this.#chatId
     if (this.#presence(user.id) === 1) {
       this.#emit(frames.presenceFrame('user_joined', chat, user))
       this.#emit(frames.statusFrame(chat, user, 'online'))
@@ -235,7 +229,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   /** Announces a user's departure once their last connection in this chat is gone. */
   #exit(user: AuthIdentity): void {
     if (this.#presence(user.id) > 0) return
-    const chat = this.#chatId!
+    const chat = this.#chatId
     this.#emit(frames.presenceFrame('user_left', chat, user))
     this.#emit(frames.statusFrame(chat, user, 'offline'))
     if (this.#log.stopTyping(user.id)) this.#emit(frames.typingFrame(chat, user, false), user.id)
@@ -245,7 +239,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   #presence(userId: string): number {
     let n = 0
     for (const c of this.connections())
-      if (c.state.user.id === userId && c.state.rooms.includes(this.#chatId!)) n++
+      if (c.state.user.id === userId && c.state.rooms.includes(this.#chatId)) n++
     return n + this.#log.remoteConns(userId)
   }
 
@@ -254,7 +248,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   }
 
   #replayFrames(since: number): string[] {
-    const chat = this.#chatId!
+    const chat = this.#chatId
     const rows = this.#log.after(since, REPLAY_LIMIT + 1)
     const out = rows.slice(0, REPLAY_LIMIT).map((m) => frames.newMessageFrame(chat, m))
     if (rows.length > REPLAY_LIMIT) {
@@ -273,7 +267,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   // ── Commands (from local sockets, following objects and REST alike) ────────────────────
 
   async #execute(user: AuthIdentity, cmd: RoomCommand): Promise<ExecuteResult> {
-    const chat = this.#chatId!
+    const chat = this.#chatId
     const pending = cmd.type === 'send_message' ? undefined : this.#writes.idle
     if (pending) await pending
     const now = Date.now()
@@ -315,7 +309,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
       case 'typing_start': {
         const was = this.#log.stopTyping(user.id)
         this.#log.startTyping(user.id, user.name, now + this.typingTtlMs)
-        this.#armAlarm(now + this.typingTtlMs)
+        this.scheduleAlarm(now + this.typingTtlMs)
         if (!was) this.#emit(frames.typingFrame(chat, user, true), user.id)
         return {}
       }
@@ -330,7 +324,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
 
   /** Stores a message (or finds its first copy) and tells the room; runs in a write batch. */
   #send(user: AuthIdentity, cmd: Extract<RoomCommand, { type: 'send_message' }>): ExecuteResult {
-    const chat = this.#chatId!
+    const chat = this.#chatId
     const now = Date.now()
     if (cmd.reply_to && !this.#log.byId(cmd.reply_to)) {
       // A repeated send is acknowledged as such even if its replied-to message is gone.
@@ -365,7 +359,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
 
   /** Sends one encoded frame to this chat's sockets here and, once per object, to followers elsewhere. */
   #emit(frame: string, except?: string): void {
-    const chat = this.#chatId!
+    const chat = this.#chatId
     this.broadcast(frame, (c) => c.state.rooms.includes(chat) && c.state.user.id !== except)
     for (const home of this.#followerHomes()) this.#queueRemote(home, { frame, except })
   }
@@ -451,9 +445,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     return this.#rpc(chatId, async () => {
       if (!(await memberRole(db(this.env.DB), chatId, user.id)))
         throw forbidden('You are not a member of this chat')
-      const limit = this.limits().maxConnections
-      if (this.connectionCount + this.remoteConnections() >= limit)
-        throw new AppError('rate_limited', 'Room is full', { limit }, 503)
+      this.admitConnection()
       this.#log.follow(home, user.id)
       this.#followerHomes().add(home)
       const out: string[] = []
@@ -548,8 +540,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
 
   // ── Alarm: typing expiry and the D1 index outbox ───────────────────────────────────────
 
-  async alarm(): Promise<void> {
-    this.#alarmAt = null
+  protected async onAlarm(): Promise<void> {
     const now = Date.now()
     const chat = this.#chatId
     if (chat) {
@@ -558,17 +549,20 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     }
     await this.#flushIndex()
     const nextTyping = this.#log.nextTypingExpiry()
-    if (nextTyping !== undefined) this.#armAlarm(nextTyping)
-    if (this.#log.pendingIndexSize() > 0) this.#armAlarm(now + this.#backoff())
+    if (nextTyping !== undefined) this.scheduleAlarm(nextTyping)
+    if (this.#log.pendingIndexSize() > 0) this.scheduleAlarm(now + this.#backoff())
   }
 
   // ── Internals ──────────────────────────────────────────────────────────────────────────
 
+  /** This chat's id: the object's name. */
+  get #chatId(): string {
+    return this.name
+  }
+
+  /** Refuses a call meant for another chat's object. */
   #bind(chatId: string): void {
-    if (this.#chatId === chatId) return
-    if (this.#chatId) throw new AppError('bad_request', 'Wrong room for this object')
-    this.#chatId = chatId
-    this.#log.setMeta('chat_id', chatId)
+    if (chatId !== this.name) throw new AppError('bad_request', 'Wrong room for this object')
   }
 
   async #rpc<T>(chatId: string, fn: () => T | Promise<T>): Promise<RoomResult<T>> {
@@ -577,8 +571,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
       return { ok: true, value: await fn() }
     } catch (err) {
       const e = asAppError(err)
-      if (e.code === 'internal_error')
-        console.error(JSON.stringify({ level: 'error', where: 'chat-rpc', error: String(err) }))
+      if (e.code === 'internal_error') this.log('error', 'chat-rpc', { error: err })
       return {
         ok: false,
         error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) },
@@ -603,13 +596,13 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
       queue.scheduled = false
       const items = queue.items.splice(0)
       try {
-        const followers = await chatRoom(this.env, home).deliver(home, this.#chatId!, items)
+        const followers = await chatRoom(this.env, home).deliver(home, this.#chatId, items)
         if (followers === 0) {
           this.#log.dropHome(home)
           this.#homes = undefined
         }
       } catch (err) {
-        console.error(JSON.stringify({ level: 'error', where: 'chat-deliver', home, error: String(err) }))
+        this.log('error', 'chat-deliver', { home, error: err })
       }
     })
   }
@@ -620,7 +613,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
    * safety net across eviction.
    */
   #indexChanged(now: number): void {
-    this.#armAlarm(now + SAFETY_FLUSH_MS)
+    this.scheduleAlarm(now + SAFETY_FLUSH_MS)
     if (this.#flushing || this.#flushTimer) return
     this.#flushTimer = setTimeout(() => {
       this.#flushTimer = undefined
@@ -646,16 +639,8 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
       this.#flushFailures = 0
     } catch (err) {
       this.#flushFailures++
-      console.warn(
-        JSON.stringify({
-          level: 'warn',
-          where: 'chat-index',
-          chat,
-          attempt: this.#flushFailures,
-          error: String(err),
-        }),
-      )
-      this.#armAlarm(Date.now() + this.#backoff())
+      this.log('warn', 'chat-index', { chat, attempt: this.#flushFailures, error: err })
+      this.scheduleAlarm(Date.now() + this.#backoff())
     } finally {
       this.#flushing = false
     }
@@ -663,12 +648,6 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
 
   #backoff(): number {
     return Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.max(0, this.#flushFailures - 1))
-  }
-
-  #armAlarm(at: number): void {
-    if (this.#alarmAt !== null && this.#alarmAt <= at) return
-    this.#alarmAt = at
-    void this.ctx.storage.setAlarm(at)
   }
 
   // ── Batched frames (opt-in per socket) ─────────────────────────────────────────────────
@@ -687,7 +666,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   }
 
   async #unfollowRemote(room: string, user: AuthIdentity): Promise<void> {
-    await chatRoom(this.env, room).unfollow(room, this.#chatId!, user)
+    await chatRoom(this.env, room).unfollow(room, this.#chatId, user)
   }
 }
 

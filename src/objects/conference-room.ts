@@ -8,6 +8,8 @@ import { markRoomClosed } from './socketio/room-status'
  * Objects named `~…` are home objects for sessions that arrived without a room hint.
  */
 export class ConferenceRoom extends SocketIoHost {
+  protected readonly kind = 'room'
+
   /** Events from REST, webhooks and cron; closing the room (see closeRoom) also bars later CONNECTs. */
   async publish(nsp: string, event: string, args: unknown[]): Promise<number> {
     const data = args[0] as { status?: unknown } | undefined

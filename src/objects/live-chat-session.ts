@@ -173,13 +173,13 @@ export class LiveChatSession extends Channel<Env, LiveChatAttachment> {
     return { stored, created }
   }
 
-  async alarm(): Promise<void> {
+  protected onAlarm(): void {
     for (const t of this.#log.expireTyping(Date.now())) {
       const conn = [...this.connections()].find((c) => c.state.userId === t.user_id)
       this.#typingFrame(t.user_id, conn?.state.userType ?? this.#userType(t.user_id), false)
     }
     const next = this.#log.nextTypingExpiry()
-    if (next) await this.ctx.storage.setAlarm(next)
+    if (next) this.scheduleAlarm(next)
   }
 
   // ── Internals ──────────────────────────────────────────────────────────────────────────
@@ -187,7 +187,7 @@ export class LiveChatSession extends Channel<Env, LiveChatAttachment> {
   #setTyping(state: LiveChatAttachment, typing: boolean): void {
     if (typing) {
       this.#log.startTyping(state.userId, state.name, Date.now() + this.typingTtlMs)
-      void this.ctx.storage.setAlarm(this.#log.nextTypingExpiry()!)
+      this.scheduleAlarm(this.#log.nextTypingExpiry()!)
     } else if (!this.#log.stopTyping(state.userId)) {
       return
     }

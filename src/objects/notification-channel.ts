@@ -1,4 +1,6 @@
 import { SocketIoHost } from './socketio/host'
 
 /** The Durable Object for one notification channel; `broadcast` owns the Socket.IO namespace `/notification`. */
-export class NotificationChannel extends SocketIoHost {}
+export class NotificationChannel extends SocketIoHost {
+  protected readonly kind = 'notification'
+}

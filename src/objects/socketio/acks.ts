@@ -25,6 +25,7 @@ export class PendingAcks {
         PRIMARY KEY (eid, nsp, id))`,
     )
     sql.exec(`CREATE INDEX IF NOT EXISTS sio_acks_expires ON sio_acks (expires)`)
+    sql.exec(`CREATE TABLE IF NOT EXISTS sio_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`)
   }
 
   /** A fresh ack id (durable: bumped in storage before use). */

@@ -28,11 +28,17 @@ import type {
   RemoteFollow,
   RemoteLeave,
 } from './realtime-types'
-import { hostStub, newEngineSid, refFromKey, refKey, sameRef, type HostStub, type ObjectRef } from './refs'
+import {
+  hostStub,
+  newEngineSid,
+  refFromKey,
+  refKey,
+  sameRef,
+  type HostKind,
+  type HostStub,
+  type ObjectRef,
+} from './refs'
 import type { Membership, SessionState } from './session'
-
-/** Header through which the Worker tells an object which ref it was reached as. */
-export const SELF_HEADER = 'x-socketio-self'
 
 /** Handshake query parameters a session keeps for its namespaces' CONNECT checks. */
 const KEPT_QUERY = ['token', 'room', 'taskId', 'task_id']
@@ -65,7 +71,6 @@ class WsSession {
  * and pongs are answered by the runtime's auto-response, so idle objects hibernate.
  */
 export abstract class SocketIoHost extends Channel<Env, SessionState> {
-  #self: ObjectRef | undefined
   #ws = new Map<string, WsSession>()
   #polls = new Map<string, PollSession>()
   /** Binary packets waiting for their attachments, by engine session id. */
@@ -87,13 +92,11 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
         nsp TEXT NOT NULL, eid TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
         PRIMARY KEY (nsp, eid))`,
     )
-    ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS sio_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`)
     this.#acks = new PendingAcks(ctx.storage.sql)
-    const row = ctx.storage.sql
-      .exec<{ value: string }>(`SELECT value FROM sio_meta WHERE key = 'self'`)
-      .toArray()[0]
-    if (row) this.#self = JSON.parse(row.value) as ObjectRef
   }
+
+  /** Which kind of object this is (with its name, how other objects and session ids reach it). */
+  protected abstract readonly kind: HostKind
 
   protected get config(): Config {
     return loadConfig(this.env)
@@ -128,9 +131,19 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
 
   // ── Transports ─────────────────────────────────────────────────────────────────────────
 
-  async fetch(request: Request): Promise<Response> {
-    this.#learn(request)
-    return super.fetch(request)
+  /** Only a new session counts against the connection limit, not a WebSocket upgrading one. */
+  protected countsAsNew(request: Request): boolean {
+    return !new URL(request.url).searchParams.get('sid')
+  }
+
+  /** Long-polling sessions count toward the connection limit like WebSockets. */
+  protected heldElsewhere(): number {
+    return this.#polls.size
+  }
+
+  /** A session's messages count against one rate bucket, whichever transport carries them. */
+  protected rateKey(conn: Connection<SessionState>): string {
+    return conn.state.eid
   }
 
   protected onBeforeConnect(
@@ -180,6 +193,12 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     const hold = this.config.SOCKETIO_PING_INTERVAL
     if (!sid) {
       if (request.method !== 'GET') return engineError(400, 3, 'Bad handshake method')
+      try {
+        this.admitConnection()
+      } catch (err) {
+        const e = asAppError(err)
+        return Response.json({ type: 'error', code: e.code, message: e.message }, { status: e.status })
+      }
       const eid = newEngineSid(this.#me())
       const session = new PollSession(eid, {
         id: eid,
@@ -206,7 +225,13 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     } catch {
       return engineError(400, 3, 'Malformed payload')
     }
-    for (const frame of frames) await this.#onFrame(session, frame)
+    // Each packet passes the same per-message limits as a WebSocket frame does.
+    for (const frame of frames) {
+      const counted = typeof frame !== 'string' || frame.charAt(0) === EIO.message
+      const refused = counted ? this.admitMessage(sid, frame) : undefined
+      if (refused) session.send(this.#errorFrames(firstNsp(session.state), refused.code, refused.message))
+      else await this.#onFrame(session, frame)
+    }
     return new Response('ok', { headers: { 'content-type': 'text/html' } })
   }
 
@@ -323,7 +348,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     if (!route) return session.send(connectError(nsp, 'Invalid namespace'))
     if (session.state.nsps[nsp]) await this.#leave(session, nsp)
     const query = session.state.q ?? {}
-    const local = !route.owner || sameRef(route.owner, this.#self)
+    const local = !route.owner || sameRef(route.owner, this.#me())
     let result: RemoteConnectResult
     if (local) {
       result = await this.#localConnect(route.handler, nsp, session.eid, auth, query)
@@ -338,7 +363,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
           query,
         })
       } catch (err) {
-        console.error(JSON.stringify({ level: 'error', where: 'sioConnect', nsp, error: String(err) }))
+        this.log('error', 'sioConnect', { nsp, error: err })
         result = { ok: false, message: 'Namespace unavailable, retry later' }
       }
     }
@@ -398,7 +423,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
         await this.#runLocal(nsp, eid, (c) => route.handler.disconnect?.(c, { sid: m.sid, eid, data: m.d }))
       }
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', where: 'leave', nsp, error: String(err) }))
+      this.log('error', 'leave', { nsp, error: err })
     }
   }
 
@@ -423,7 +448,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
           ackId: packet.id,
         })
       } catch (err) {
-        console.error(JSON.stringify({ level: 'error', where: 'sioEvent', nsp, error: String(err) }))
+        this.log('error', 'sioEvent', { nsp, error: err })
         result = {
           frames: this.#failure(
             nsp,
@@ -455,11 +480,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     this.#acks.drop(eid)
     for (const [nsp, m] of Object.entries(state.nsps)) await this.#leaveNamespace(eid, nsp, m)
     // A home object (`~…`) is per connection: once empty it forgets its name and keeps nothing.
-    if (this.#self?.name.startsWith('~') && !this.#ws.size && !this.#polls.size) {
-      this.ctx.storage.sql.exec('DELETE FROM sio_meta')
-      this.#self = undefined
-      await this.ctx.storage.deleteAlarm()
-    }
+    if (this.name.startsWith('~') && !this.#ws.size && !this.#polls.size) await this.cancelAlarm()
   }
 
   // ── Owner side: running handlers ───────────────────────────────────────────────────────
@@ -515,16 +536,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     } catch (err) {
       const e = asAppError(err)
       if (e.code === 'internal_error')
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            where: 'event',
-            nsp,
-            name,
-            error: String(err),
-            stack: (err as Error)?.stack,
-          }),
-        )
+        this.log('error', 'event', { nsp, name, error: err, stack: (err as Error)?.stack })
       return { frames: this.#failure(nsp, ackId, e) }
     }
   }
@@ -566,7 +578,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       await fn(c)
     } catch (err) {
       if (rethrow) throw err
-      console.error(JSON.stringify({ level: 'error', where: 'handler', nsp, error: String(err) }))
+      this.log('error', 'handler', { nsp, error: err })
     }
     return frames
   }
@@ -587,8 +599,8 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   }
 
   /** The source key this object's deliveries carry (followers filter on it). */
-  #source(): string | undefined {
-    return this.#self && refKey(this.#self)
+  #source(): string {
+    return refKey(this.#me())
   }
 
   /** Like broadcastEvent, asking every socket for an ack (ack ids are per holding object). */
@@ -599,9 +611,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       this.ctx.waitUntil(
         this.#stub(ref)
           .sioAsk(nsp, event, args, ask, source)
-          .catch((err) =>
-            console.error(JSON.stringify({ level: 'warn', where: 'sioAsk', nsp, error: String(err) })),
-          ),
+          .catch((err) => this.log('warn', 'sioAsk', { nsp, error: err })),
       )
     }
     return sent
@@ -617,9 +627,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       this.ctx.waitUntil(
         stub
           .sioDeliver(nsp, frames, except, source)
-          .catch((err) =>
-            console.error(JSON.stringify({ level: 'warn', where: 'sioDeliver', nsp, error: String(err) })),
-          ),
+          .catch((err) => this.log('warn', 'sioDeliver', { nsp, error: err })),
       )
     }
     return sent
@@ -673,7 +681,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     const id = this.#acks.nextId()
     const expires = Date.now() + this.config.SOCKETIO_ACK_TIMEOUT
     for (const eid of eids) this.#acks.add(eid, nsp, id, ask, expires)
-    this.#armAt(expires)
+    this.scheduleAlarm(expires)
     return encodeSio({ type: SIO.EVENT, nsp, id, data: [event, ...args] })
   }
 
@@ -711,11 +719,11 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     handler: NamespaceHandler,
     data: NsData,
   ): Promise<string[] | undefined> {
-    const refs = (handler.follows?.(data) ?? []).filter((r) => !sameRef(r, this.#self))
+    const refs = (handler.follows?.(data) ?? []).filter((r) => !sameRef(r, this.#me()))
     try {
       await Promise.all(refs.map((to) => this.#stub(to).sioFollow({ to, from: this.#me(), eid, nsp })))
     } catch (err) {
-      console.error(JSON.stringify({ level: 'error', where: 'sioFollow', nsp, error: String(err) }))
+      this.log('error', 'sioFollow', { nsp, error: err })
       await this.#unfollow(eid, nsp, refs.map(refKey))
       return undefined
     }
@@ -728,9 +736,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
         const to = refFromKey(key)
         return this.#stub(to)
           .sioUnfollow({ to, from: this.#me(), eid, nsp })
-          .catch((err) =>
-            console.error(JSON.stringify({ level: 'warn', where: 'sioUnfollow', nsp, error: String(err) })),
-          )
+          .catch((err) => this.log('warn', 'sioUnfollow', { nsp, error: err }))
       }),
     )
   }
@@ -758,7 +764,6 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
 
   /** A socket held by another object joins a namespace this object owns. */
   async sioConnect(req: RemoteConnect): Promise<RemoteConnectResult> {
-    this.#learnRef(req.to)
     const route = namespaceRoute(req.nsp)
     if (!route) return { ok: false, message: 'Invalid namespace' }
     const result = await this.#localConnect(route.handler, req.nsp, req.eid, req.auth, req.query)
@@ -772,7 +777,6 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
 
   /** An event from a socket another object holds, for a namespace this object owns. */
   async sioEvent(req: RemoteEvent): Promise<RemoteEventResult> {
-    this.#learnRef(req.to)
     if (!namespaceRoute(req.nsp)) return { frames: [] }
     return this.#localEvent(req.nsp, req.eid, { sid: req.sid, d: req.data }, req.name, req.args, req.ackId)
   }
@@ -785,7 +789,6 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
 
   /** A socket another object holds receives this object's events on `nsp` from now on. */
   async sioFollow(req: RemoteFollow): Promise<void> {
-    this.#learnRef(req.to)
     this.ctx.storage.sql.exec(
       `INSERT OR REPLACE INTO sio_followers (nsp, eid, kind, name) VALUES (?, ?, ?, ?)`,
       req.nsp,
@@ -798,7 +801,6 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
 
   /** The socket stopped following (it left the namespace or closed). */
   async sioUnfollow(req: RemoteFollow): Promise<void> {
-    this.#learnRef(req.to)
     this.ctx.storage.sql.exec(`DELETE FROM sio_followers WHERE nsp = ? AND eid = ?`, req.nsp, req.eid)
     const still = this.ctx.storage.sql
       .exec(
@@ -835,21 +837,14 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   // ── Pings ──────────────────────────────────────────────────────────────────────────────
 
   #armPing(): void {
-    this.#armAt(Date.now() + this.config.SOCKETIO_PING_INTERVAL)
-  }
-
-  /** Makes the alarm ring by `at` (an earlier one stays). */
-  #armAt(at: number): void {
-    this.ctx.storage.getAlarm().then((cur) => {
-      if (cur === null || cur > at) return this.ctx.storage.setAlarm(at)
-    })
+    this.scheduleAlarm(Date.now() + this.config.SOCKETIO_PING_INTERVAL)
   }
 
   /**
    * Pings every session; closes those whose pong is overdue; drops expired acks; re-arms while
    * sessions or pending acks remain.
    */
-  async alarm(): Promise<void> {
+  protected async onAlarm(): Promise<void> {
     const { SOCKETIO_PING_INTERVAL: interval, SOCKETIO_PING_TIMEOUT: timeout } = this.config
     const deadline = Date.now() - interval - timeout
     for (const s of [...this.#ws.values()]) {
@@ -872,7 +867,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     const ack = this.#acks.nextExpiry()
     const ping = this.#ws.size || this.#polls.size ? Date.now() + interval : undefined
     const next = Math.min(ping ?? Infinity, ack ?? Infinity)
-    if (next !== Infinity) await this.ctx.storage.setAlarm(next)
+    if (next !== Infinity) this.scheduleAlarm(next)
   }
 
   // ── Small helpers ──────────────────────────────────────────────────────────────────────
@@ -905,23 +900,8 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     return stub
   }
 
-  #learn(request: Request): void {
-    const raw = request.headers.get(SELF_HEADER)
-    if (raw) this.#learnRef(JSON.parse(raw) as ObjectRef)
-  }
-
-  #learnRef(ref: ObjectRef): void {
-    if (sameRef(ref, this.#self)) return
-    this.#self = ref
-    this.ctx.storage.sql.exec(
-      `INSERT OR REPLACE INTO sio_meta (key, value) VALUES ('self', ?)`,
-      JSON.stringify(ref),
-    )
-  }
-
   #me(): ObjectRef {
-    if (!this.#self) throw new AppError('internal_error', 'Socket.IO host reached without its name')
-    return this.#self
+    return { kind: this.kind, name: this.name }
   }
 }
 

@@ -1,7 +1,6 @@
 import { Hono } from 'hono'
 import { peekRoom } from '../../objects/socketio/livekit-token'
 import { ROOM_NAME } from '../../objects/socketio/namespaces'
-import { SELF_HEADER } from '../../objects/socketio/host'
 import { hostStub, refFromSid, type ObjectRef } from '../../objects/socketio/refs'
 import type { AppEnv } from '../env'
 
@@ -25,9 +24,7 @@ socketIoRoutes.all('*', async (c) => {
   const sid = url.searchParams.get('sid')
   const ref = sid ? refFromSid(sid) : homeFor(url)
   if (!ref) return engineError(400, 1, 'Session ID unknown')
-  const forwarded = new Request(c.req.raw)
-  forwarded.headers.set(SELF_HEADER, JSON.stringify(ref))
-  return hostStub(c.env, ref).fetch(forwarded)
+  return hostStub(c.env, ref).fetch(c.req.raw)
 })
 
 /** The object a new session starts in: the hinted room, or a new home object. */
