@@ -161,6 +161,19 @@ describe('messages over REST', () => {
     expect(got.data.content).toBe('typo')
   })
 
+  it('should refuse a control character in the search term instead of matching every message', async () => {
+    const { chatId, users } = await groupWith(1)
+    await restSend(users[0], chatId, { content: 'hello' })
+    const search = (q: string) =>
+      call(`/api/v1/chats/${chatId}/messages?q=${encodeURIComponent(q)}`, { token: users[0].access_token })
+    const res = await search('\u0000x')
+    expect(res.status).toBe(400)
+    expect((await json(res)).error.details.fields).toEqual([
+      { path: 'q', message: 'must not contain control characters' },
+    ])
+    expect((await json(await search('%'))).data.messages).toEqual([])
+  })
+
   it('should name invalid history parameters', async () => {
     const { chatId, users } = await groupWith(1)
     const res = await call(`/api/v1/chats/${chatId}/messages?limit=0&before=x`, {

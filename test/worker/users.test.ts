@@ -87,6 +87,15 @@ describe('/api/v1/users', () => {
     expect(none).toEqual([])
   })
 
+  it('should refuse a NUL in the search term (400 naming q) instead of matching every user', async () => {
+    const a = await registerUser()
+    const res = await call('/api/v1/users/search?q=%00x', { token: a.access_token })
+    expect(res.status).toBe(400)
+    expect((await json(res)).error.details.fields).toEqual([
+      { path: 'q', message: 'must not contain control characters' },
+    ])
+  })
+
   it('should answer 400 for a search without q', async () => {
     const a = await registerUser()
     const res = await call('/api/v1/users/search', { token: a.access_token })

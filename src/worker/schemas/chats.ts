@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { ClientId, MessageContent, MessageId } from './chat-frames'
+import { SearchTerm } from './common'
 
 export const ChatType = z.enum(['group', 'direct'])
 export const MemberRole = z.enum(['owner', 'admin', 'member'])
@@ -121,7 +122,7 @@ export const HistoryQuery = z.object({
   before: z.coerce.number().int().min(1).optional(),
   after: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  q: z.string().trim().min(1).max(200).optional(),
+  q: SearchTerm(200).optional(),
 })
 
 export const History = z

@@ -61,6 +61,18 @@ const errorText: Record<number, string> = {
 
 export const bearerSecurity = [{ bearerAuth: [] }]
 
+/**
+ * A search term (`?q=`): trimmed, 1..`max` characters, no control characters (SQLite's LIKE
+ * stops at a NUL, which would turn the pattern into "match everything"). Matched with `likeContains`.
+ */
+export const SearchTerm = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(max, `must be at most ${max} characters`)
+    .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
+
 /** A JSON request body for `createRoute`. */
 export const jsonBody = <T extends z.ZodTypeAny>(schema: T) => ({
   content: { 'application/json': { schema } },

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi'
+import { SearchTerm } from './common'
 
 export const UserStatus = z.enum(['online', 'offline', 'away', 'dnd'])
 
@@ -28,6 +29,6 @@ export const UpdateProfileBody = z
 export const UpdateStatusBody = z.object({ status: UserStatus }).openapi('UpdateStatusRequest')
 
 export const SearchQuery = z.object({
-  q: z.string().trim().min(1, 'is required').max(100),
+  q: SearchTerm(100),
   limit: z.coerce.number().int().min(1).max(50).default(20),
 })

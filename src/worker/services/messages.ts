@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
 import { chatRoom, unwrap, type ApiMessage, type SendResult } from '../../objects/chat-room'
 import type { Db } from '../db/client'
+import { likeContains } from '../lib/like'
 import { messages } from '../db/schema'
 import type { Env } from '../env'
 import type { AuthIdentity } from '../lib/identity'
@@ -77,7 +78,7 @@ export async function searchMessages(
   before: number | undefined,
   limit: number,
 ): Promise<{ messages: ApiMessage[]; next_before: number | null }> {
-  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  const pattern = likeContains(text)
   const rows = await db
     .select()
     .from(messages)

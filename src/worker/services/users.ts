@@ -1,6 +1,7 @@
 import { eq, or, sql } from 'drizzle-orm'
 import { chatRoom } from '../../objects/chat-room'
 import type { Db } from '../db/client'
+import { likeContains } from '../lib/like'
 import { chatMembers, users } from '../db/schema'
 import type { Env } from '../env'
 import type { AuthIdentity } from '../lib/identity'
@@ -65,7 +66,7 @@ export async function setStatus(db: Db, id: string, status: UserRow['status']): 
 
 /** Users whose name or email contains `q` (case-insensitive), names first. */
 export async function searchUsers(db: Db, q: string, limit: number): Promise<UserRow[]> {
-  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  const pattern = likeContains(q)
   return db
     .select()
     .from(users)
