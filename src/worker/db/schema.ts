@@ -27,6 +27,8 @@ export const users = sqliteTable(
     avatarUrl: text('avatar_url'),
     bio: text('bio'),
     lastSeen: integer('last_seen'),
+    /** Set by an admin: login and refresh are refused, refresh tokens revoked. */
+    disabledAt: integer('disabled_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

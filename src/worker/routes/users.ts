@@ -4,13 +4,25 @@ import { ok } from '../lib/envelope'
 import { router } from '../lib/router'
 import { requireAuth, requireUser } from '../middleware/auth'
 import { bearerSecurity, IdParam, jsonBody, modernResponses } from '../schemas/common'
-import { Profile, PublicUser, SearchQuery, UpdateProfileBody, UpdateStatusBody } from '../schemas/users'
+import {
+  AdminUser,
+  Profile,
+  PublicUser,
+  SearchQuery,
+  SetRoleBody,
+  UpdateProfileBody,
+  UpdateStatusBody,
+  UserList,
+  UserListQuery,
+} from '../schemas/users'
+import * as userAdmin from '../services/user-admin'
 import * as users from '../services/users'
 import { z } from '@hono/zod-openapi'
 
 /**
  * `/api/v1/users` — profiles, lookup, search, status (seed 001 module 2). My profile and status
- * need a user account; lookup and search also serve service tokens.
+ * need a user account; lookup and search also serve service tokens. For admins: the user list,
+ * roles and disabling.
  */
 export const userRoutes = router()
 
@@ -82,6 +94,76 @@ userRoutes.openapi(
     return ok(c, { users: rows.map(users.publicUser) })
   },
 )
+
+const adminOnly = requireUser({ roles: ['admin'] })
+const ADMIN_NOTE = 'Admin only (403 for other roles). '
+
+userRoutes.openapi(
+  createRoute({
+    ...common,
+    method: 'get',
+    path: '/',
+    summary: 'Every user, newest first, with role and disabled state (admin)',
+    description: ADMIN_NOTE + 'Filters: role, disabled, q (part of the name or email); paginated.',
+    middleware: [adminOnly] as const,
+    request: { query: UserListQuery },
+    responses: modernResponses(200, UserList, 'A page of users', [401, 403]),
+  }),
+  async (c) => ok(c, await userAdmin.listUsers(db(c.env.DB), c.req.valid('query'))),
+)
+
+userRoutes.openapi(
+  createRoute({
+    ...common,
+    method: 'put',
+    path: '/{id}/role',
+    summary: 'Change a user’s role: admin, agent, mentor or member (admin)',
+    description:
+      ADMIN_NOTE +
+      'Takes effect at the user’s next token refresh or login; access tokens already issued keep the old role until they expire (ACCESS_TOKEN_TTL). An admin cannot change their own role (409).',
+    middleware: [adminOnly] as const,
+    request: { params: IdParam, body: jsonBody(SetRoleBody) },
+    responses: modernResponses(200, AdminUser, 'The user', [401, 403, 404, 409]),
+  }),
+  async (c) => {
+    const row = await userAdmin.setRole(
+      db(c.env.DB),
+      c.var.identity!.id,
+      c.req.valid('param').id,
+      c.req.valid('json').role,
+    )
+    return ok(c, userAdmin.adminUser(row))
+  },
+)
+
+for (const disabled of [true, false])
+  userRoutes.openapi(
+    createRoute({
+      ...common,
+      method: 'post',
+      path: disabled ? '/{id}/disable' : '/{id}/enable',
+      summary: disabled
+        ? 'Disable a user: refresh tokens revoked, login refused (admin)'
+        : 'Enable a disabled user again (admin)',
+      description:
+        ADMIN_NOTE +
+        (disabled
+          ? 'Idempotent. Every refresh token of the user is revoked in the same D1 batch; login, staff sign-in and refresh answer 403 “Account is disabled”. Access tokens already issued work until they expire (ACCESS_TOKEN_TTL). An admin cannot disable themselves (409).'
+          : 'Clears the mark; sessions revoked while disabled stay revoked, so the user signs in again.'),
+      middleware: [adminOnly] as const,
+      request: { params: IdParam },
+      responses: modernResponses(200, AdminUser, 'The user', [401, 403, 404, 409]),
+    }),
+    async (c) => {
+      const row = await userAdmin.setDisabled(
+        db(c.env.DB),
+        c.var.identity!.id,
+        c.req.valid('param').id,
+        disabled,
+      )
+      return ok(c, userAdmin.adminUser(row))
+    },
+  )
 
 userRoutes.openapi(
   createRoute({

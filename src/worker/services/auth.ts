@@ -74,7 +74,12 @@ export async function register(
   return issueSession(db, config, row)
 }
 
-/** Checks email and password, charging the login rate limits first. Unknown email and wrong password look alike. */
+const accountDisabled = () => forbidden('Account is disabled')
+
+/**
+ * Checks email and password, charging the login rate limits first. Unknown email and wrong
+ * password look alike; a disabled account (right password) gets 403.
+ */
 export async function authenticate(
   env: Env,
   db: Db,
@@ -88,6 +93,7 @@ export async function authenticate(
   const ok = await verifyPassword(password, row?.passwordHash ?? DUMMY_HASH)
   if (!row || !ok) throw unauthorized('Invalid email or password')
   await clearAccountAttempts(env, email)
+  if (row.disabledAt !== null) throw accountDisabled()
   return row
 }
 
@@ -103,7 +109,8 @@ export async function login(env: Env, db: Db, config: Config, email: string, pas
  * The exchange is one D1 batch (one transaction, one round trip — local D1 costs ≈ 1 ms of CPU per
  * round trip): claim the old token, insert its successor only if that claim changed a row
  * (`changes()` of the statement before it, same transaction), then read the old token with its
- * user for the answer or for telling reuse, revocation and expiry apart.
+ * user for the answer or for telling reuse, revocation and expiry apart. A disabled user's
+ * refresh is refused (403) and its family revoked.
  */
 export async function refresh(db: Db, config: Config, token: string): Promise<SessionTokens> {
   const next = secretToken()
@@ -125,7 +132,7 @@ export async function refresh(db: Db, config: Config, token: string): Promise<Se
       .bind(newId(), nextHash, now + config.REFRESH_TOKEN_TTL * 1000, hash),
     d1
       .prepare(
-        `SELECT t.family_id, t.used_at, t.revoked_at, u.id, u.email, u.name, u.role
+        `SELECT t.family_id, t.used_at, t.revoked_at, u.id, u.email, u.name, u.role, u.disabled_at
          FROM refresh_tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`,
       )
       .bind(hash),
@@ -139,8 +146,14 @@ export async function refresh(db: Db, config: Config, token: string): Promise<Se
         email: string
         name: string
         role: UserRow['role']
+        disabled_at: number | null
       }
     | undefined
+  if (known?.disabled_at != null) {
+    // Disabling revoked the user's tokens; one exchanged in the same instant is revoked here.
+    await revokeFamily(db, known.family_id)
+    throw accountDisabled()
+  }
   if (inserted.meta.changes !== 1) {
     if (!known) throw unauthorized('Invalid refresh token')
     if (known.revoked_at) throw unauthorized('Refresh token has been revoked')

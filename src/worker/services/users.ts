@@ -64,18 +64,15 @@ export async function setStatus(db: Db, id: string, status: UserRow['status']): 
   return row
 }
 
+/** The condition "name or email contains `q`" (case-insensitive, LIKE wildcards escaped). */
+export function nameOrEmailContains(q: string) {
+  const pattern = likeContains(q)
+  return or(sql`${users.name} LIKE ${pattern} ESCAPE '\\'`, sql`${users.email} LIKE ${pattern} ESCAPE '\\'`)!
+}
+
 /** Users whose name or email contains `q` (case-insensitive), names first. */
 export async function searchUsers(db: Db, q: string, limit: number): Promise<UserRow[]> {
-  const pattern = likeContains(q)
-  return db
-    .select()
-    .from(users)
-    .where(
-      or(sql`${users.name} LIKE ${pattern} ESCAPE '\\'`, sql`${users.email} LIKE ${pattern} ESCAPE '\\'`),
-    )
-    .orderBy(users.name)
-    .limit(limit)
-    .all()
+  return db.select().from(users).where(nameOrEmailContains(q)).orderBy(users.name).limit(limit).all()
 }
 
 /** How many of a user's chats hear about a status change, and how many are told at once. */
