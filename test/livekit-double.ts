@@ -21,6 +21,7 @@ import { env } from 'cloudflare:workers'
 import { jwtVerify } from 'jose'
 import { AccessToken } from 'livekit-server-sdk'
 import { liveKitNodes, loadConfig, type LiveKitNodeConfig } from '../src/worker/config'
+import { interceptFetch } from './fetch-intercept'
 
 type Json = Record<string, any>
 
@@ -493,11 +494,7 @@ export function installLiveKitDouble(): LiveKitDouble {
     return installed
   }
   const double = new LiveKitDouble(liveKitNodes(loadConfig(env)))
-  const realFetch = globalThis.fetch
-  globalThis.fetch = async function liveKitDoubleFetch(input: RequestInfo | URL, init?: RequestInit) {
-    const request = new Request(input, init)
-    return (await double.handle(request.clone())) ?? realFetch(request)
-  } as typeof fetch
+  interceptFetch((request) => double.handle(request))
   installed = double
   return double
 }

@@ -23,8 +23,10 @@ import { AppError } from './lib/errors'
 import { gatewayError, isModernPath, modernError } from './lib/envelope'
 import { router } from './lib/router'
 import { bodySize } from './middleware/body-size'
+import { WebhookDelivery } from './schemas/events'
 import { cors } from './middleware/cors'
 import { requestContext } from './middleware/request-context'
+import { adminWebhookRoutes } from './routes/admin-webhooks'
 import { authRoutes } from './routes/auth'
 import { chatWsRoutes } from './routes/chat-ws'
 import { chatRoutes } from './routes/chats'
@@ -59,6 +61,7 @@ app.route('/api/v1/live', liveWsRoutes)
 app.route('/api/v1/livechat', liveChatRoutes)
 app.route('/api/session', connectionStatusRoutes)
 app.route('/ws', liveChatWsRoutes)
+app.route('/api/v1/admin/webhooks', adminWebhookRoutes)
 
 // Gateway API (seed 000, SPEC §4.2)
 app.route('/auth', gatewayAuthRoutes)
@@ -91,6 +94,16 @@ app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
   type: 'http',
   scheme: 'bearer',
   bearerFormat: 'JWT',
+})
+// What Switchboard POSTs to registered endpoints (OpenAPI 3.1 `webhooks`).
+app.openAPIRegistry.registerWebhook({
+  method: 'post',
+  path: 'switchboard-events',
+  summary: 'Events for an endpoint registered under /api/v1/admin/webhooks',
+  description:
+    'Signed: `x-switchboard-timestamp` (Unix seconds) and `x-switchboard-signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`. Answer 2xx; anything else is retried with exponential backoff.',
+  request: { body: { content: { 'application/json': { schema: WebhookDelivery } }, required: true } },
+  responses: { 200: { description: 'Received (any 2xx)' } },
 })
 app.get('/openapi.json', (c) =>
   c.json(

@@ -94,6 +94,14 @@ export const configSchema = z
     ENCODE_API: z.string().default(''),
     /** Seconds a live-session LiveKit token (join, host) stays valid for connecting. */
     LIVE_TOKEN_TTL: int(60).default(600),
+    /** Outbound webhooks: tries per delivery (the last failure goes to the dead-letter store). */
+    WEBHOOK_MAX_ATTEMPTS: int(1).max(100).default(8),
+    /** Seconds before the first retry; each further retry waits twice as long (capped at 12 h). */
+    WEBHOOK_RETRY_BASE_SECONDS: int(0).default(30),
+    /** How long one delivery POST may take, ms. */
+    WEBHOOK_TIMEOUT_MS: int(100).default(10_000),
+    /** A user's last connection left a room: how long a reconnect still cancels `presence.left`, ms. */
+    PRESENCE_LEAVE_GRACE_MS: int(0).default(5000),
   })
   .superRefine((c, ctx) => {
     // Seed 004: a credentialed CORS response may never name every origin.

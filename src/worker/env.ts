@@ -7,6 +7,7 @@ import type { CaseQueue } from '../objects/case-queue'
 import type { RateLimiter } from '../objects/rate-limiter'
 import type { Config } from './config'
 import type { AuthIdentity } from './lib/identity'
+import type { DeliveryMessage } from './services/webhook-delivery'
 
 /** Every binding wrangler.toml and the secrets give the Worker. Values are raw strings; `config.ts` types them. */
 export interface Env {
@@ -19,6 +20,8 @@ export interface Env {
   NOTIFICATION_CHANNEL: DurableObjectNamespace<NotificationChannel>
   CASE_QUEUE: DurableObjectNamespace<CaseQueue>
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>
+  /** Outbound webhook deliveries (wrangler.toml `[[queues.producers]]`; consumed by the Worker's `queue`). */
+  WEBHOOKS: Queue<DeliveryMessage>
   [key: string]: unknown
 }
 

@@ -1,6 +1,7 @@
 import { app } from './app'
 import type { Env } from './env'
 import { runScheduled } from './cron'
+import { deliverWebhooks, type DeliveryMessage } from './services/webhook-delivery'
 
 export { ChatRoom } from '../objects/chat-room'
 export { ConferenceRoom } from '../objects/conference-room'
@@ -12,7 +13,10 @@ export { RateLimiter } from '../objects/rate-limiter'
 
 export default {
   fetch: app.fetch,
+  async queue(batch: MessageBatch<DeliveryMessage>, env: Env) {
+    await deliverWebhooks(batch, env)
+  },
   scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(controller.cron, env))
   },
-} satisfies ExportedHandler<Env>
+} satisfies ExportedHandler<Env, DeliveryMessage>

@@ -496,3 +496,47 @@ export const liveChatSessions = sqliteTable(
     index('livechat_sessions_agent_idx').on(t.agentId, t.status),
   ],
 )
+
+// ── Operations: outbound webhooks (README "Operations") ───────────────────────────────────
+/** An admin-registered receiver of events (`schemas/events.ts`). Null `service`: every service's events and those of none. */
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    service: integer('service'),
+    url: text('url').notNull(),
+    /** JSON array of event types. */
+    events: text('events').notNull(),
+    /** Signs every delivery (HMAC-SHA256); shown once when created or rotated. */
+    secret: text('secret').notNull(),
+    description: text('description'),
+    /** How many events one POST may carry (1: one event per request). */
+    maxBatchSize: integer('max_batch_size').notNull().default(1),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('webhook_endpoints_service_idx').on(t.service)],
+)
+
+/** Deliveries that failed their last attempt, kept until an admin replays them or deletes the endpoint. */
+export const webhookDeadLetters = sqliteTable(
+  'webhook_dead_letters',
+  {
+    id: text('id').primaryKey(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    /** The event exactly as it was to be delivered (JSON). */
+    event: text('event').notNull(),
+    attempts: integer('attempts').notNull(),
+    /** HTTP status of the last attempt; null when it never got one (network error, timeout). */
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    failedAt: integer('failed_at').notNull(),
+  },
+  (t) => [index('webhook_dead_letters_endpoint_idx').on(t.endpointId, t.failedAt)],
+)

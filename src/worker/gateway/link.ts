@@ -122,8 +122,8 @@ gatewayLinkRoutes.openapi(
       if (!staff) throw forbidden('Requires role: admin or agent or service to look a link up by room')
       return success(c, await view(c, await linkService.latestLink(d, room!, userType)))
     }
-    const row = staff ? await linkService.getLink(d, linkID) : await linkService.consumeLink(d, linkID)
-    return success(c, await view(c, row))
+    if (staff) return success(c, await view(c, await linkService.getLink(d, linkID)))
+    return success(c, await linkService.openLink(c.env, d, c.var.config, linkID))
   },
 )
 

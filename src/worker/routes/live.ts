@@ -23,6 +23,7 @@ import {
   UpdatedSession,
   UpdateSessionBody,
 } from '../schemas/live'
+import { emitEvent } from '../services/events'
 import * as live from '../services/live-sessions'
 import { liveSessionRoom, type LiveEventType } from '../../objects/live-session-room'
 import type { Env } from '../env'
@@ -139,7 +140,10 @@ liveRoutes.openapi(
   },
 )
 
-/** A POST on one session by its owner or an admin that calls LiveKit: start, end, recording start/stop. */
+/**
+ * A POST on one session by its owner or an admin that calls LiveKit: start, end, recording start/stop.
+ * The session's sockets are told, and webhook endpoints too when `webhook` names an event.
+ */
 function ownerAction<T>(
   path: string,
   summary: string,
@@ -147,6 +151,7 @@ function ownerAction<T>(
   result: z.ZodTypeAny,
   run: (d: ReturnType<typeof db>, config: Config, id: string, who: AuthIdentity) => Promise<T>,
   event: LiveEventType,
+  webhook?: 'live.started' | 'live.ended',
 ) {
   liveRoutes.openapi(
     createRoute({
@@ -163,6 +168,7 @@ function ownerAction<T>(
       const id = c.req.valid('param').session_id
       const result = await run(db(c.env.DB), c.var.config, id, c.var.identity!)
       await announce(c.env, id, event, result as Record<string, unknown>)
+      if (webhook) await emitEvent(c.env, { type: webhook, data: result as z.infer<typeof LiveSession> })
       return ok(c, result)
     },
   )
@@ -179,6 +185,7 @@ ownerAction(
   LiveSession,
   live.startSession,
   'session',
+  'live.started',
 )
 ownerAction(
   '/sessions/{session_id}/end',
@@ -187,6 +194,7 @@ ownerAction(
   LiveSession,
   live.endSession,
   'session_ended',
+  'live.ended',
 )
 
 liveRoutes.openapi(

@@ -5,6 +5,8 @@ import type { Env } from '../env'
 import { notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { iso } from '../lib/time'
+import { emitEvent } from './events'
+import { serviceOfRoom } from './rooms'
 import { emitToQueue } from './realtime'
 
 export type CaseRow = typeof cases.$inferSelect
@@ -85,6 +87,11 @@ export async function createCase(
     .get()
   const view = caseView(row)
   await announce(env, db, view)
+  await emitEvent(env, {
+    type: 'case.created',
+    service: row.room ? await serviceOfRoom(db, row.room) : null,
+    data: view,
+  })
   return view
 }
 

@@ -6,6 +6,7 @@ import { links } from '../db/schema'
 import { AppError, notFound } from '../lib/errors'
 import { randomString } from '../lib/ids'
 import { iso } from '../lib/time'
+import { emitEvent } from './events'
 import { emitToRoom } from './realtime'
 import { defaultDomain, domainFor, findService, listServices } from './service-settings'
 import { sendSms, type SmsLogRow } from './sms'
@@ -164,6 +165,14 @@ export async function consumeLink(db: Db, id: string, now = Date.now()): Promise
     .get()
   if (row) return row
   throw refusal(await findLink(db, id), id, now)
+}
+
+/** Opens a link for its holder (`consumeLink`) and tells webhook endpoints (`link.opened`): its view. */
+export async function openLink(env: Env, db: Db, config: Config, id: string) {
+  const row = await consumeLink(db, id)
+  const view = await viewLink(db, config, row)
+  await emitEvent(env, { type: 'link.opened', service: row.service, data: view })
+  return view
 }
 
 /** A link that exists, is enabled and unexpired (a consumed one-time link still qualifies); else 404/410. */

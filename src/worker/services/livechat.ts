@@ -7,6 +7,7 @@ import { newId } from '../lib/ids'
 import type { AuthIdentity } from '../lib/identity'
 import { iso } from '../lib/time'
 import type { LiveChatUserType } from '../schemas/livechat'
+import { emitEvent } from './events'
 
 export type LiveChatRow = typeof liveChatSessions.$inferSelect
 
@@ -42,6 +43,7 @@ export async function createSession(
     .returning()
     .get()
   await liveChatObject(env, row.id).open(row.id, row.customerId)
+  await emitEvent(env, { type: 'livechat.opened', data: sessionView(row) })
   return row
 }
 
@@ -116,13 +118,14 @@ export async function closeSession(
     throw forbidden('Only the session’s customer, its agent or an admin may close it')
   }
   const now = Date.now()
-  const closed =
-    (await db
-      .update(liveChatSessions)
-      .set({ status: 'closed', closedAt: now, updatedAt: now })
-      .where(and(eq(liveChatSessions.id, row.id), eq(liveChatSessions.status, 'open')))
-      .returning()
-      .get()) ?? row
+  const closed = await db
+    .update(liveChatSessions)
+    .set({ status: 'closed', closedAt: now, updatedAt: now })
+    .where(and(eq(liveChatSessions.id, row.id), eq(liveChatSessions.status, 'open')))
+    .returning()
+    .get()
   await liveChatObject(env, row.id).close(`closed by ${who.id === row.customerId ? 'customer' : 'agent'}`)
-  return closed
+  // Only the close that changed the session is told (a repeat close is not a second event).
+  if (closed) await emitEvent(env, { type: 'livechat.closed', data: sessionView(closed) })
+  return closed ?? row
 }

@@ -10,7 +10,8 @@ import { LiveKitEgress, recordingStorage } from '../lib/livekit'
 import { iso } from '../lib/time'
 import { roomNode } from './livekit-nodes'
 import { emitToRoom } from './realtime'
-import { getOpenRoom, getRoom } from './rooms'
+import { emitEvent } from './events'
+import { getOpenRoom, getRoom, serviceOfRoom } from './rooms'
 
 export type RecordingRow = typeof recordings.$inferSelect
 export type RecordingKind = RecordingRow['kind']
@@ -22,7 +23,7 @@ export const SLOT_STATUSES = ['starting', 'active', 'ending'] as const
 const LIVE_STATUSES = ['queued', 'starting', 'active', 'ending'] as const
 
 /** What to record, beyond the room. */
-export interface RecordingOptions {
+export type RecordingOptions = {
   audioOnly?: boolean
   layout?: string
   audioTrackId?: string
@@ -437,7 +438,10 @@ export async function egressEnded(env: Env, d: Db, config: Config, info: EgressI
   return true
 }
 
-/** A recording that held a slot has ended: its room stops showing it, and its sockets are told. */
+/**
+ * A recording that held a slot has ended: its room stops showing it, its sockets are told, and
+ * webhook endpoints get `recording.finished`.
+ */
 async function recordingEnded(env: Env, d: Db, config: Config, row: RecordingRow) {
   await d
     .update(conferenceRooms)
@@ -447,6 +451,16 @@ async function recordingEnded(env: Env, d: Db, config: Config, row: RecordingRow
     room: row.room,
     status: row.status,
     recording: recordingView(row, config),
+  })
+  await recordingFinished(env, d, config, row)
+}
+
+/** `recording.finished` (complete, failed or aborted) for the room's service. */
+async function recordingFinished(env: Env, d: Db, config: Config, row: RecordingRow) {
+  await emitEvent(env, {
+    type: 'recording.finished',
+    service: await serviceOfRoom(d, row.room),
+    data: recordingView(row, config),
   })
 }
 
@@ -513,12 +527,14 @@ export async function reconcileRecordings(env: Env, d: Db, config: Config, now =
       if (await egressEnded(env, d, config, info)) changed++
     }
   }
-  for (const rec of lost)
+  for (const rec of lost) {
     await emitToRoom(env, rec.room, 'room-record', {
       room: rec.room,
       status: 'failed',
       recording: recordingView(rec, config),
     })
+    await recordingFinished(env, d, config, rec)
+  }
   return { checked: checked.length, changed }
 }
 

@@ -40,6 +40,11 @@ export function roomView(r: RoomRow) {
 }
 export type RoomView = ReturnType<typeof roomView>
 
+/** The service a conference room belongs to; null when no such room (live sessions, unknown names). */
+export async function serviceOfRoom(d: Db, name: string): Promise<number | null> {
+  return (await findRoom(d, name))?.service ?? null
+}
+
 export async function findRoom(d: Db, name: string): Promise<RoomRow | undefined> {
   return d.select().from(conferenceRooms).where(eq(conferenceRooms.name, name)).get()
 }
