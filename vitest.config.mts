@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 import { TEST_VARS } from './test/e2e/test-env'
+import { buildWeb } from './web/build.mjs'
 
 // Three projects:
 // - `workers`: tests inside workerd with the real bindings of wrangler.toml (local D1, R2, Durable
@@ -9,6 +10,8 @@ import { TEST_VARS } from './test/e2e/test-env'
 // - `node`: plain Node tests (libraries that do not run in workerd, such as @asyncapi/parser).
 // - `e2e`: Node tests that drive real clients (socket.io-client) against `wrangler dev`, started by
 //   test/e2e/global-setup.ts with the same secrets (test/e2e/test-env.ts).
+// The pages served from the static assets (web/dist) are built first, as `wrangler dev` does.
+await buildWeb()
 const migrations = await readD1Migrations('./migrations')
 // Tests that need Socket.IO timers short enough to pass many of them in a few seconds.
 const TIMER_TESTS = [

@@ -40,6 +40,7 @@ import { liveChatWsRoutes } from './routes/livechat-ws'
 import { systemRoutes, VERSION } from './routes/system'
 import { userRoutes } from './routes/users'
 import { asyncApiRoutes } from './routes/asyncapi'
+import { landingForBrowsers, pageRoutes } from './routes/pages'
 import { documentWebSocketEndpoints } from './routes/websocket-docs'
 
 /** The Hono app: middlewares, every route family, one error handler. */
@@ -62,6 +63,9 @@ app.route('/api/v1/livechat', liveChatRoutes)
 app.route('/api/session', connectionStatusRoutes)
 app.route('/ws', liveChatWsRoutes)
 app.route('/api/v1/admin/webhooks', adminWebhookRoutes)
+
+// Browsers asking for `/` get the landing page (web/); JSON clients the gateway's answer
+app.get('/', landingForBrowsers)
 
 // Gateway API (seed 000, SPEC §4.2)
 app.route('/auth', gatewayAuthRoutes)
@@ -88,6 +92,7 @@ app.route('/socket.io', socketIoRoutes)
 // System
 app.route('/', systemRoutes)
 app.route('/', asyncApiRoutes)
+app.route('/', pageRoutes)
 documentWebSocketEndpoints(app)
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -22,6 +22,8 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>
   /** Outbound webhook deliveries (wrangler.toml `[[queues.producers]]`; consumed by the Worker's `queue`). */
   WEBHOOKS: Queue<DeliveryMessage>
+  /** web/dist (wrangler.toml [assets]): the console, the caller's page, the reference. */
+  ASSETS: Fetcher
   [key: string]: unknown
 }
 

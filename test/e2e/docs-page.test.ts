@@ -1,15 +1,18 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { baseUrl } from './helpers'
 
-// The API reference page in a real browser (Debian's Chromium; .ci/run installs it).
+// The landing page and the API reference in a real browser (Debian's Chromium; .ci/run installs it).
 const CHROMIUM = '/usr/bin/chromium'
 const available = existsSync(CHROMIUM)
+if (!available) console.warn(`skipping browser tests: no Chromium at ${CHROMIUM}`)
+const SHOTS = 'test-artifacts/screenshots'
 let browser: Browser
 
 beforeAll(async () => {
   if (!available) return
+  mkdirSync(SHOTS, { recursive: true })
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -20,27 +23,62 @@ afterAll(async () => {
   await browser?.close()
 })
 
-describe.skipIf(!available)('GET /docs in Chromium', () => {
-  it('should list the operations of /openapi.json and filter them', async () => {
+describe.skipIf(!available)('the landing page and the API reference in Chromium', () => {
+  it('should answer / with links to the console, the reference and the health check', async () => {
     const page = await browser.newPage()
+    await page.goto(`${baseUrl()}/`)
+    expect(await page.title()).toBe('Switchboard')
+    await page.click('#to-reference')
+    await page.waitForURL(/\/reference\/#openapi$/)
+    await page.close()
+  })
+
+  it('should render /openapi.json with Swagger UI (every operation, filterable) and /asyncapi.json with the AsyncAPI component', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     const errors: string[] = []
+    const outside: string[] = []
     page.on('pageerror', (e) => errors.push(String(e)))
+    page.on('request', (r) => {
+      if (!r.url().startsWith(baseUrl()) && !r.url().startsWith('data:')) outside.push(r.url())
+    })
     await page.goto(`${baseUrl()}/docs`)
-    await page.waitForSelector('details.op')
+    expect(page.url()).toMatch(/\/reference\/#openapi$/)
+    await page.waitForSelector('.opblock')
+    // Swagger UI renders its list virtually (only what is on screen): ask it what it parsed.
     const spec = (await (await fetch(`${baseUrl()}/openapi.json`)).json()) as {
       paths: Record<string, object>
     }
     const operations = Object.values(spec.paths).reduce((n, ops) => n + Object.keys(ops).length, 0)
-    expect(await page.locator('details.op').count()).toBe(operations)
-    expect(await page.locator('#info').textContent()).toMatch(/^Switchboard \d+\.\d+\.\d+$/)
+    const parsed = await page.evaluate(
+      () => (globalThis as any).swaggerUi.specSelectors.operations().size as number,
+    )
+    expect(parsed).toBe(operations)
+    await page.screenshot({ path: `${SHOTS}/reference-openapi.png` })
 
-    await page.fill('#filter', '/api/v1/auth/register')
-    await expect.poll(() => page.locator('details.op').count()).toBe(1)
-    await page.click('details.op summary')
-    const detail = await page.locator('details.op').textContent()
-    expect(detail).toContain('POST')
-    expect(detail).toContain('"email"')
+    await page.fill('.operation-filter-input', 'Chat')
+    await page
+      .locator('.opblock-summary-path', { hasText: /^\/api\/v1\/chat\/ws$/ })
+      .first()
+      .click()
+    await page.waitForSelector('.opblock.is-open')
+    const open = (await page.locator('.opblock.is-open').textContent()) ?? ''
+    for (const s of ['101', '426', 'room_id']) expect(open, s).toContain(s)
+
+    await page.click('#tab-asyncapi')
+    await page.waitForSelector('#asyncapi #introduction', { timeout: 20_000 })
+    const text = (await page.locator('#asyncapi').textContent()) ?? ''
+    for (const name of [
+      'Switchboard realtime',
+      '/api/v1/chat/ws',
+      'send_message',
+      'new_message',
+      'chat-message',
+      '/notification',
+    ])
+      expect(text, name).toContain(name)
+    await page.screenshot({ path: `${SHOTS}/reference-asyncapi.png` })
     expect(errors).toEqual([])
+    expect(outside).toEqual([])
     await page.close()
-  })
+  }, 90_000)
 })

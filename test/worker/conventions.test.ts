@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { loadConfig, type Config } from '../../src/worker/config'
@@ -104,6 +105,7 @@ describe('OpenAPI', () => {
 
   it('should document every /api/v1 and gateway route the app serves, WebSocket endpoints included', async () => {
     const { app } = await import('../../src/worker/app')
+    const { PAGE_PATHS } = await import('../../src/worker/routes/pages')
     const spec = await json(await call('/openapi.json'))
     const documented = new Set(
       Object.entries(spec.paths as Record<string, object>).flatMap(([p, ops]) =>
@@ -111,7 +113,8 @@ describe('OpenAPI', () => {
       ),
     )
     const undocumented = app.routes
-      .filter((r) => r.method !== 'ALL' && !/^\/(openapi\.json|asyncapi\.json|docs)$/.test(r.path))
+      .filter((r) => r.method !== 'ALL' && !/^\/(openapi|asyncapi)\.json$/.test(r.path))
+      .filter((r) => !PAGE_PATHS.includes(r.path))
       .map((r) => `${r.method} ${r.path}`)
       .filter((r) => !documented.has(r))
     expect([...new Set(undocumented)]).toEqual([])
@@ -142,9 +145,40 @@ describe('OpenAPI', () => {
     )
   })
 
-  it('should serve a reference page that loads the spec', async () => {
-    const res = await call('/docs')
-    expect(res.headers.get('content-type')).toMatch(/text\/html/)
-    expect(await res.text()).toContain('fetch("/openapi.json")')
+  it('should move /docs to the reference page, served from the static assets', async () => {
+    const res = await call('/docs', { redirect: 'manual' })
+    expect(res.status).toBe(301)
+    expect(res.headers.get('location')).toBe('/reference/')
+    const page = await env.ASSETS.fetch('http://localhost/reference/')
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toContain('/reference/reference.js')
+    const script = await (await env.ASSETS.fetch('http://localhost/reference/reference.js')).text()
+    expect(script).toContain("url: '/openapi.json'")
+    expect(script).toContain("fetch('/asyncapi.json')")
+    expect((await env.ASSETS.fetch('http://localhost/reference/vendor/swagger-ui-bundle.js')).status).toBe(
+      200,
+    )
+  })
+
+  it('should answer / with a landing page for browsers and JSON for everyone else', async () => {
+    const html = await call('/', { headers: { accept: 'text/html,application/xhtml+xml' } })
+    expect(html.headers.get('content-type')).toMatch(/text\/html/)
+    const body = await html.text()
+    for (const link of ['/console/', '/reference/', '/health']) expect(body).toContain(`href="${link}"`)
+    const api = await call('/')
+    expect(await json(api)).toMatchObject({
+      status: 'SUCCESS',
+      data: { service: 'switchboard', console: '/console/' },
+    })
+  })
+
+  it('should serve the caller’s page at every share URL /link/create hands out, and keep /car/task an API route', async () => {
+    for (const path of ['/join/AbCdEfGhIj', '/hls/AbCdEfGhIj', '/car/AbCdEfGhIj', '/live/some-session']) {
+      const res = await call(path)
+      expect(res.status, path).toBe(200)
+      expect(res.headers.get('content-type')).toMatch(/text\/html/)
+    }
+    expect((await call('/car/list')).status).toBe(401)
   })
 })

@@ -29,7 +29,8 @@ gatewaySystemRoutes.openapi(
     path: '/',
     tags,
     summary: 'Root: what this is and where its docs are',
-    description: 'Public.',
+    description:
+      'Public. Browsers (`Accept: text/html`) get a landing page linking the console, the reference and the health check.',
     responses: gatewayResponses(Root, 'Service identity'),
   }),
   (c) =>
@@ -38,6 +39,8 @@ gatewaySystemRoutes.openapi(
       version: VERSION,
       docs: '/docs',
       openapi: '/openapi.json',
+      asyncapi: '/asyncapi.json',
+      console: '/console/',
       health: '/health',
     }),
 )

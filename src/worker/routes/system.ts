@@ -2,11 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { success } from '../lib/envelope'
 import { router } from '../lib/router'
 import { gatewayResponses } from '../schemas/common'
-import { docsPage } from './docs-page'
 
 export const VERSION = '0.1.0'
 
-/** `/health`, `/docs`. (`/openapi.json` is served by the app itself, which owns the registry.) */
+/** `/health`. (`/openapi.json` is served by the app itself, which owns the registry.) */
 export const systemRoutes = router()
 
 const Health = z
@@ -42,5 +41,3 @@ systemRoutes.openapi(
     return success(c, data, d1 === 'ok' ? 'healthy' : 'degraded', d1 === 'ok' ? 200 : 503)
   },
 )
-
-systemRoutes.get('/docs', (c) => c.html(docsPage('/openapi.json')))

@@ -7,6 +7,8 @@ export const Root = z
     version: z.string(),
     docs: z.string(),
     openapi: z.string(),
+    asyncapi: z.string(),
+    console: z.string(),
     health: z.string(),
   })
   .openapi('Root')
