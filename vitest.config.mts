@@ -28,6 +28,8 @@ function workersProject(
   return {
     plugins: [
       cloudflareTest({
+        // The production Worker with test subclasses of the objects tests steer (test/worker-entry.ts).
+        main: './test/worker-entry.ts',
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           bindings: {

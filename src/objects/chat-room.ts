@@ -2,17 +2,16 @@ import { db } from '../worker/db/client'
 import type { Env } from '../worker/env'
 import { AppError, badRequest, forbidden, notFound, unauthorized, type ErrorCode } from '../worker/lib/errors'
 import type { AuthIdentity } from '../worker/lib/identity'
-import { newId } from '../worker/lib/ids'
 import { iso } from '../worker/lib/time'
-import type { RoomCommand } from '../worker/schemas/chat-frames'
 import { memberRole } from '../worker/services/chat-members'
 import { asAppError, Channel, type BaseAttachment, type ChannelLimits, type Connection } from './channel'
-import { writeIndex } from './chat-index'
-import { configuredLimits } from './limits'
-import { WriteBatch } from './write-batch'
 import { FrameBatches } from './frame-batches'
-import { ChatLog, type StoredMessage } from './chat-log'
-import * as frames from './protocols/json'
+import { configuredLimits, roomOptions } from './limits'
+import * as json from './protocols/json'
+import { MessageRoom } from './room/core'
+import { IndexMirror, writeIndex } from './room/d1-index'
+import { exceptUser, type RoomEvent } from './room/events'
+import type { IndexBatch, StoredMessage } from './room/log'
 
 /** Per-socket state (attachment): who, which object it lives in, which chats it follows. */
 export interface ChatAttachment extends BaseAttachment {
@@ -55,60 +54,61 @@ interface Delivery {
 }
 
 export type SendResult = { message: ApiMessage; duplicate: boolean }
-type ExecuteResult = { row?: StoredMessage; duplicate?: boolean; seq?: number }
 
 /** Most chats one connection may follow at once (keeps the attachment far below 2 KiB). */
 export const MAX_ROOMS_PER_CONNECTION = 20
-/** Most missed messages replayed on a resume; beyond that the client pages history over REST. */
-export const REPLAY_LIMIT = 1000
-const SAFETY_FLUSH_MS = 5_000
-/** How long changes collect before they are copied to the D1 index. */
-const INDEX_DELAY_MS = 50
-const NO_OVERRIDES: Partial<ChannelLimits> = Object.freeze({})
-const MAX_BACKOFF_MS = 60_000
-const OUTBOX_BATCH = 90
 
 /**
- * One chat (SPEC §5.1): the single writer of its ordered message log (SQLite storage), its
- * sockets (JSON protocol, SPEC §5.2), presence, typing, read state, and the outbox that keeps
- * the D1 index in step. Sockets of other chats' objects that `join_room` this chat are served
- * through their home object (`follow` / `deliver`): one RPC per home object and turn, not per socket.
+ * One chat (SPEC §5.1): its ordered message room (the core, room/core.ts, in SQLite storage) in
+ * the JSON protocol (SPEC §5.2, protocols/json.ts), its sockets, and the mirror that keeps the D1
+ * index in step. This class only connects sockets to the core: parse → core → encode. Sockets of
+ * other chats' objects that `join_room` this chat are served through their home object
+ * (`follow` / `deliver`): one RPC per home object and turn, not per socket.
  */
 export class ChatRoom extends Channel<Env, ChatAttachment> {
-  #log: ChatLog
+  protected room: MessageRoom
+  #index: IndexMirror
   #homes: Set<string> | undefined
-  #flushing = false
-  #flushTimer: ReturnType<typeof setTimeout> | undefined
-  #flushFailures = 0
   #batches = new FrameBatches<Connection<ChatAttachment>>()
-  #writes = new WriteBatch()
   #batchTimer: ReturnType<typeof setTimeout> | undefined
   #remote = new Map<string, { items: Delivery[]; chain: Promise<void>; scheduled: boolean }>()
   /** Frames held for sockets whose `join_room` of another chat awaits its replay (`<conn> <room>`). */
   #joining = new Map<string, string[]>()
 
-  /** Test hook: limits that replace the configured ones for this instance. */
-  limitOverrides: Partial<ChannelLimits> = NO_OVERRIDES
-  /** How long a typing indicator lives without a new `typing_start` (ms). */
-  typingTtlMs = 5_000
-  /** Fan-out calls this object received from other chats (observability; tests count them). */
-  deliveries = 0
-  /** Test hook: the next n index flushes fail as if D1 were unavailable. */
-  simulateIndexFailures = 0
-
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.#log = new ChatLog(ctx.storage)
+    this.room = new MessageRoom(
+      ctx.storage,
+      {
+        emit: (e) => this.#emit(e),
+        scheduleAlarm: (at) => this.scheduleAlarm(at),
+        localConnections: (userId) => this.#localConnections(userId),
+        indexChanged: (at) => this.#index.changed(at),
+        mayModerate: async (userId) => {
+          const role = await memberRole(db(this.env.DB), this.name, userId)
+          return role === 'owner' || role === 'admin'
+        },
+      },
+      roomOptions(env, { index: true }),
+    )
+    this.#index = new IndexMirror(this.room.log, {
+      write: (batch) => this.writeIndex(batch),
+      scheduleAlarm: (at) => this.scheduleAlarm(at),
+      warn: (fields) => this.log('warn', 'chat-index', { chat: this.name, ...fields }),
+    })
   }
 
   protected limits(): ChannelLimits {
-    const limits = configuredLimits(this.env)
-    return this.limitOverrides === NO_OVERRIDES ? limits : { ...limits, ...this.limitOverrides }
+    return configuredLimits(this.env)
   }
 
   protected errorFrame(code: ErrorCode, message: string, extra?: Record<string, unknown>): string {
-    // `content` repeats the message: seed 003's clients read errors from there.
-    return JSON.stringify({ type: 'error', code, message, content: message, ...extra })
+    return json.errorFrame(code, message, extra)
+  }
+
+  /** Copies one run of changes to the D1 index. */
+  protected writeIndex(batch: IndexBatch): Promise<void> {
+    return writeIndex(this.env.DB, this.name, batch)
   }
 
   // ── Connections ────────────────────────────────────────────────────────────────────────
@@ -128,57 +128,48 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
 
   protected onConnect(conn: Connection<ChatAttachment>, request: Request): void {
     const since = sinceParam(new URL(request.url).searchParams.get('since'))
-    this.#enter(conn.state.user, (frame) => this.sendTo(conn, frame))
-    if (since !== undefined) this.#replay(since, (frame) => this.sendTo(conn, frame))
+    const send = (frame: string) => this.sendTo(conn, frame)
+    this.#enter(conn.state.user, send)
+    if (since !== undefined) this.#replay(since).forEach(send)
   }
 
   protected async onClose(conn: Connection<ChatAttachment>): Promise<void> {
     for (const room of conn.state.rooms) {
-      if (room === this.#chatId) this.#exit(conn.state.user)
+      if (room === this.name) this.room.departed(conn.state.user)
       else await this.#unfollowRemote(room, conn.state.user).catch(() => undefined)
     }
   }
 
   protected async onMessage(conn: Connection<ChatAttachment>, raw: string | ArrayBuffer): Promise<void> {
-    await this.#handle(conn, frames.parseFrame(raw))
+    const frame = json.parseFrame(raw)
+    if (frame.type === 'join_room') return this.#join(conn, frame.room_id, frame.since)
+    if (frame.type === 'leave_room') return this.#leave(conn, frame.room_id)
+    if (!conn.state.rooms.includes(frame.room_id)) throw forbidden('You must join the room first')
+    const user = conn.state.user
+    if (frame.room_id === this.name) {
+      const cmd = json.toCommand(frame)
+      if (cmd.type === 'send') this.sendTo(conn, json.sendAck(this.name, await this.room.execute(user, cmd)))
+      else await this.room.execute(user, cmd)
+      return
+    }
+    const result = unwrap(await chatRoom(this.env, frame.room_id).command(frame.room_id, user, frame))
+    if (frame.type === 'send_message') {
+      const { message, duplicate } = result as SendResult
+      this.sendTo(conn, json.ackFrame(frame.room_id, message, duplicate))
+    }
   }
 
   protected errorRefs(raw: string | ArrayBuffer): Record<string, unknown> {
-    return frames.frameRefs(raw)
-  }
-
-  async #handle(conn: Connection<ChatAttachment>, cmd: RoomCommand): Promise<void> {
-    if (cmd.type === 'join_room') return this.#join(conn, cmd.room_id, cmd.since)
-    if (cmd.type === 'leave_room') return this.#leave(conn, cmd.room_id)
-    if (!conn.state.rooms.includes(cmd.room_id)) throw forbidden('You must join the room first')
-    const user = conn.state.user
-    if (cmd.room_id === this.#chatId) {
-      const { row, duplicate } = await this.#execute(user, cmd)
-      if (cmd.type === 'send_message' && row)
-        this.sendTo(
-          conn,
-          frames.ackFrame(
-            cmd.room_id,
-            { id: row.id, seq: row.seq, client_id: row.client_id, created_at: iso(row.created_at) },
-            !!duplicate,
-          ),
-        )
-      return
-    }
-    const result = unwrap(await chatRoom(this.env, cmd.room_id).command(cmd.room_id, user, cmd))
-    if (cmd.type === 'send_message') {
-      const { message, duplicate } = result as SendResult
-      this.sendTo(conn, frames.ackFrame(cmd.room_id, message, duplicate))
-    }
+    return json.frameRefs(raw)
   }
 
   async #join(conn: Connection<ChatAttachment>, room: string, since: number | undefined): Promise<void> {
     const state = conn.state
     const send = (frame: string) => this.sendTo(conn, frame)
     if (state.rooms.includes(room)) {
-      send(frames.presenceFrame('user_joined', room, state.user))
+      send(json.presenceFrame('user_joined', room, state.user))
       if (since !== undefined) {
-        if (room === this.#chatId) this.#replay(since, send)
+        if (room === this.name) this.#replay(since).forEach(send)
         else for (const f of unwrap(await chatRoom(this.env, room).replay(room, since))) send(f)
       }
       return
@@ -186,9 +177,9 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     if (state.rooms.length >= MAX_ROOMS_PER_CONNECTION)
       throw badRequest(`A connection may follow at most ${MAX_ROOMS_PER_CONNECTION} rooms`)
     this.saveState(conn, { ...state, rooms: [...state.rooms, room] })
-    if (room === this.#chatId) {
+    if (room === this.name) {
       this.#enter(state.user, send)
-      if (since !== undefined) this.#replay(since, send)
+      if (since !== undefined) this.#replay(since).forEach(send)
       return
     }
     // Another chat: its object checks membership and replays; its events then reach this
@@ -197,7 +188,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     this.#joining.set(key, [])
     let result: RoomResult<string[]> | undefined
     try {
-      result = await chatRoom(this.env, room).follow(room, this.#chatId, state.user, since)
+      result = await chatRoom(this.env, room).follow(room, this.name, state.user, since)
     } finally {
       const held = this.#joining.get(key) ?? []
       this.#joining.delete(key)
@@ -212,171 +203,54 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     const state = conn.state
     if (!state.rooms.includes(room)) throw badRequest(`You are not in room ${room}`)
     this.saveState(conn, { ...state, rooms: state.rooms.filter((r) => r !== room) })
-    this.sendTo(conn, frames.presenceFrame('user_left', room, state.user))
-    if (room === this.#chatId) this.#exit(state.user)
+    this.sendTo(conn, json.presenceFrame('user_left', room, state.user))
+    if (room === this.name) this.room.departed(state.user)
     else await this.#unfollowRemote(room, state.user)
   }
 
-  /** Announces a user's arrival when it is their first connection in this chat; confirms to the joiner. */
+  /**
+   * A connection of `user` entered the chat (already counted): the room announces a first
+   * arrival to everyone; a further connection of the same user only has its join confirmed.
+   */
   #enter(user: AuthIdentity, confirm: (frame: string) => void): void {
-    const chat = this.#chatId
-    if (this.#presence(user.id) === 1) {
-      this.#emit(frames.presenceFrame('user_joined', chat, user))
-      this.#emit(frames.statusFrame(chat, user, 'online'))
-    } else confirm(frames.presenceFrame('user_joined', chat, user))
+    this.room.arrived(user)
+    if (this.room.connectionsOf(user.id) > 1) confirm(json.presenceFrame('user_joined', this.name, user))
   }
 
-  /** Announces a user's departure once their last connection in this chat is gone. */
-  #exit(user: AuthIdentity): void {
-    if (this.#presence(user.id) > 0) return
-    const chat = this.#chatId
-    this.#emit(frames.presenceFrame('user_left', chat, user))
-    this.#emit(frames.statusFrame(chat, user, 'offline'))
-    if (this.#log.stopTyping(user.id)) this.#emit(frames.typingFrame(chat, user, false), user.id)
+  #replay(since: number): string[] {
+    return json.encodeReplay(this.name, this.room.replay(since))
   }
 
-  /** Connections (here and in following objects) through which `userId` is in this chat. */
-  #presence(userId: string): number {
+  /** Connections in this object through which `userId` is in this chat. */
+  #localConnections(userId: string): number {
     let n = 0
     for (const c of this.connections())
-      if (c.state.user.id === userId && c.state.rooms.includes(this.#chatId)) n++
-    return n + this.#log.remoteConns(userId)
+      if (c.state.user.id === userId && c.state.rooms.includes(this.name)) n++
+    return n
   }
 
-  #replay(since: number, send: (frame: string) => void): void {
-    for (const frame of this.#replayFrames(since)) send(frame)
+  /** Encodes a room event once and sends it to this chat's sockets here and, once per object, elsewhere. */
+  #emit(e: RoomEvent): void {
+    const except = exceptUser(e)
+    for (const frame of json.encodeEvent(this.name, e)) this.#broadcastChat(frame, except)
   }
 
-  #replayFrames(since: number): string[] {
-    const chat = this.#chatId
-    const rows = this.#log.after(since, REPLAY_LIMIT + 1)
-    const out = rows.slice(0, REPLAY_LIMIT).map((m) => frames.newMessageFrame(chat, m))
-    if (rows.length > REPLAY_LIMIT) {
-      const next = rows[REPLAY_LIMIT - 1].seq
-      out.push(
-        this.errorFrame(
-          'conflict',
-          `More than ${REPLAY_LIMIT} missed messages; page the rest with GET /api/v1/chats/${chat}/messages`,
-          { room_id: chat, next_since: next },
-        ),
-      )
-    }
-    return out
-  }
-
-  // ── Commands (from local sockets, following objects and REST alike) ────────────────────
-
-  async #execute(user: AuthIdentity, cmd: RoomCommand): Promise<ExecuteResult> {
-    const chat = this.#chatId
-    const pending = cmd.type === 'send_message' ? undefined : this.#writes.idle
-    if (pending) await pending
-    const now = Date.now()
-    switch (cmd.type) {
-      case 'send_message':
-        return this.#writes.run(() => this.#send(user, cmd))
-      case 'edit_message': {
-        const m = this.#message(cmd.message_id)
-        if (m.sender_id !== user.id) throw forbidden('Only the sender may edit a message')
-        this.#log.edit(m.seq, cmd.content, now)
-        const row = this.#log.bySeq(m.seq)!
-        this.#emit(frames.editedFrame(chat, row))
-        this.#indexChanged(now)
-        return { row }
-      }
-      case 'delete_message': {
-        const m = this.#log.byId(cmd.message_id)
-        if (!m) throw notFound('Message')
-        if (m.deleted_at !== null) return { row: m }
-        if (m.sender_id !== user.id) {
-          const role = await memberRole(db(this.env.DB), chat, user.id)
-          if (role !== 'owner' && role !== 'admin')
-            throw forbidden('Only the sender or a chat owner or admin may delete a message')
-        }
-        this.#log.remove(m.seq, now)
-        const row = this.#log.bySeq(m.seq)!
-        this.#emit(frames.deletedFrame(chat, row, user))
-        this.#indexChanged(now)
-        return { row }
-      }
-      case 'mark_read': {
-        const { seq, moved } = this.#log.markRead(user.id, Math.min(cmd.seq, this.#log.lastSeq), now)
-        if (moved) {
-          this.#emit(frames.readFrame(chat, user, seq))
-          this.#indexChanged(now)
-        }
-        return { seq }
-      }
-      case 'typing_start': {
-        const was = this.#log.stopTyping(user.id)
-        this.#log.startTyping(user.id, user.name, now + this.typingTtlMs)
-        this.scheduleAlarm(now + this.typingTtlMs)
-        if (!was) this.#emit(frames.typingFrame(chat, user, true), user.id)
-        return {}
-      }
-      case 'typing_stop': {
-        if (this.#log.stopTyping(user.id)) this.#emit(frames.typingFrame(chat, user, false), user.id)
-        return {}
-      }
-      default:
-        throw badRequest(`${cmd.type} is not a room command`)
-    }
-  }
-
-  /** Stores a message (or finds its first copy) and tells the room; runs in a write batch. */
-  #send(user: AuthIdentity, cmd: Extract<RoomCommand, { type: 'send_message' }>): ExecuteResult {
-    const chat = this.#chatId
-    const now = Date.now()
-    if (cmd.reply_to && !this.#log.byId(cmd.reply_to)) {
-      // A repeated send is acknowledged as such even if its replied-to message is gone.
-      const first = cmd.client_id ? this.#log.byClientId(user.id, cmd.client_id) : undefined
-      if (first) return { row: first, duplicate: true }
-      throw notFound('Replied-to message')
-    }
-    const { row, created } = this.#log.append({
-      id: newId(),
-      sender_id: user.id,
-      sender_name: user.name,
-      sender_email: user.email ?? null,
-      content: cmd.content,
-      type: 'text',
-      reply_to: cmd.reply_to ?? null,
-      client_id: cmd.client_id ?? null,
-      created_at: now,
-    })
-    if (!created) return { row, duplicate: true }
-    this.#log.stopTyping(user.id)
-    this.#emit(frames.newMessageFrame(chat, row))
-    this.#indexChanged(now)
-    return { row, duplicate: false }
-  }
-
-  #message(id: string): StoredMessage {
-    const m = this.#log.byId(id)
-    if (!m) throw notFound('Message')
-    if (m.deleted_at !== null) throw new AppError('conflict', 'Message was deleted')
-    return m
-  }
-
-  /** Sends one encoded frame to this chat's sockets here and, once per object, to followers elsewhere. */
-  #emit(frame: string, except?: string): void {
-    const chat = this.#chatId
+  #broadcastChat(frame: string, except?: string): void {
+    const chat = this.name
     this.broadcast(frame, (c) => c.state.rooms.includes(chat) && c.state.user.id !== except)
     for (const home of this.#followerHomes()) this.#queueRemote(home, { frame, except })
   }
 
   // ── RPC: the Worker (REST) and other chats' objects ────────────────────────────────────
 
-  /** Runs a room command for `user` (a verified member) — REST sends and sockets homed elsewhere. */
-  async command(chatId: string, user: AuthIdentity, cmd: RoomCommand): Promise<RoomResult<unknown>> {
-    return this.#rpc(chatId, async () => this.#commandValue(chatId, await this.#execute(user, cmd)))
-  }
-
-  /** What a command answers: messages in the REST shape, `{message, duplicate}` for sends. */
-  #commandValue(chatId: string, out: ExecuteResult): unknown {
-    if (!out.row) return out
-    return out.duplicate === undefined
-      ? apiMessage(chatId, out.row)
-      : { message: apiMessage(chatId, out.row), duplicate: out.duplicate }
+  /** Runs a chat command for `user` (a verified member) — REST and sockets homed elsewhere. */
+  async command(chatId: string, user: AuthIdentity, frame: json.ChatFrame): Promise<RoomResult<unknown>> {
+    return this.#rpc(chatId, async () => {
+      const out = await this.room.execute(user, json.toCommand(frame))
+      if ('duplicate' in out) return { message: apiMessage(chatId, out.message), duplicate: out.duplicate }
+      if ('message' in out) return apiMessage(chatId, out.message)
+      return out
+    })
   }
 
   /** Sends a message (REST): the same path as a socket's `send_message`. */
@@ -396,13 +270,13 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     q: { before?: number; after?: number; limit: number },
   ): Promise<RoomResult<{ messages: ApiMessage[]; next_before: number | null; last_seq: number }>> {
     return this.#rpc(chatId, () => {
-      const rows =
-        q.after !== undefined ? this.#log.after(q.after, q.limit) : this.#log.page(q.before, q.limit)
+      const log = this.room.log
+      const rows = q.after !== undefined ? log.after(q.after, q.limit) : log.page(q.before, q.limit)
       const oldest = q.after === undefined ? rows.at(-1) : undefined
       return {
         messages: rows.map((m) => apiMessage(chatId, m)),
         next_before: oldest && rows.length === q.limit && oldest.seq > 1 ? oldest.seq : null,
-        last_seq: this.#log.lastSeq,
+        last_seq: log.lastSeq,
       }
     })
   }
@@ -410,7 +284,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   /** One message by id. */
   async message(chatId: string, id: string): Promise<RoomResult<ApiMessage>> {
     return this.#rpc(chatId, () => {
-      const m = this.#log.byId(id)
+      const m = this.room.log.byId(id)
       if (!m) throw notFound('Message')
       return apiMessage(chatId, m)
     })
@@ -422,14 +296,14 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     userId: string,
   ): Promise<RoomResult<{ last_read_seq: number; last_seq: number }>> {
     return this.#rpc(chatId, () => ({
-      last_read_seq: this.#log.readSeq(userId),
-      last_seq: this.#log.lastSeq,
+      last_read_seq: this.room.log.readSeq(userId),
+      last_seq: this.room.lastSeq,
     }))
   }
 
   /** New-message frames after `since` (for a socket homed elsewhere re-joining with `since`). */
   async replay(chatId: string, since: number): Promise<RoomResult<string[]>> {
-    return this.#rpc(chatId, () => this.#replayFrames(since))
+    return this.#rpc(chatId, () => this.#replay(since))
   }
 
   /**
@@ -446,26 +320,26 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
       if (!(await memberRole(db(this.env.DB), chatId, user.id)))
         throw forbidden('You are not a member of this chat')
       this.admitConnection()
-      this.#log.follow(home, user.id)
+      this.room.log.follow(home, user.id)
       this.#followerHomes().add(home)
       const out: string[] = []
       this.#enter(user, (f) => out.push(f))
-      if (since !== undefined) out.push(...this.#replayFrames(since))
+      if (since !== undefined) out.push(...this.#replay(since))
       return out
     })
   }
 
   /** Sockets of other chats' objects following this chat count toward its connection limit. */
   protected remoteConnections(): number {
-    return this.#log.totalRemoteConns()
+    return this.room.log.totalRemoteConns()
   }
 
   /** A socket in object `home` left this chat (or closed). */
   async unfollow(chatId: string, home: string, user: AuthIdentity): Promise<RoomResult<null>> {
     return this.#rpc(chatId, () => {
-      this.#log.unfollow(home, user.id)
+      this.room.log.unfollow(home, user.id)
       this.#homes = undefined
-      this.#exit(user)
+      this.room.departed(user)
       return null
     })
   }
@@ -473,7 +347,6 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   /** Frames from chat `from` for this object's sockets that follow it; answers how many follow it. */
   async deliver(home: string, from: string, items: Delivery[]): Promise<number> {
     this.#bind(home)
-    this.deliveries++
     let followers = 0
     for (const c of this.connections()) {
       if (!c.state.rooms.includes(from)) continue
@@ -491,15 +364,8 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   /** A member was removed from the chat: their sockets stop receiving it, here and elsewhere. */
   async memberRemoved(chatId: string, userId: string): Promise<RoomResult<null>> {
     return this.#rpc(chatId, async () => {
-      for (const c of this.connections()) {
-        if (c.state.user.id !== userId || !c.state.rooms.includes(chatId)) continue
-        this.saveState(c, { ...c.state, rooms: c.state.rooms.filter((r) => r !== chatId) })
-        this.sendTo(
-          c,
-          this.errorFrame('forbidden', 'You are no longer a member of this chat', { room_id: chatId }),
-        )
-      }
-      for (const home of this.#log.dropFollower(userId)) {
+      this.#revoke(chatId, userId)
+      for (const home of this.room.log.dropFollower(userId)) {
         await chatRoom(this.env, home).revoke(home, chatId, userId)
       }
       this.#homes = undefined
@@ -508,13 +374,9 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   }
 
   /** `PUT /api/v1/users/status`: the status a member chose reaches everyone in this chat. */
-  async userStatus(
-    chatId: string,
-    user: AuthIdentity,
-    status: frames.MemberStatus,
-  ): Promise<RoomResult<null>> {
+  async userStatus(chatId: string, user: AuthIdentity, status: json.MemberStatus): Promise<RoomResult<null>> {
     return this.#rpc(chatId, () => {
-      this.#emit(frames.statusFrame(chatId, user, status))
+      this.#broadcastChat(json.statusFrame(chatId, user, status))
       return null
     })
   }
@@ -522,47 +384,40 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   /** Chat `from` removed `userId`: this object's sockets of that user stop following it. */
   async revoke(home: string, from: string, userId: string): Promise<void> {
     this.#bind(home)
-    for (const c of this.connections()) {
-      if (c.state.user.id !== userId || !c.state.rooms.includes(from)) continue
-      this.saveState(c, { ...c.state, rooms: c.state.rooms.filter((r) => r !== from) })
-      this.sendTo(
-        c,
-        this.errorFrame('forbidden', 'You are no longer a member of this chat', { room_id: from }),
-      )
-    }
+    this.#revoke(from, userId)
   }
 
   /** Copies pending changes to the D1 index now; answers how many remain (0 when drained). */
   async flushIndex(): Promise<number> {
-    await this.#flushIndex()
-    return this.#log.pendingIndexSize()
+    await this.#index.flush()
+    return this.room.log.pendingIndexSize()
   }
 
-  // ── Alarm: typing expiry and the D1 index outbox ───────────────────────────────────────
+  // ── Alarm: typing expiry and the D1 index ──────────────────────────────────────────────
 
   protected async onAlarm(): Promise<void> {
     const now = Date.now()
-    const chat = this.#chatId
-    if (chat) {
-      for (const t of this.#log.expireTyping(now))
-        this.#emit(frames.typingFrame(chat, { id: t.user_id, name: t.name }, false), t.user_id)
-    }
-    await this.#flushIndex()
-    const nextTyping = this.#log.nextTypingExpiry()
-    if (nextTyping !== undefined) this.scheduleAlarm(nextTyping)
-    if (this.#log.pendingIndexSize() > 0) this.scheduleAlarm(now + this.#backoff())
+    this.room.onAlarm(now)
+    await this.#index.onAlarm(now)
   }
 
   // ── Internals ──────────────────────────────────────────────────────────────────────────
 
-  /** This chat's id: the object's name. */
-  get #chatId(): string {
-    return this.name
-  }
-
   /** Refuses a call meant for another chat's object. */
   #bind(chatId: string): void {
     if (chatId !== this.name) throw new AppError('bad_request', 'Wrong room for this object')
+  }
+
+  /** This object's sockets of `userId` stop following chat `chatId`, and are told so. */
+  #revoke(chatId: string, userId: string): void {
+    for (const c of this.connections()) {
+      if (c.state.user.id !== userId || !c.state.rooms.includes(chatId)) continue
+      this.saveState(c, { ...c.state, rooms: c.state.rooms.filter((r) => r !== chatId) })
+      this.sendTo(
+        c,
+        json.errorFrame('forbidden', 'You are no longer a member of this chat', { room_id: chatId }),
+      )
+    }
   }
 
   async #rpc<T>(chatId: string, fn: () => T | Promise<T>): Promise<RoomResult<T>> {
@@ -580,7 +435,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   }
 
   #followerHomes(): Set<string> {
-    this.#homes ??= new Set(this.#log.followerHomes())
+    this.#homes ??= new Set(this.room.log.followerHomes())
     return this.#homes
   }
 
@@ -596,58 +451,15 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
       queue.scheduled = false
       const items = queue.items.splice(0)
       try {
-        const followers = await chatRoom(this.env, home).deliver(home, this.#chatId, items)
+        const followers = await chatRoom(this.env, home).deliver(home, this.name, items)
         if (followers === 0) {
-          this.#log.dropHome(home)
+          this.room.log.dropHome(home)
           this.#homes = undefined
         }
       } catch (err) {
         this.log('error', 'chat-deliver', { home, error: err })
       }
     })
-  }
-
-  /**
-   * A change is pending for the D1 index: flush it shortly (changes of the next INDEX_DELAY_MS
-   * share one D1 round trip; a flush under way picks them up itself), with an alarm as the
-   * safety net across eviction.
-   */
-  #indexChanged(now: number): void {
-    this.scheduleAlarm(now + SAFETY_FLUSH_MS)
-    if (this.#flushing || this.#flushTimer) return
-    this.#flushTimer = setTimeout(() => {
-      this.#flushTimer = undefined
-      void this.#flushIndex()
-    }, INDEX_DELAY_MS)
-  }
-
-  async #flushIndex(): Promise<void> {
-    const chat = this.#chatId
-    if (this.#flushing || !chat) return
-    this.#flushing = true
-    try {
-      for (;;) {
-        const batch = this.#log.pendingIndex(OUTBOX_BATCH)
-        if (batch.empty) break
-        if (this.simulateIndexFailures > 0) {
-          this.simulateIndexFailures--
-          throw new Error('simulated D1 failure')
-        }
-        await writeIndex(this.env.DB, chat, batch)
-        this.#log.indexed(batch)
-      }
-      this.#flushFailures = 0
-    } catch (err) {
-      this.#flushFailures++
-      this.log('warn', 'chat-index', { chat, attempt: this.#flushFailures, error: err })
-      this.scheduleAlarm(Date.now() + this.#backoff())
-    } finally {
-      this.#flushing = false
-    }
-  }
-
-  #backoff(): number {
-    return Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.max(0, this.#flushFailures - 1))
   }
 
   // ── Batched frames (opt-in per socket) ─────────────────────────────────────────────────
@@ -666,7 +478,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   }
 
   async #unfollowRemote(room: string, user: AuthIdentity): Promise<void> {
-    await chatRoom(this.env, room).unfollow(room, this.#chatId, user)
+    await chatRoom(this.env, room).unfollow(room, this.name, user)
   }
 }
 

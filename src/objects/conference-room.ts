@@ -1,14 +1,47 @@
+import type { Env } from '../worker/env'
+import { roomOptions } from './limits'
+import { MessageRoom } from './room/core'
+import { provideRoom } from './room/registry'
 import { SocketIoHost } from './socketio/host'
-import { chatBefore, roomLog, type ChatMessage } from './socketio/room-chat'
+import * as sio from './socketio/room-chat'
 import { markRoomClosed } from './socketio/room-status'
 
 /**
  * The Durable Object for one conference room: it owns the Socket.IO namespace `/{room}` and the
- * room's ordered chat log, and holds the Socket.IO sessions routed to it (see socketio/host.ts).
- * Objects named `~…` are home objects for sessions that arrived without a room hint.
+ * room's ordered chat (the message-room core, in the `chat-message` codec), and holds the
+ * Socket.IO sessions routed to it (see socketio/host.ts). Objects named `~…` are home objects
+ * for sessions that arrived without a room hint; they never create a message room.
  */
 export class ConferenceRoom extends SocketIoHost {
   protected readonly kind = 'room'
+  #room: MessageRoom | undefined
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    provideRoom(ctx, () => this.room)
+  }
+
+  /** The room's message core, created on first use. */
+  protected get room(): MessageRoom {
+    return (this.#room ??= new MessageRoom(
+      this.ctx.storage,
+      {
+        emit: (e) => {
+          const json = sio.encodeEvent(this.name, e)
+          if (json) this.broadcastJson(`/${this.name}`, json)
+        },
+        scheduleAlarm: (at) => this.scheduleAlarm(at),
+        // Presence here is Socket.IO's own per-socket user-connection / user-disconnect.
+        localConnections: () => 0,
+      },
+      roomOptions(this.env, { index: false }),
+    ))
+  }
+
+  protected async onAlarm(): Promise<void> {
+    await super.onAlarm()
+    this.#room?.onAlarm(Date.now())
+  }
 
   /** Events from REST, webhooks and cron; closing the room (see closeRoom) also bars later CONNECTs. */
   async publish(nsp: string, event: string, args: unknown[]): Promise<number> {
@@ -18,17 +51,24 @@ export class ConferenceRoom extends SocketIoHost {
   }
 
   /** A page of the chat log: messages before `before` (or the newest), oldest first. */
-  async chatHistory(before: number | undefined, limit: number, room = ''): Promise<ChatMessage[]> {
-    return chatBefore(roomLog(this.ctx), room, before, limit).reverse()
+  async chatHistory(before: number | undefined, limit: number, room = ''): Promise<sio.ChatMessage[]> {
+    return this.room.log
+      .page(before, limit)
+      .map((m) => sio.chatMessage(room, m))
+      .reverse()
   }
 
   /** The newest seq, how many messages came after `since`, and the newest message. */
   async chatSummary(
     since: number,
     room = '',
-  ): Promise<{ last_seq: number; unread: number; last_message: ChatMessage | null }> {
-    const log = roomLog(this.ctx)
-    const newest = chatBefore(log, room, undefined, 1)[0] ?? null
-    return { last_seq: log.lastSeq, unread: Math.max(0, log.lastSeq - since), last_message: newest }
+  ): Promise<{ last_seq: number; unread: number; last_message: sio.ChatMessage | null }> {
+    const log = this.room.log
+    const newest = log.page(undefined, 1)[0]
+    return {
+      last_seq: log.lastSeq,
+      unread: Math.max(0, log.lastSeq - since),
+      last_message: newest ? sio.chatMessage(room, newest) : null,
+    }
   }
 }

@@ -49,6 +49,8 @@ export const configSchema = z
     MAX_MESSAGE_BYTES: int(64).default(16_384),
     MESSAGES_PER_10S: int(1).default(50),
     MAX_CONNECTIONS_PER_ROOM: int(1).default(5000),
+    /** Most missed messages a resume replays (every chat protocol); beyond it clients page history. */
+    REPLAY_LIMIT: int(1).default(1000),
     NOTIFICATION_PUBLIC: bool.default(false),
     /** Socket.IO (Engine.IO) ping interval and timeout, ms; max payload, bytes. */
     SOCKETIO_PING_INTERVAL: int(100).default(25_000),

@@ -1,11 +1,11 @@
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import type { ChatRoom } from '../../src/objects/chat-room'
+import { chatRoomStub, type ChatRoom } from './test-classes'
 import { call, json, registerUser } from '../helpers'
 import { connect, groupWith, openChatSocket, restSend } from '../chat-client'
 
-const stub = (chatId: string) => env.CHAT_ROOM.get(env.CHAT_ROOM.idFromName(chatId))
+const stub = chatRoomStub
 
 /** Two group chats X and Y whose members are the same users. */
 async function twoChats(n = 2) {

@@ -1,11 +1,11 @@
 import { env } from 'cloudflare:workers'
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import type { ChatRoom } from '../../src/objects/chat-room'
+import { chatRoomStub, type ChatRoom } from './test-classes'
 import { call, json } from '../helpers'
 import { connect, groupWith, restSend } from '../chat-client'
 
-const stub = (chatId: string) => env.CHAT_ROOM.get(env.CHAT_ROOM.idFromName(chatId))
+const stub = chatRoomStub
 
 async function allHistory(token: string, chatId: string, limit: number) {
   const seen: any[] = []

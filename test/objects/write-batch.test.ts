@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { WriteBatch } from '../../src/objects/write-batch'
+import { WriteBatch } from '../../src/objects/room/write-batch'
 
 describe('WriteBatch', () => {
   it('should run work queued in one turn together, in order, each caller getting its own result or error', async () => {

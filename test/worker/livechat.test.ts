@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
-import type { LiveChatSession } from '../../src/objects/live-chat-session'
+import { liveChatStub, type LiveChatSession } from '../objects/test-classes'
 import { describe, expect, it } from 'vitest'
 import { ChatClient } from '../chat-client'
 import { call, json, registerUser, type TestUser } from '../helpers'
@@ -213,7 +213,7 @@ describe('live chat sessions (seed 004)', () => {
     const s = await openSession(customer)
     const c = (await connect(s.id, customer, 'customer')).client!
     const a = (await connect(s.id, agent, 'agent')).client!
-    const stub = env.LIVE_CHAT.get(env.LIVE_CHAT.idFromName(s.id))
+    const stub = liveChatStub(s.id)
     await runInDurableObject(stub, (o: LiveChatSession) => {
       o.typingTtlMs = 20
     })

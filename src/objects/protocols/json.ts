@@ -1,14 +1,21 @@
-import type { StoredMessage } from '../chat-log'
+import type { StoredMessage } from '../room/log'
+import type { Actor, RoomCommand } from '../room/commands'
+import type { RoomEvent, SendResult } from '../room/events'
+import type { Replay } from '../room/core'
 import { iso } from '../../worker/lib/time'
-import { AppError, validationError } from '../../worker/lib/errors'
-import { ClientFrame, CLIENT_FRAME_TYPES, type RoomCommand } from '../../worker/schemas/chat-frames'
+import { AppError, validationError, type ErrorCode } from '../../worker/lib/errors'
+import {
+  ClientFrame,
+  CLIENT_FRAME_TYPES,
+  type RoomCommand as ClientCommand,
+} from '../../worker/schemas/chat-frames'
 
 /**
  * The JSON WebSocket protocol (SPEC §5.2, seed 003): parses a text frame into a typed room
  * command, or throws an AppError whose code and message name the problem (malformed JSON,
  * unknown type, missing or invalid fields). Never throws anything else.
  */
-export function parseFrame(raw: string | ArrayBuffer): RoomCommand {
+export function parseFrame(raw: string | ArrayBuffer): ClientCommand {
   if (typeof raw !== 'string')
     throw new AppError('bad_request', 'Binary frames are not supported; send JSON text')
   let value: unknown
@@ -50,12 +57,89 @@ export function frameRefs(raw: string | ArrayBuffer): Record<string, unknown> {
 
 // ── Server → client frames, each encoded once per event (never per recipient) ─────────────
 
-/** Who did something, as frames name them. */
-export interface Actor {
-  id: string
-  name: string
-  email?: string
+/** A client frame that acts on a chat (all but join_room and leave_room). */
+export type ChatFrame = Exclude<ClientCommand, { type: 'join_room' | 'leave_room' }>
+
+/** The room command a chat frame asks for (REST sends build the same ones). */
+export function toCommand(frame: ChatFrame): RoomCommand {
+  switch (frame.type) {
+    case 'send_message':
+      return {
+        type: 'send',
+        content: frame.content,
+        ...(frame.client_id !== undefined ? { client_id: frame.client_id } : {}),
+        ...(frame.reply_to !== undefined ? { reply_to: frame.reply_to } : {}),
+      }
+    case 'edit_message':
+      return { type: 'edit', message_id: frame.message_id, content: frame.content }
+    case 'delete_message':
+      return { type: 'delete', message_id: frame.message_id }
+    case 'mark_read':
+      return { type: 'read', seq: frame.seq }
+    case 'typing_start':
+      return { type: 'typing', typing: true }
+    case 'typing_stop':
+      return { type: 'typing', typing: false }
+  }
 }
+
+/**
+ * A room event as this protocol's frames (none where it has no such frame): presence is
+ * announced for a user's first connection and their last one leaving; typing ended by the
+ * user's own message is left for clients to infer from `new_message`.
+ */
+export function encodeEvent(room: string, e: RoomEvent): string[] {
+  switch (e.type) {
+    case 'message':
+      return [newMessageFrame(room, e.message)]
+    case 'edited':
+      return [editedFrame(room, e.message)]
+    case 'deleted':
+      return [deletedFrame(room, e.message, e.by)]
+    case 'read':
+      return [readFrame(room, e.user, e.seq)]
+    case 'typing':
+      return e.implicit ? [] : [typingFrame(room, e.user, e.typing)]
+    case 'presence':
+      if (e.online && e.connections === 1)
+        return [presenceFrame('user_joined', room, e.user), statusFrame(room, e.user, 'online')]
+      if (!e.online && e.connections === 0)
+        return [presenceFrame('user_left', room, e.user), statusFrame(room, e.user, 'offline')]
+      return []
+  }
+}
+
+/** What a resume sends: the missed messages, and an error naming where to page on if there were more. */
+export function encodeReplay(room: string, replay: Replay): string[] {
+  const out = replay.messages.map((m) => newMessageFrame(room, m))
+  if (replay.nextSince !== undefined)
+    out.push(
+      errorFrame(
+        'conflict',
+        `More than ${replay.messages.length} missed messages; page the rest with GET /api/v1/chats/${room}/messages`,
+        { room_id: room, next_since: replay.nextSince },
+      ),
+    )
+  return out
+}
+
+/** An error frame; `content` repeats the message (seed 003's clients read errors from there). */
+export function errorFrame(code: ErrorCode, message: string, extra?: Record<string, unknown>): string {
+  return JSON.stringify({ type: 'error', code, message, content: message, ...extra })
+}
+
+/** `message_ack` for a send's result. */
+export const sendAck = (room: string, r: SendResult) =>
+  ackFrame(
+    room,
+    {
+      id: r.message.id,
+      seq: r.message.seq,
+      client_id: r.message.client_id,
+      created_at: iso(r.message.created_at),
+    },
+    r.duplicate,
+  )
 
 const messageData = (m: StoredMessage) => ({
   message_id: m.id,

@@ -567,7 +567,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       ctx: this.ctx,
       broadcast: (event, args, opts) => this.broadcastEvent(nsp, event, args, opts?.except),
       emit: (event, ...args) => frames.push(...encodeSio({ type: SIO.EVENT, nsp, data: [event, ...args] })),
-      broadcastJson: (json, opts) => this.#broadcastFrames(nsp, [encodeSioEvent(nsp, json)], opts?.except),
+      broadcastJson: (json, opts) => this.broadcastJson(nsp, json, opts?.except),
       emitJson: (json) => frames.push(encodeSioEvent(nsp, json)),
       emitWithAck: (event, args, ask) => {
         if (!this.#session(eid)) throw new AppError('internal_error', `emitWithAck: ${eid} is not held here`)
@@ -596,6 +596,11 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   ): number {
     if (ask) return this.#broadcastAsk(nsp, event, args, ask)
     return this.#broadcastFrames(nsp, encodeSio({ type: SIO.EVENT, nsp, data: [event, ...args] }), except)
+  }
+
+  /** `broadcastEvent` of an `[event, ...args]` array the caller already JSON-encoded (no binary). */
+  protected broadcastJson(nsp: string, json: string, except?: string): number {
+    return this.#broadcastFrames(nsp, [encodeSioEvent(nsp, json)], except)
   }
 
   /** The source key this object's deliveries carry (followers filter on it). */

@@ -1,10 +1,17 @@
+import { z } from 'zod'
 import { AppError } from '../../worker/lib/errors'
-import { newId } from '../../worker/lib/ids'
-import { utf8Exceeds } from '../../worker/lib/utf8'
-import { ChatLog, type StoredMessage } from '../chat-log'
-import { WriteBatch } from '../write-batch'
+import { iso } from '../../worker/lib/time'
+import type { SendCommand } from '../room/commands'
+import type { Replay } from '../room/core'
+import type { RoomEvent, SendResult } from '../room/events'
+import type { StoredMessage } from '../room/log'
 import { hasBinary } from './codec'
-import type { NsSocket } from './namespace'
+
+/**
+ * The Socket.IO room namespace's chat (seed 000 `chat-message`): a payload becomes a room
+ * command, and room events become `chat-message` events. Only the wire format lives here; the
+ * room core stores, orders, de-duplicates and acknowledges.
+ */
 
 /** One persisted room chat message as every member receives it (plus whatever fields the sender added). */
 export interface ChatMessage {
@@ -17,167 +24,109 @@ export interface ChatMessage {
   created_at: string
 }
 
-/** A stored message: its seq and id, and its JSON exactly as broadcast (encoded once). */
-export interface StoredChat {
-  id: string
-  seq: number
-  json: string
-}
-
-/** A room's chat log and the batch its sends are written in (one per object, on first use). */
-interface RoomChat {
-  log: ChatLog
-  writes: WriteBatch
-}
-type Appended = { message: StoredChat; created: boolean }
-
-const rooms = new WeakMap<DurableObjectState, RoomChat>()
-
-function roomChat(ctx: DurableObjectState): RoomChat {
-  let room = rooms.get(ctx)
-  if (!room)
-    rooms.set(ctx, (room = { log: new ChatLog(ctx.storage, { index: false }), writes: new WriteBatch() }))
-  return room
-}
-
-/** The room's chat log in its object's storage (the shared ChatLog). */
-export const roomLog = (ctx: DurableObjectState): ChatLog => roomChat(ctx).log
+const ClientId = z.string().min(1).max(128)
 
 /**
- * Stores a drafted message and broadcasts it as a `chat-message` (`broadcast` gets the encoded
- * event); messages sent close together are written together (WriteBatch).
+ * A `chat-message` payload: a string, or an object with `message` (or `text`, `content`) and an
+ * optional `client_id` (or `clientId`); every other field is kept and broadcast with it.
  */
-export function sendChat(
-  ctx: DurableObjectState,
-  draft: ChatDraft,
-  broadcast: (json: string) => void,
-): Promise<Appended> {
-  const { log, writes } = roomChat(ctx)
-  return writes.run(() => {
-    const out = appendChat(log, draft)
-    if (out.created) broadcast(chatEvent(out.message))
-    return out
+const ChatPayload = z
+  .union(
+    [
+      z.string().transform((message): Record<string, unknown> => ({ message })),
+      z.record(z.string(), z.unknown()),
+    ],
+    {
+      error: 'expected a string or an object with "message"',
+    },
+  )
+  .transform((fields, ctx) => {
+    const text = fields.message ?? fields.text ?? fields.content
+    if (text === undefined || text === null || text === '') {
+      ctx.addIssue({ code: 'custom', path: ['message'], message: '"message" is required' })
+      return z.NEVER
+    }
+    const clientId = fields.client_id ?? fields.clientId
+    if (clientId !== undefined && !ClientId.safeParse(clientId).success) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['client_id'],
+        message: '"client_id" must be a string of 1-128 characters',
+      })
+      return z.NEVER
+    }
+    return { fields, text, clientId: clientId as string | undefined }
   })
-}
 
-/** Resolves once the room's queued chat writes are done (undefined when there are none). */
-export const chatWritesIdle = (ctx: DurableObjectState) => rooms.get(ctx)?.writes.idle
-
-/**
- * A `chat-message` event from the stored JSON, encoded once for every recipient. The trailing seq
- * is Socket.IO's recovery offset: clients given a `pid` send it back on reconnect.
- */
-export const chatEvent = (m: StoredChat) => `["chat-message",${m.json},"${m.seq}"]`
-
-/** A validated chat message waiting for its seq. */
-export interface ChatDraft {
-  room: string
-  fields: Record<string, unknown>
-  text: unknown
-  clientId: string | undefined
-  identity: string
-  name: string
-  maxBytes: number
-}
-
-/**
- * Checks a `chat-message` payload (a string, or an object with `message`, `text` or `content`
- * and an optional `client_id`) and prepares it for the log. Throws an AppError naming the problem.
- */
-export function draftChat(room: string, sock: NsSocket, payload: unknown, maxBytes: number): ChatDraft {
-  if (typeof payload !== 'string' && !isObject(payload))
-    throw new AppError('validation_failed', 'chat-message: expected a string or an object with "message"')
+/** The room command a `chat-message` payload asks for; throws an AppError naming the problem. */
+export function chatCommand(payload: unknown): SendCommand {
   // Stored as JSON, which has no bytes: refuse them rather than store `{}` in their place.
   if (hasBinary(payload))
     throw new AppError('validation_failed', 'chat-message: binary attachments are not supported')
-  const fields: Record<string, unknown> = typeof payload === 'string' ? { message: payload } : payload
-  const text = fields.message ?? fields.text ?? fields.content
-  if (text === undefined || text === null || text === '')
-    throw new AppError('validation_failed', 'chat-message: "message" is required')
-  const clientId = fields.client_id ?? fields.clientId
-  if (clientId !== undefined && (typeof clientId !== 'string' || !clientId || clientId.length > 128))
-    throw new AppError('validation_failed', 'chat-message: "client_id" must be a string of 1-128 characters')
+  const parsed = ChatPayload.safeParse(payload)
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => ({
+      path: i.path.join('.') || '(payload)',
+      message: i.message,
+    }))
+    throw new AppError('validation_failed', `chat-message: ${parsed.error.issues[0].message}`, { fields })
+  }
+  const { fields, text, clientId } = parsed.data
   return {
+    type: 'send',
+    content: typeof text === 'string' ? text : JSON.stringify(text),
+    ...(clientId !== undefined ? { client_id: clientId } : {}),
+    attrs: fields,
+  }
+}
+
+/** The ack a `chat-message` gets once stored. */
+export const chatAck = (r: SendResult) => [{ id: r.message.id, seq: r.message.seq, duplicate: r.duplicate }]
+
+/**
+ * A stored message as members receive it: the sender's fields, then the room's (id, seq, room,
+ * message, sender, client_id, created_at). Rows stored before the core kept the whole message as
+ * their fields, which renders the same.
+ */
+export function chatMessage(room: string, m: StoredMessage): ChatMessage {
+  const attrs = m.body !== null ? (JSON.parse(m.body) as Record<string, unknown>) : {}
+  return {
+    ...attrs,
+    id: m.id,
+    seq: m.seq,
     room,
-    fields,
-    text,
-    clientId: clientId as string | undefined,
-    identity: String(sock.data.id),
-    name: String(sock.data.n ?? ''),
-    maxBytes,
+    message: (attrs.message ?? attrs.text ?? attrs.content ?? m.content) as ChatMessage['message'],
+    sender: { identity: m.sender_id, name: m.sender_name },
+    ...(m.client_id ? { client_id: m.client_id } : {}),
+    created_at: iso(m.created_at),
   }
 }
 
 /**
- * Appends a drafted message with the next gap-free seq (SPEC §5.1). A `client_id` the sender
- * used before returns the stored message and `created: false`. The write commits before any
- * frame sent after it leaves the object (output gate), so broadcasts and acks follow it.
+ * A `chat-message` event, JSON-encoded once for every recipient. The trailing seq is Socket.IO's
+ * recovery offset: clients given a `pid` send it back on reconnect.
  */
-export function appendChat(log: ChatLog, d: ChatDraft): { message: StoredChat; created: boolean } {
-  const now = Date.now()
-  const id = newId()
-  const createdAt = new Date(now).toISOString()
-  const { row, created } = log.append(
-    {
-      id,
-      sender_id: d.identity,
-      sender_name: d.name,
-      sender_email: null,
-      content: typeof d.text === 'string' ? d.text : JSON.stringify(d.text),
-      type: 'text',
-      reply_to: null,
-      client_id: d.clientId ?? null,
-      created_at: now,
-    },
-    (seq) => {
-      const message: ChatMessage = {
-        ...d.fields,
-        id,
-        seq,
-        room: d.room,
-        message: d.text as ChatMessage['message'],
-        sender: { identity: d.identity, name: d.name },
-        ...(d.clientId ? { client_id: d.clientId } : {}),
-        created_at: createdAt,
-      }
-      const json = JSON.stringify(message)
-      if (utf8Exceeds(json, d.maxBytes))
-        throw new AppError('payload_too_large', `chat-message: larger than ${d.maxBytes} bytes`)
-      return json
-    },
-  )
-  return { message: { id: row.id, seq: row.seq, json: bodyOf(row, d.room) }, created }
+export const chatEvent = (room: string, m: StoredMessage) =>
+  `["chat-message",${JSON.stringify(chatMessage(room, m))},"${m.seq}"]`
+
+/** A room event as this namespace's event (JSON), or undefined where it has none. */
+export function encodeEvent(room: string, e: RoomEvent): string | undefined {
+  return e.type === 'message' ? chatEvent(room, e.message) : undefined
 }
 
-/** Messages after `seq`, oldest first (at most `limit`), as JSON. */
-export function chatSince(log: ChatLog, room: string, seq: number, limit = 500): StoredChat[] {
-  return log.after(seq, limit).map((m) => ({ id: m.id, seq: m.seq, json: bodyOf(m, room) }))
+/** What a resume sends: the missed messages, then an `error` event naming where to page on if there were more. */
+export function encodeReplay(room: string, replay: Replay): string[] {
+  const out = replay.messages.map((m) => chatEvent(room, m))
+  if (replay.nextSince !== undefined)
+    out.push(
+      JSON.stringify([
+        'error',
+        {
+          code: 'conflict',
+          message: `More than ${replay.messages.length} missed messages; page the rest with GET /chat/history?room=${room}`,
+          next_since: replay.nextSince,
+        },
+      ]),
+    )
+  return out
 }
-
-/** Messages before `before` (or the newest), newest first. */
-export function chatBefore(
-  log: ChatLog,
-  room: string,
-  before: number | undefined,
-  limit: number,
-): ChatMessage[] {
-  return log.page(before, limit).map((m) => JSON.parse(bodyOf(m, room)) as ChatMessage)
-}
-
-/** The message's JSON: its body, or (a row without one) the same shape rebuilt from the columns. */
-function bodyOf(m: StoredMessage, room: string): string {
-  if (m.body !== null) return m.body
-  const message: ChatMessage = {
-    id: m.id,
-    seq: m.seq,
-    room,
-    message: m.content,
-    sender: { identity: m.sender_id, name: m.sender_name },
-    ...(m.client_id ? { client_id: m.client_id } : {}),
-    created_at: new Date(m.created_at).toISOString(),
-  }
-  return JSON.stringify(message)
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)

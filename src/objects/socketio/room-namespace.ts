@@ -1,7 +1,8 @@
 import { AppError } from '../../worker/lib/errors'
 import { verifyLiveKitToken } from '../../worker/lib/livekit/tokens'
 import type { NamespaceHandler, NsContext, NsSocket } from './namespace'
-import { chatEvent, chatSince, chatWritesIdle, draftChat, roomLog, sendChat } from './room-chat'
+import { roomIn } from '../room/registry'
+import { chatAck, chatCommand, encodeReplay } from './room-chat'
 import { roomClosed } from './room-status'
 import { recordSocketId } from './socket-id-writes'
 
@@ -26,7 +27,7 @@ export const roomNamespace: NamespaceHandler = {
     if (claims.room !== room) throw new AppError('forbidden', `auth.token is for another room, not "${room}"`)
     if (await roomClosed(c.ctx, c.env.DB, room)) throw new AppError('forbidden', `Room "${room}" is closed`)
     recordSocketId(c.ctx, c.env.DB, room, claims.identity, sock.sid)
-    const { pid, since } = recovery(auth, roomLog(c.ctx).lastSeq)
+    const { pid, since } = recovery(auth, roomIn(c.ctx).lastSeq)
     return {
       id: claims.identity,
       n: claims.name.slice(0, 120),
@@ -40,20 +41,19 @@ export const roomNamespace: NamespaceHandler = {
     c.broadcast('user-connection', [member(c, sock)], { except: sock.sid })
     const since = sock.data.since
     if (typeof since === 'number')
-      for (const m of chatSince(roomLog(c.ctx), roomOf(c), since)) c.emitJson(chatEvent(m))
+      for (const json of encodeReplay(roomOf(c), roomIn(c.ctx).replay(since))) c.emitJson(json)
   },
 
   async event(c, sock, name, args) {
     const payload = args[0]
+    const room = roomIn(c.ctx)
+    if (name === 'chat-message') {
+      const sender = { id: String(sock.data.id), name: String(sock.data.n ?? '') }
+      return chatAck(await room.execute(sender, chatCommand(payload)))
+    }
     // Other events keep their order behind chat messages still being written.
-    const pending = name === 'chat-message' ? undefined : chatWritesIdle(c.ctx)
-    if (pending) await pending
+    await room.written()
     switch (name) {
-      case 'chat-message': {
-        const draft = draftChat(roomOf(c), sock, payload, c.config.MAX_MESSAGE_BYTES)
-        const { message, created } = await sendChat(c.ctx, draft, (json) => c.broadcastJson(json))
-        return [{ id: message.id, seq: message.seq, duplicate: !created }]
-      }
       case 'position': {
         if (!isObject(payload))
           throw new AppError('validation_failed', 'position: expected an object {lat, lng}')

@@ -21,7 +21,11 @@ export interface StoredMessage {
   created_at: number
   edited_at: number | null
   deleted_at: number | null
-  /** The message exactly as a free-form protocol (Socket.IO) broadcast it, as JSON; else null. */
+  /**
+   * The protocol fields kept with the message (a JSON object: Socket.IO's chat-message fields),
+   * handed back to its codec; null for plain messages. Rows of older layouts hold the whole
+   * message as Socket.IO broadcast it, which the codec renders the same way.
+   */
   body: string | null
 }
 
@@ -81,7 +85,7 @@ const INSERT_MESSAGE = `INSERT INTO messages
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING`
 
-/** The synchronous storage layer of a chat: ChatRoom, LiveChatSession and ConferenceRoom. */
+/** The synchronous storage layer of a message room (see core.ts), for every protocol. */
 export class ChatLog {
   #storage: DurableObjectStorage
   #sql: SqlStorage
@@ -128,11 +132,11 @@ export class ChatLog {
   /**
    * Appends a message with the next seq (pending for the D1 index) in one statement, or —
    * when the sender already sent this `client_id` — stores nothing and answers the first
-   * message with `created: false`. `body(seq)` renders the stored body for free-form protocols.
+   * message with `created: false`. `body`: the protocol fields kept with it (JSON), if any.
    */
-  append(m: NewMessage, body?: (seq: number) => string): { row: StoredMessage; created: boolean } {
+  append(m: NewMessage, body: string | null = null): { row: StoredMessage; created: boolean } {
     const seq = this.#lastSeq + 1
-    const row: StoredMessage = { ...m, seq, edited_at: null, deleted_at: null, body: body ? body(seq) : null }
+    const row: StoredMessage = { ...m, seq, edited_at: null, deleted_at: null, body }
     const written = this.#sql.exec(
       INSERT_MESSAGE,
       seq,

@@ -1,0 +1,57 @@
+import { env } from 'cloudflare:workers'
+import type { ChannelLimits } from '../../src/objects/channel'
+import { ChatRoom as ProductionChatRoom } from '../../src/objects/chat-room'
+import { LiveChatSession as ProductionLiveChatSession } from '../../src/objects/live-chat-session'
+import type { IndexBatch } from '../../src/objects/room/log'
+
+/**
+ * Test subclasses of the objects whose behaviour tests steer: the test entry (test/worker-entry.ts)
+ * exports them under the production names, so the bindings of wrangler.toml reach them. Tests set
+ * these fields through `runInDurableObject`; production classes carry no test hooks.
+ */
+
+/** A chat room whose limits, typing lifetime and D1 availability a test can change. */
+export class ChatRoom extends ProductionChatRoom {
+  /** Limits that replace the configured ones for this instance. */
+  limitOverrides: Partial<ChannelLimits> = {}
+  /** The next n index flushes fail as if D1 were unavailable. */
+  simulateIndexFailures = 0
+  /** Fan-out calls this object received from other chats. */
+  deliveries = 0
+
+  set typingTtlMs(ms: number) {
+    this.room.options.typingTtlMs = ms
+  }
+
+  protected limits(): ChannelLimits {
+    return { ...super.limits(), ...this.limitOverrides }
+  }
+
+  protected writeIndex(batch: IndexBatch): Promise<void> {
+    if (this.simulateIndexFailures > 0) {
+      this.simulateIndexFailures--
+      return Promise.reject(new Error('simulated D1 failure'))
+    }
+    return super.writeIndex(batch)
+  }
+
+  async deliver(...args: Parameters<ProductionChatRoom['deliver']>): Promise<number> {
+    this.deliveries++
+    return super.deliver(...args)
+  }
+}
+
+/** A live-chat session whose typing lifetime a test can shorten. */
+export class LiveChatSession extends ProductionLiveChatSession {
+  set typingTtlMs(ms: number) {
+    this.room.options.typingTtlMs = ms
+  }
+}
+
+/** The stub of a chat's object, typed as the test subclass it runs as. */
+export const chatRoomStub = (chatId: string) =>
+  env.CHAT_ROOM.get(env.CHAT_ROOM.idFromName(chatId)) as unknown as DurableObjectStub<ChatRoom>
+
+/** The stub of a live-chat session's object, typed as the test subclass it runs as. */
+export const liveChatStub = (id: string) =>
+  env.LIVE_CHAT.get(env.LIVE_CHAT.idFromName(id)) as unknown as DurableObjectStub<LiveChatSession>
