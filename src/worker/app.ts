@@ -129,6 +129,8 @@ export function renderError(err: unknown, c: Context<AppEnv>) {
   const e = toAppError(err, c)
   const body = isModernPath(c.req.path) ? modernError(e) : gatewayError(e)
   const res = c.json(body, e.status)
+  if (e.code === 'method_not_allowed')
+    res.headers.set('Allow', (e.details as { allow: string[] }).allow.join(', '))
   if (e.code === 'rate_limited') {
     const retry = (e.details as { retry_after?: number } | undefined)?.retry_after
     if (retry) res.headers.set('Retry-After', String(retry))
@@ -139,7 +141,15 @@ export function renderError(err: unknown, c: Context<AppEnv>) {
 function toAppError(err: unknown, c: Context<AppEnv>): AppError {
   if (err instanceof AppError) return err
   if (err instanceof HTTPException) {
-    // Hono's own validators: malformed JSON and similar.
+    // Hono's own validators: malformed JSON, a body in a type the route does not take, and similar.
+    if (err.status === 415) {
+      const type = c.req.header('content-type')
+      return new AppError(
+        'unsupported_media_type',
+        `${type ? `Content-Type ${type} is not accepted here` : 'A body needs a Content-Type'}: send application/json`,
+        { content_type: type ?? null },
+      )
+    }
     return new AppError(
       err.status === 413 ? 'payload_too_large' : 'bad_request',
       err.message || 'Bad request',
@@ -161,4 +171,40 @@ function toAppError(err: unknown, c: Context<AppEnv>): AppError {
 }
 
 app.onError(renderError)
-app.notFound((c) => renderError(new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`), c))
+app.notFound((c) => {
+  const allow = allowedMethods(c.req.path)
+  const err = allow.length
+    ? new AppError('method_not_allowed', `${c.req.method} is not allowed here; use ${allow.join(' or ')}`, {
+        allow,
+      })
+    : new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`)
+  return renderError(err, c)
+})
+
+let routeTable: { method: string; pattern: RegExp }[] | undefined
+
+/** The methods the app serves at `path` (for a 405's `Allow`), from its route table. */
+function allowedMethods(path: string): string[] {
+  routeTable ??= app.routes
+    .filter((r) => r.method !== 'ALL')
+    .map((r) => ({
+      method: r.method,
+      pattern: new RegExp(
+        `^${r.path
+          .split('/')
+          .map((part) =>
+            part === '*'
+              ? '.*'
+              : part.startsWith(':')
+                ? part.includes('{')
+                  ? `(?:${part.slice(part.indexOf('{') + 1, -1)})`
+                  : '[^/]+'
+                : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+          )
+          .join('/')}$`,
+      ),
+    }))
+  const methods = new Set(routeTable.filter((r) => r.pattern.test(path)).map((r) => r.method))
+  if (methods.has('GET')) methods.add('HEAD')
+  return [...methods].sort()
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import './lib/zod-messages'
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 const int = (min = 0) => z.coerce.number().int().min(min)
@@ -24,7 +25,7 @@ export type LiveKitNodeConfig = z.infer<typeof liveKitNodeConfig>
 /** Durations written like seed 000's ROOM_DAY_DEFAULT_TIMEOUT: `24H`, `30M`, `7D`, `90S` → seconds. */
 const duration = z
   .string()
-  .regex(/^\d+[SMHD]$/i, 'expected a number followed by S, M, H or D, e.g. 24H')
+  .regex(/^\d+[SMHD]$/i, 'must be a number followed by S, M, H or D, e.g. 24H')
   .transform(
     (v) => Number(v.slice(0, -1)) * { S: 1, M: 60, H: 3600, D: 86400 }[v.slice(-1).toUpperCase() as 'S'],
   )

@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { call, json, registerUser, type TestUser } from '../helpers'
 import { groupWith, restSend } from '../chat-client'
@@ -60,8 +61,13 @@ describe('POST /api/v1/chats/join', () => {
     const other = await registerUser()
     const direct = (await json(await post('/api/v1/chats', other, { type: 'direct', user_id: joiner.id })))
       .data
+    expect(direct.code).toBeNull()
+    // The stored code (never shown for a direct chat) does not let anyone in either.
+    const stored = await env.DB.prepare('SELECT code FROM chats WHERE id = ?')
+      .bind(direct.id)
+      .first<{ code: string }>()
     const third = await registerUser()
-    expect((await post('/api/v1/chats/join', third, { code: direct.code })).status).toBe(403)
+    expect((await post('/api/v1/chats/join', third, { code: stored!.code })).status).toBe(403)
   })
 })
 

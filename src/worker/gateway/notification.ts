@@ -83,7 +83,7 @@ gatewayNotificationRoutes.openapi(
     path: '/notification',
     summary: 'Create a notification (default channel: the feed); `/notification` sockets get `new`',
     request: { body: jsonBody(CreateNotificationBody) },
-    responses: gatewayResponses(Notification, 'Created', [401, 403]),
+    responses: gatewayResponses(Notification, 'Created', [401, 403, 404]),
   }),
   async (c) => success(c, await notes.createNotification(c.env, db(c.env.DB), c.req.valid('json'))),
 )

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'token_expired'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
   | 'conflict'
   | 'payload_too_large'
   | 'rate_limited'
@@ -23,6 +24,7 @@ const statusOf: Record<ErrorCode, ContentfulStatusCode> = {
   token_expired: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
+import './zod-messages'
 import type { AppEnv } from '../env'
 import { validationError } from './errors'
 

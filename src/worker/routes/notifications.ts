@@ -82,7 +82,7 @@ notificationRoutes.openapi(
     summary: 'Create a notification (staff); its channel is told in real time',
     middleware: [requireAuth({ roles: STAFF_ROLES })],
     request: { body: jsonBody(CreateNotificationBody) },
-    responses: modernResponses(201, Notification, 'Created', [401, 403]),
+    responses: modernResponses(201, Notification, 'Created', [401, 403, 404]),
   }),
   async (c) => ok(c, await notes.createNotification(c.env, db(c.env.DB), c.req.valid('json')), 201),
 )

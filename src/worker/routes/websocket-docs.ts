@@ -1,5 +1,6 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi'
 import { ErrorBody, GatewayErrorBody } from '../schemas/common'
+import { ChatSocketQuery } from '../schemas/chats'
 import { SessionIdParam } from '../schemas/live'
 import type { AppEnv } from '../env'
 
@@ -33,18 +34,12 @@ export function documentWebSocketEndpoints(app: OpenAPIHono<AppEnv>) {
       'Opens a socket in the chat’s object. The token and membership are checked before the upgrade. `since` replays every message after that seq (up to 1,000).',
     request: {
       headers: upgradeHeaders,
-      query: z.object({
-        token,
-        room_id: z.string().openapi({ description: 'The chat' }),
-        since: z.coerce.number().int().min(0).optional().openapi({ description: 'Resume after this seq' }),
-        batch: z.literal('1').optional().openapi({ description: 'Every server frame is a JSON array' }),
-        batch_ms: z.coerce.number().int().min(0).max(100).optional(),
-      }),
+      query: ChatSocketQuery,
     },
     responses: {
       ...upgrade,
       ...refusals(ErrorBody, {
-        400: '`room_id` missing (`validation_failed` naming it)',
+        400: '`room_id` missing, or `since`/`batch`/`batch_ms` malformed (`validation_failed` naming each)',
         401: 'No or bad token',
         403: 'Not a member of the chat',
         404: 'No such chat',

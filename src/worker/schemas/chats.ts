@@ -47,7 +47,10 @@ export const MessagePreview = z.object({
 export const Chat = z
   .object({
     id: z.string(),
-    code: z.string(),
+    code: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The join code of a group chat; null for direct chats' }),
     type: ChatType,
     name: z.string().nullable(),
     description: z.string().nullable(),
@@ -132,3 +135,17 @@ export const History = z
 export const MarkReadBody = z.object({ seq: z.number().int().min(0).optional() }).openapi('MarkReadRequest')
 
 export const ReadState = z.object({ last_read_seq: z.number(), last_seq: z.number() }).openapi('ReadState')
+
+/**
+ * The chat socket's query (`GET /api/v1/chat/ws`): validated by the route before the upgrade
+ * (400 naming each bad field) and documented in /openapi.json.
+ */
+export const ChatSocketQuery = z.object({
+  token: z.string().optional().openapi({
+    description: 'An access token (browsers cannot set headers on WebSockets; or send the bearer)',
+  }),
+  room_id: z.string().min(1, 'is required').openapi({ description: 'The chat' }),
+  since: z.coerce.number().int().min(0).optional().openapi({ description: 'Resume after this seq' }),
+  batch: z.literal('1').optional().openapi({ description: 'Every server frame is a JSON array' }),
+  batch_ms: z.coerce.number().int().min(0).max(100).optional(),
+})

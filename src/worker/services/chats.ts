@@ -17,7 +17,8 @@ export function chatView(
 ) {
   return {
     id: row.id,
-    code: row.code,
+    // Direct chats are joined by opening them, never by code.
+    code: row.type === 'direct' ? null : row.code,
     type: row.type,
     name: extra.name ?? row.name ?? null,
     description: row.description ?? null,

@@ -7,6 +7,7 @@ import { newId } from '../lib/ids'
 import { isStaff, type AuthIdentity } from '../lib/identity'
 import { iso } from '../lib/time'
 import { emitNotification } from './realtime'
+import { getUser } from './users'
 
 export type NotificationRow = typeof notifications.$inferSelect
 
@@ -84,7 +85,7 @@ export async function getNotification(db: Db, id: string): Promise<NotificationR
   return row
 }
 
-/** Stores a notification and tells its channel's sockets (`new`). */
+/** Stores a notification (404 when it is for a user that does not exist) and tells its channel's sockets (`new`). */
 export async function createNotification(
   env: Env,
   db: Db,
@@ -99,6 +100,9 @@ export async function createNotification(
   },
 ) {
   const channel = input.user_id ? `user:${input.user_id}` : (input.channel ?? BROADCAST)
+  // A user's channel is for a user that exists: 404 rather than a notification nobody can read.
+  const addressee = input.user_id ?? /^user:(.+)$/.exec(channel)?.[1]
+  if (addressee) await getUser(db, addressee)
   const row = await db
     .insert(notifications)
     .values({
