@@ -22,6 +22,7 @@ import { jwtVerify } from 'jose'
 import { AccessToken } from 'livekit-server-sdk'
 import { liveKitNodes, loadConfig, type LiveKitNodeConfig } from '../src/worker/config'
 import { interceptFetch } from './fetch-intercept'
+import { call } from './helpers'
 
 type Json = Record<string, any>
 
@@ -57,7 +58,13 @@ export interface DoubleEgress {
   egress_id: string
   room_id: string
   room_name: string
-  status: 'EGRESS_STARTING' | 'EGRESS_ACTIVE' | 'EGRESS_ENDING' | 'EGRESS_COMPLETE' | 'EGRESS_FAILED'
+  status:
+    | 'EGRESS_STARTING'
+    | 'EGRESS_ACTIVE'
+    | 'EGRESS_ENDING'
+    | 'EGRESS_COMPLETE'
+    | 'EGRESS_FAILED'
+    | 'EGRESS_ABORTED'
   started_at: string
   ended_at: string
   updated_at: string
@@ -210,7 +217,7 @@ export class LiveKitDouble {
       e.status = status
       e.error = error
       e.updated_at = nowNanos()
-      if (status === 'EGRESS_COMPLETE' || status === 'EGRESS_FAILED') {
+      if (status === 'EGRESS_COMPLETE' || status === 'EGRESS_FAILED' || status === 'EGRESS_ABORTED') {
         e.ended_at = nowNanos()
         if (status === 'EGRESS_COMPLETE') {
           const file = e.request.file_outputs?.[0] ?? e.request.file
@@ -401,7 +408,7 @@ export class LiveKitDouble {
       case 'Egress/StopEgress': {
         const e = n.egresses.get(b.egress_id)
         if (!e) throw notFound(`egress ${b.egress_id}`)
-        if (e.status === 'EGRESS_COMPLETE' || e.status === 'EGRESS_FAILED')
+        if (e.status === 'EGRESS_COMPLETE' || e.status === 'EGRESS_FAILED' || e.status === 'EGRESS_ABORTED')
           throw new TwirpFailure(
             412,
             'failed_precondition',
@@ -522,6 +529,11 @@ export async function signWebhook(
 }
 
 /** A webhook body as LiveKit sends it (camelCase JSON). */
+/** Posts a signed webhook body to the Worker's `/webhook`, as a LiveKit node would. */
+export async function deliverWebhook(body: string): Promise<Response> {
+  return call('/webhook', { method: 'POST', headers: { authorization: await signWebhook(body) }, body })
+}
+
 export function webhookBody(event: string, fields: Json = {}): string {
   return JSON.stringify({ event, id: sid('EV'), createdAt: nowSeconds(), ...fields })
 }

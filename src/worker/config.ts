@@ -75,6 +75,8 @@ export const configSchema = z
       })
       .pipe(z.array(liveKitNodeConfig)),
     EGRESS_LIMIT: int(0).default(4),
+    /** Seed 002: off refuses every recording start (rooms and live sessions) with a 409 naming it. */
+    LIVEKIT_RECORDING_ENABLED: bool.default(true),
     /** Egress uploads recordings to R2 through its S3 API: `https://<account>.r2.cloudflarestorage.com`. */
     RECORDING_S3_ENDPOINT: z.string().default(''),
     RECORDING_S3_BUCKET: z.string().default('switchboard'),

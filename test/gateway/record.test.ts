@@ -4,7 +4,7 @@ import { eq, inArray } from 'drizzle-orm'
 import { db } from '../../src/worker/db/client'
 import { conferenceRooms, recordings } from '../../src/worker/db/schema'
 import { call, json, mintToken, runCron, serviceToken, generateParticipant } from '../helpers'
-import { installLiveKitDouble, signWebhook, webhookBody } from '../livekit-double'
+import { deliverWebhook, installLiveKitDouble, webhookBody } from '../livekit-double'
 
 const lk = installLiveKitDouble()
 let staff: string
@@ -20,12 +20,7 @@ const start = async (room: string) => (await json(await request(`room=${room}`))
 async function endEgress(egressId: string) {
   lk.setEgressStatus(egressId, 'EGRESS_COMPLETE')
   const body = webhookBody('egress_ended', { egressInfo: lk.egressInfoJson(egressId) })
-  const res = await call('/webhook', {
-    method: 'POST',
-    headers: { authorization: await signWebhook(body) },
-    body,
-  })
-  expect(res.status).toBe(200)
+  expect((await deliverWebhook(body)).status).toBe(200)
 }
 const statuses = async () =>
   Object.fromEntries((await db(env.DB).select().from(recordings)).map((r) => [r.room, r.status]))

@@ -281,6 +281,10 @@ export const recordings = sqliteTable(
   'recordings',
   {
     id: text('id').primaryKey(),
+    /** What is recorded: a conference room (`room` = its name) or a live session (`room` = its id). */
+    owner: text('owner', { enum: ['room', 'live'] })
+      .notNull()
+      .default('room'),
     room: text('room').notNull(),
     egressId: text('egress_id'),
     kind: text('kind', { enum: ['room_composite', 'track_composite'] }).notNull(),

@@ -25,7 +25,8 @@ import {
 } from '../schemas/live'
 import { emitEvent } from '../services/events'
 import * as live from '../services/live-sessions'
-import { liveSessionRoom, type LiveEventType } from '../../objects/live-session-room'
+import type { LiveEventType } from '../../objects/live-session-room'
+import { publishToLiveSession } from '../services/realtime'
 import type { Env } from '../env'
 
 /** `/api/v1/live` — live sessions on LiveKit (seed 002 §2.3–§2.5). */
@@ -149,8 +150,9 @@ function ownerAction<T>(
   summary: string,
   description: string,
   result: z.ZodTypeAny,
-  run: (d: ReturnType<typeof db>, config: Config, id: string, who: AuthIdentity) => Promise<T>,
-  event: LiveEventType,
+  run: (env: Env, d: ReturnType<typeof db>, config: Config, id: string, who: AuthIdentity) => Promise<T>,
+  /** The event the sockets get with the result; none when the service tells them itself. */
+  event?: LiveEventType,
   webhook?: 'live.started' | 'live.ended',
 ) {
   liveRoutes.openapi(
@@ -166,8 +168,8 @@ function ownerAction<T>(
     }),
     async (c) => {
       const id = c.req.valid('param').session_id
-      const result = await run(db(c.env.DB), c.var.config, id, c.var.identity!)
-      await announce(c.env, id, event, result as Record<string, unknown>)
+      const result = await run(c.env, db(c.env.DB), c.var.config, id, c.var.identity!)
+      if (event) await announce(c.env, id, event, result as Record<string, unknown>)
       if (webhook) await emitEvent(c.env, { type: webhook, data: result as z.infer<typeof LiveSession> })
       return ok(c, result)
     },
@@ -176,7 +178,7 @@ function ownerAction<T>(
 
 /** Tells the session's sockets (objects/live-session-room.ts) about a change that took effect. */
 const announce = (env: Env, id: string, type: LiveEventType, data: Record<string, unknown>) =>
-  liveSessionRoom(env, id).publish(type, data)
+  publishToLiveSession(env, id, type, data)
 
 ownerAction(
   '/sessions/{session_id}/start',
@@ -210,7 +212,7 @@ liveRoutes.openapi(
   }),
   async (c) => {
     const id = c.req.valid('param').session_id
-    await live.deleteSession(db(c.env.DB), c.var.config, id, c.var.identity!)
+    await live.deleteSession(c.env, db(c.env.DB), c.var.config, id, c.var.identity!)
     await announce(c.env, id, 'session_ended', { session_id: id, deleted: true })
     return ok(c, {})
   },
@@ -258,16 +260,14 @@ liveRoutes.openapi(
 ownerAction(
   '/sessions/{session_id}/recording/start',
   'Start recording (room composite to R2)',
-  'Live sessions only; one recording at a time; at most EGRESS_LIMIT recordings system-wide (409 when full).',
+  'Live sessions only; one recording at a time; at most EGRESS_LIMIT recordings system-wide, claimed atomically (409 when full — not queued as room recordings are); 409 when LIVEKIT_RECORDING_ENABLED is off. The same recording service as rooms: the sockets get `recording` events as the egress starts, ends or fails, and the session’s `recording` clears when the egress ends.',
   RecordingResult,
   live.startRecording,
-  'recording',
 )
 ownerAction(
   '/sessions/{session_id}/recording/stop',
   'Stop recording',
-  'The egress webhook marks the recording complete with its R2 key. Not recording → 409.',
+  'The recording is `ending`; the egress webhook marks it complete with its R2 key and clears the session’s `recording`. Not recording (or already ending) → 409.',
   RecordingResult,
   live.stopRecording,
-  'recording',
 )

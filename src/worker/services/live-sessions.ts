@@ -1,15 +1,18 @@
 import { and, count, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm'
 import type { VideoGrant } from 'livekit-server-sdk'
 import { liveKitNodes as configuredNodes, type Config, type LiveKitNodeConfig } from '../config'
+import type { Env } from '../env'
 import type { Db } from '../db/client'
-import { liveParticipants, liveSessions, recordings } from '../db/schema'
+import { liveParticipants, liveSessions } from '../db/schema'
 import { AppError, conflict, forbidden, notFound } from '../lib/errors'
 import type { AuthIdentity } from '../lib/identity'
-import { newId, secretToken, sha256Hex } from '../lib/ids'
-import { LiveKitEgress, LiveKitRoomService, mintParticipantToken, recordingStorage } from '../lib/livekit'
+import { secretToken, sha256Hex } from '../lib/ids'
+import { LiveKitRoomService, mintParticipantToken } from '../lib/livekit'
 import { iso } from '../lib/time'
 import type { LiveRole } from '../schemas/live'
-import { chooseNode } from './livekit-nodes'
+import { chooseNode, roomNode } from './livekit-nodes'
+import { liveRecordingView } from './recording-view'
+import { claimRecording, currentRecording, stopRow } from './recordings'
 import { clientUrl } from './room-users'
 
 export type SessionRow = typeof liveSessions.$inferSelect
@@ -174,11 +177,12 @@ export async function listParticipants(db: Db, sessionId: string, activeOnly = t
 }
 
 // ── LiveKit plumbing ────────────────────────────────────────────────────────────────────
-/** The node a session lives on (chosen at creation); the default node if it was unconfigured since. */
-function sessionNode(config: Config, row: SessionRow): LiveKitNodeConfig {
-  const nodes = configuredNodes(config)
-  return nodes.find((n) => n.name === row.node) ?? nodes[0]
-}
+/**
+ * The node a session lives on (chosen at creation). A node no longer configured is a 503 naming
+ * it, as for conference rooms: the session's LiveKit room is there, not on another node.
+ */
+const sessionNode = (config: Config, row: SessionRow): LiveKitNodeConfig =>
+  roomNode(config, row.node ?? 'default')
 
 const roomService = (config: Config, row: SessionRow) => new LiveKitRoomService(sessionNode(config, row))
 
@@ -298,9 +302,12 @@ export async function updateSession(
 
 /**
  * scheduled → live. Creates the LiveKit room (with max_participants) first: if LiveKit fails the
- * answer is its 502/503 and the session stays scheduled. Starting twice is a 409.
+ * answer is its 502/503 and the session stays scheduled. Starting twice is a 409. A session with
+ * `is_recorded` starts recording as it goes live (when LIVEKIT_RECORDING_ENABLED); a recording
+ * that cannot start (no free slot, LiveKit refusing egress) does not stop the session going live:
+ * it is logged, and a failed egress is a `recording` event with status `failed`.
  */
-export async function startSession(db: Db, config: Config, id: string, who: AuthIdentity) {
+export async function startSession(env: Env, db: Db, config: Config, id: string, who: AuthIdentity) {
   const row = await getSession(db, id)
   requireOwnerOrAdmin(row, who)
   if (row.status !== 'scheduled') throw conflict(`The session is already ${row.status}`)
@@ -317,7 +324,15 @@ export async function startSession(db: Db, config: Config, id: string, who: Auth
     .returning()
     .get()
   if (!updated) throw conflict('The session was started or ended meanwhile')
-  return viewSession(db, updated)
+  if (!updated.isRecorded || !config.LIVEKIT_RECORDING_ENABLED) return viewSession(db, updated)
+  try {
+    await recordSession(env, db, config, updated, who.id)
+  } catch (err) {
+    console.warn(
+      JSON.stringify({ level: 'warn', session: id, msg: 'recording not started', error: String(err) }),
+    )
+  }
+  return viewSession(db, await getSession(db, id))
 }
 
 /**
@@ -325,11 +340,11 @@ export async function startSession(db: Db, config: Config, id: string, who: Auth
  * has is fine); an unreachable LiveKit is a 503 and the session stays as it was. Everyone still in
  * the session is marked as having left.
  */
-export async function endSession(db: Db, config: Config, id: string, who: AuthIdentity) {
+export async function endSession(env: Env, db: Db, config: Config, id: string, who: AuthIdentity) {
   const row = await getSession(db, id)
   requireOwnerOrAdmin(row, who)
   if (row.status === 'ended') throw conflict('The session has already ended')
-  await closeLiveKitSide(db, config, row)
+  await closeLiveKitSide(env, db, config, row)
   const now = Date.now()
   const updated = await db
     .update(liveSessions)
@@ -345,16 +360,19 @@ export async function endSession(db: Db, config: Config, id: string, who: AuthId
   return viewSession(db, updated)
 }
 
-async function closeLiveKitSide(db: Db, config: Config, row: SessionRow) {
-  if (row.recordingId) await stopRecordingRow(db, config, row, row.recordingId)
+/** Stops a running recording (an egress LiveKit no longer knows is fine) and deletes the LiveKit room. */
+async function closeLiveKitSide(env: Env, db: Db, config: Config, row: SessionRow) {
+  const rec = await currentRecording(db, row.id, 'live')
+  if (rec && (rec.status === 'starting' || rec.status === 'active'))
+    await ignoringNotFound(stopRow(env, db, config, rec))
   if (row.status === 'live') await ignoringNotFound(roomService(config, row).deleteRoom(row.id))
 }
 
 /** Deletes a session (owner or admin); a live one's LiveKit room is deleted first (503 if unreachable). */
-export async function deleteSession(db: Db, config: Config, id: string, who: AuthIdentity) {
+export async function deleteSession(env: Env, db: Db, config: Config, id: string, who: AuthIdentity) {
   const row = await getSession(db, id)
   requireOwnerOrAdmin(row, who)
-  if (row.status !== 'ended') await closeLiveKitSide(db, config, row)
+  if (row.status !== 'ended') await closeLiveKitSide(env, db, config, row)
   await db.delete(liveSessions).where(eq(liveSessions.id, id))
 }
 
@@ -544,91 +562,37 @@ export async function kickParticipant(
 }
 
 // ── Recording ───────────────────────────────────────────────────────────────────────────
-const recordingView = (sessionId: string, r: typeof recordings.$inferSelect) => ({
-  session_id: sessionId,
-  recording_id: r.id,
-  egress_id: r.egressId,
-  status: r.status,
-  r2_key: r.r2Key,
-})
-
 /**
- * Starts a room-composite recording of a live session to R2 (`recordings/live/<id>/<time>.mp4`),
- * owner or admin only. One recording at a time (409); EGRESS_LIMIT recordings at most across the
- * system (409 when full: a live stream's recording is not worth starting late).
+ * Starts a room-composite recording of a live session to R2 (`recordings/live/<id>/<rec>.mp4`)
+ * through the recording service rooms use (recordings.ts `claimRecording`), owner or admin only:
+ * one recording at a time (409), EGRESS_LIMIT recordings at most across the system, claimed
+ * atomically (409 when full: a live stream's recording is not worth starting late), refused when
+ * LIVEKIT_RECORDING_ENABLED is off (409). The session's sockets get `recording` events.
  */
-export async function startRecording(db: Db, config: Config, sessionId: string, who: AuthIdentity) {
+export async function startRecording(env: Env, db: Db, config: Config, sessionId: string, who: AuthIdentity) {
   const row = await getSession(db, sessionId)
   requireOwnerOrAdmin(row, who)
   if (row.status !== 'live') throw conflict('Only a live session can be recorded')
-  if (row.recordingId) throw conflict('The session is already being recorded')
-  const [{ running }] = await db
-    .select({ running: count() })
-    .from(recordings)
-    .where(inArray(recordings.status, ['starting', 'active', 'ending']))
-    .all()
-  if (running >= config.EGRESS_LIMIT)
-    throw conflict(`All ${config.EGRESS_LIMIT} recording slots (EGRESS_LIMIT) are in use; try again later`)
-  const id = newId()
-  // Claim the session's recording slot before calling LiveKit, so two racing starts record once.
-  const claimed = await db
-    .update(liveSessions)
-    .set({ recordingId: id, updatedAt: Date.now() })
-    .where(
-      and(eq(liveSessions.id, sessionId), isNull(liveSessions.recordingId), eq(liveSessions.status, 'live')),
-    )
-    .returning()
-    .get()
-  if (!claimed) throw conflict('The session is already being recorded')
-  const key = `recordings/live/${sessionId}/${new Date().toISOString().replace(/[:.]/g, '-')}.mp4`
-  let egress: Record<string, unknown>
-  try {
-    egress = await new LiveKitEgress(sessionNode(config, row), recordingStorage(config)).startRoomComposite(
-      sessionId,
-      key,
-    )
-  } catch (err) {
-    await db.update(liveSessions).set({ recordingId: null }).where(eq(liveSessions.id, sessionId))
-    throw err
-  }
-  const rec = await db
-    .insert(recordings)
-    .values({
-      id,
-      room: sessionId,
-      egressId: String(egress.egressId),
-      kind: 'room_composite',
-      status: 'starting',
-      r2Key: key,
-      requestedBy: who.id,
-      startedAt: Date.now(),
-    })
-    .returning()
-    .get()
-  return recordingView(sessionId, rec)
+  return liveRecordingView(await recordSession(env, db, config, row, who.id))
 }
 
-async function stopRecordingRow(db: Db, config: Config, row: SessionRow, recordingId: string) {
-  const rec = await db.select().from(recordings).where(eq(recordings.id, recordingId)).get()
-  if (rec?.egressId && !['complete', 'failed', 'aborted'].includes(rec.status)) {
-    await ignoringNotFound(
-      new LiveKitEgress(sessionNode(config, row), recordingStorage(config)).stop(rec.egressId),
-    )
-    return db.update(recordings).set({ status: 'ending' }).where(eq(recordings.id, rec.id)).returning().get()
-  }
-  return rec
-}
+const recordSession = (env: Env, db: Db, config: Config, row: SessionRow, requestedBy: string) =>
+  claimRecording(env, db, config, {
+    owner: 'live',
+    room: row.id,
+    kind: 'room_composite',
+    requestedBy,
+    queue: false,
+  })
 
-/** Stops the session's recording (owner or admin); the egress webhook later marks it complete. */
-export async function stopRecording(db: Db, config: Config, sessionId: string, who: AuthIdentity) {
+/**
+ * Stops the session's recording (owner or admin): StopEgress, `ending`; the egress webhook later
+ * marks it complete (with its R2 key) and clears the session's `recording`. Not recording → 409.
+ */
+export async function stopRecording(env: Env, db: Db, config: Config, sessionId: string, who: AuthIdentity) {
   const row = await getSession(db, sessionId)
   requireOwnerOrAdmin(row, who)
-  if (!row.recordingId) throw conflict('The session is not being recorded')
-  const rec = await stopRecordingRow(db, config, row, row.recordingId)
-  await db
-    .update(liveSessions)
-    .set({ recordingId: null, updatedAt: Date.now() })
-    .where(and(eq(liveSessions.id, sessionId), eq(liveSessions.recordingId, row.recordingId)))
-  if (!rec) throw notFound('Recording')
-  return recordingView(sessionId, rec)
+  const rec = await currentRecording(db, sessionId, 'live')
+  if (!rec) throw conflict('The session is not being recorded')
+  return liveRecordingView(await stopRow(env, db, config, rec))
 }

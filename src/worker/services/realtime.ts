@@ -1,4 +1,5 @@
 import type { AckAsk } from '../../objects/socketio/namespace'
+import { liveSessionRoom, type LiveEventType } from '../../objects/live-session-room'
 import { hostStub } from '../../objects/socketio/refs'
 import type { Env } from '../env'
 
@@ -38,4 +39,14 @@ export function emitToQueue(
   data: unknown,
 ): Promise<number> {
   return hostStub(env, { kind: 'queue', name: queue }).publish(`/${queue}`, event, [data])
+}
+
+/** Sends a live session's sockets an event (`session`, `role_changed`, `kicked`, `recording`, `session_ended`). */
+export function publishToLiveSession(
+  env: Env,
+  sessionId: string,
+  type: LiveEventType,
+  data: Record<string, unknown>,
+): Promise<number> {
+  return liveSessionRoom(env, sessionId).publish(type, data)
 }

@@ -2,179 +2,164 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm'
 import { EgressStatus, type EgressInfo } from 'livekit-server-sdk'
 import { liveKitNodes, loadConfig, type Config } from '../config'
 import { db, type Db } from '../db/client'
-import { conferenceRooms, recordings } from '../db/schema'
+import { recordings } from '../db/schema'
 import type { Env } from '../env'
 import { conflict, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { LiveKitEgress, recordingStorage } from '../lib/livekit'
-import { iso } from '../lib/time'
 import { roomNode } from './livekit-nodes'
-import { emitToRoom } from './realtime'
+import { announceRecording, ownerNode, ownerOpen, showRecording } from './recording-owners'
+import {
+  fromRaw,
+  recordingKey,
+  recordingView,
+  type RecordingKind,
+  type RecordingOptions,
+  type RecordingOwner,
+  type RecordingRow,
+  type RecordingStatus,
+  type RecordingView,
+} from './recording-view'
 import { emitEvent } from './events'
 import { getOpenRoom, getRoom, serviceOfRoom } from './rooms'
-
-export type RecordingRow = typeof recordings.$inferSelect
-export type RecordingKind = RecordingRow['kind']
-export type RecordingStatus = RecordingRow['status']
 
 /** Statuses that hold one of the EGRESS_LIMIT slots. */
 export const SLOT_STATUSES = ['starting', 'active', 'ending'] as const
 /** Statuses of a recording that is still going to produce a file. */
 const LIVE_STATUSES = ['queued', 'starting', 'active', 'ending'] as const
 
-/** What to record, beyond the room. */
-export type RecordingOptions = {
-  audioOnly?: boolean
-  layout?: string
-  audioTrackId?: string
-  videoTrackId?: string
-}
-
-/** The R2 key a recording's file goes to: `recordings/<room>/<id>.mp4` (`.ogg` audio only). */
-export const recordingKey = (room: string, id: string, audioOnly = false) =>
-  `recordings/${room}/${id}.${audioOnly ? 'ogg' : 'mp4'}`
-
-/** A recording as both API families show it; `url` is the static `/record/…` path of its file. */
-export function recordingView(r: RecordingRow, config: Config) {
-  return {
-    id: r.id,
-    room: r.room,
-    egress_id: r.egressId,
-    kind: r.kind,
-    status: r.status,
-    options: r.options ? (JSON.parse(r.options) as RecordingOptions) : {},
-    r2_key: r.r2Key,
-    url:
-      r.r2Key && r.status === 'complete'
-        ? `${config.API_URL}/record/${r.r2Key.replace(/^recordings\//, '')}`
-        : null,
-    size: r.size,
-    duration_ms: r.durationMs,
-    error: r.error,
-    requested_by: r.requestedBy,
-    started_at: iso(r.startedAt),
-    ended_at: iso(r.endedAt),
-    created_at: iso(r.createdAt),
-  }
-}
-export type RecordingView = ReturnType<typeof recordingView>
-
-const fromRaw = (raw: Record<string, unknown>): RecordingRow => ({
-  id: raw.id as string,
-  room: raw.room as string,
-  egressId: (raw.egress_id as string | null) ?? null,
-  kind: raw.kind as RecordingKind,
-  status: raw.status as RecordingStatus,
-  options: (raw.options as string | null) ?? null,
-  r2Key: (raw.r2_key as string | null) ?? null,
-  size: (raw.size as number | null) ?? null,
-  durationMs: (raw.duration_ms as number | null) ?? null,
-  error: (raw.error as string | null) ?? null,
-  requestedBy: (raw.requested_by as string | null) ?? null,
-  startedAt: (raw.started_at as number | null) ?? null,
-  endedAt: (raw.ended_at as number | null) ?? null,
-  createdAt: raw.created_at as number,
-})
-
 const slotList = sql.raw(SLOT_STATUSES.map((s) => `'${s}'`).join(','))
 const liveList = sql.raw(LIVE_STATUSES.map((s) => `'${s}'`).join(','))
 
+/** What to record and for whom. */
+export interface RecordingRequest {
+  /** Default `room`. */
+  owner?: RecordingOwner
+  /** The LiveKit room: a conference room's name, a live session's id. */
+  room: string
+  kind: RecordingKind
+  options?: RecordingOptions
+  requestedBy?: string
+  /**
+   * With every EGRESS_LIMIT slot taken: `true` (default; rooms, seed 000) queues the recording
+   * until a slot frees; `false` (live sessions: a live stream's recording is not worth starting
+   * late) is a 409.
+   */
+  queue?: boolean
+}
+
+/** LIVEKIT_RECORDING_ENABLED=false refuses every recording start (409 naming the setting). */
+export function assertRecordingEnabled(config: Config) {
+  if (!config.LIVEKIT_RECORDING_ENABLED)
+    throw conflict('Recording is disabled on this deployment (LIVEKIT_RECORDING_ENABLED=false)')
+}
+
 /**
- * Asks for a recording of an open room (seed 000 `startRecord`). One recording per room at a time
- * (409). The EGRESS_LIMIT cap is claimed in the same statement that records the request: with a
- * slot free it is `starting` and egress is started now; otherwise it is `queued` and starts when
- * a slot frees (egress_ended webhook, or the sweep). `started_at` is set when the slot is claimed
- * and again when egress starts. Both checks are one INSERT…SELECT, so racing
- * requests can neither exceed the cap nor record a room twice.
+ * Asks for a recording of an open conference room (seed 000 `startRecord`): 404 unknown, 409
+ * closed; then `claimRecording`, queueing when the slots are full.
  */
 export async function requestRecording(
   env: Env,
   d: Db,
   config: Config,
-  input: { room: string; kind: RecordingKind; options?: RecordingOptions; requestedBy?: string },
+  input: Omit<RecordingRequest, 'owner' | 'queue'>,
 ): Promise<RecordingView> {
+  assertRecordingEnabled(config)
   const room = await getOpenRoom(d, input.room)
+  const rec = await claimRecording(env, d, config, { ...input, room: room.name, owner: 'room', queue: true })
+  return recordingView(rec, config)
+}
+
+/**
+ * The one way a recording starts, for rooms and live sessions alike (the caller has checked that
+ * the owner is open and who may ask). One recording per owner at a time (409). The EGRESS_LIMIT
+ * cap is claimed in the same statement that records the request: with a slot free the recording
+ * is `starting` and egress is started now; otherwise it is `queued` (it starts when a slot frees:
+ * egress_ended webhook or the sweep) or, with `queue: false`, refused with 409. Both checks are
+ * one INSERT…SELECT, so racing requests can neither exceed the cap nor record an owner twice.
+ */
+export async function claimRecording(
+  env: Env,
+  d: Db,
+  config: Config,
+  input: RecordingRequest,
+): Promise<RecordingRow> {
+  assertRecordingEnabled(config)
+  const owner = input.owner ?? 'room'
   const id = newId()
   const options = input.options ?? {}
-  const key = recordingKey(room.name, id, options.audioOnly && input.kind === 'room_composite')
+  const key = recordingKey(owner, input.room, id, options.audioOnly && input.kind === 'room_composite')
+  const queue = input.queue ?? true
   const raw = await d.get<Record<string, unknown> | undefined>(sql`
-    INSERT INTO recordings (id, room, kind, status, options, r2_key, requested_by, started_at)
-    SELECT ${id}, ${room.name}, ${input.kind}, s.status,
+    INSERT INTO recordings (id, owner, room, kind, status, options, r2_key, requested_by, started_at)
+    SELECT ${id}, ${owner}, ${input.room}, ${input.kind}, s.status,
       ${JSON.stringify(options)}, ${key}, ${input.requestedBy ?? null},
       CASE s.status WHEN 'starting' THEN ${Date.now()} END
     FROM (SELECT CASE WHEN (SELECT count(*) FROM recordings WHERE status IN (${slotList})) < ${config.EGRESS_LIMIT}
         THEN 'starting' ELSE 'queued' END AS status) AS s
-    WHERE NOT EXISTS (SELECT 1 FROM recordings WHERE room = ${room.name} AND status IN (${liveList}))
+    WHERE NOT EXISTS (
+        SELECT 1 FROM recordings WHERE owner = ${owner} AND room = ${input.room} AND status IN (${liveList}))
+      AND (${queue ? 1 : 0} = 1 OR s.status = 'starting')
     RETURNING *`)
-  if (!raw) throw conflict(`Room ${room.name} is already being recorded`)
+  if (!raw) {
+    if (await currentRecording(d, input.room, owner))
+      throw conflict(`${owner === 'live' ? 'The session' : `Room ${input.room}`} is already being recorded`)
+    throw conflict(`All ${config.EGRESS_LIMIT} recording slots (EGRESS_LIMIT) are in use; try again later`)
+  }
   const rec = fromRaw(raw)
   if (rec.status === 'queued') {
-    await emitToRoom(env, room.name, 'room-record', {
-      room: room.name,
-      status: 'queued',
-      recording: recordingView(rec, config),
-    })
-    return recordingView(rec, config)
+    await announceRecording(env, config, rec)
+    return rec
   }
-  return recordingView(await startEgress(env, d, config, rec), config)
+  return startEgress(env, d, config, rec)
 }
 
 /**
  * Starts egress for a recording that holds a slot (`starting`). On failure the recording is
- * `failed` with the reason (its slot frees) and the LiveKit error is thrown (502/503).
+ * `failed` with the reason (its slot frees, its owner's sockets are told) and the LiveKit error
+ * is thrown (502/503). On success its owner shows it as the current recording.
  */
 async function startEgress(env: Env, d: Db, config: Config, rec: RecordingRow): Promise<RecordingRow> {
-  const room = await getRoom(d, rec.room)
   const options = rec.options ? (JSON.parse(rec.options) as RecordingOptions) : {}
   let egressId: string
   try {
-    const egress = new LiveKitEgress(roomNode(config, room.node), recordingStorage(config))
+    const egress = new LiveKitEgress(await ownerNode(d, config, rec), recordingStorage(config))
     const info =
       rec.kind === 'room_composite'
-        ? await egress.startRoomComposite(room.name, rec.r2Key!, {
+        ? await egress.startRoomComposite(rec.room, rec.r2Key!, {
             audioOnly: options.audioOnly,
             layout: options.layout,
           })
-        : await egress.startTrackComposite(room.name, rec.r2Key!, {
+        : await egress.startTrackComposite(rec.room, rec.r2Key!, {
             audioTrackId: options.audioTrackId,
             videoTrackId: options.videoTrackId,
           })
     egressId = String(info.egressId)
   } catch (err) {
-    await d
+    const failed = await d
       .update(recordings)
       .set({ status: 'failed', error: (err as Error).message, endedAt: Date.now() })
       .where(eq(recordings.id, rec.id))
-    await emitToRoom(env, rec.room, 'room-record', {
-      room: rec.room,
-      status: 'failed',
-      error: (err as Error).message,
-    })
+      .returning()
+      .get()
+    await announceRecording(env, config, failed ?? rec)
     throw err
   }
-  const at = Date.now()
-  const row = await d
+  const row = (await d
     .update(recordings)
-    .set({ egressId, startedAt: at })
+    .set({ egressId, startedAt: Date.now() })
     .where(eq(recordings.id, rec.id))
     .returning()
-    .get()
-  await d
-    .update(conferenceRooms)
-    .set({ recordStatus: 1, recordId: rec.id, updatedAt: at })
-    .where(eq(conferenceRooms.name, rec.room))
-  await emitToRoom(env, rec.room, 'room-record', {
-    room: rec.room,
-    status: 'starting',
-    recording: recordingView(row!, config),
-  })
-  return row!
+    .get())!
+  await showRecording(d, row, true)
+  await announceRecording(env, config, row)
+  return row
 }
 
 /**
  * Starts queued recordings while slots are free (EGRESS_LIMIT), oldest first. Each claim is one
  * conditional UPDATE, so concurrent pumps (two webhooks, webhook and sweep) never exceed the cap.
- * A queued recording whose room closed meanwhile is aborted instead.
+ * A queued recording whose owner closed meanwhile is aborted instead.
  */
 export async function pumpQueue(env: Env, d: Db, config: Config) {
   const started: string[] = []
@@ -187,8 +172,7 @@ export async function pumpQueue(env: Env, d: Db, config: Config) {
       RETURNING *`)
     if (!raw) break
     const rec = fromRaw(raw)
-    const room = await d.select().from(conferenceRooms).where(eq(conferenceRooms.name, rec.room)).get()
-    if (!room || room.status === 'closed') {
+    if (!(await ownerOpen(d, rec))) {
       await d
         .update(recordings)
         .set({ status: 'aborted', error: 'room closed before a recording slot freed', endedAt: Date.now() })
@@ -205,19 +189,25 @@ export async function pumpQueue(env: Env, d: Db, config: Config) {
   return { started }
 }
 
-/** The recording of `room` still running or queued, if any. */
-export async function currentRecording(d: Db, room: string) {
+/** The recording of `room` (of `owner`, default a conference room) still running or queued, if any. */
+export async function currentRecording(d: Db, room: string, owner: RecordingOwner = 'room') {
   return d
     .select()
     .from(recordings)
-    .where(and(eq(recordings.room, room), inArray(recordings.status, [...LIVE_STATUSES])))
+    .where(
+      and(
+        eq(recordings.owner, owner),
+        eq(recordings.room, room),
+        inArray(recordings.status, [...LIVE_STATUSES]),
+      ),
+    )
     .orderBy(desc(recordings.createdAt))
     .get()
 }
 
 /**
- * Stops one recording (seed 000 `stopRecord`): by id, or the room's current one. A queued one is
- * aborted without LiveKit; a running one gets StopEgress and is `ending` until egress_ended.
+ * Stops one recording (seed 000 `stopRecord`): by id, or a conference room's current one
+ * (404 when there is none); see `stopRow`.
  */
 export async function stopRecording(
   env: Env,
@@ -230,6 +220,15 @@ export async function stopRecording(
     : await currentRecording(d, target.room!)
   if (!rec)
     throw notFound(target.recordId ? `Recording ${target.recordId}` : `A recording of room ${target.room}`)
+  return recordingView(await stopRow(env, d, config, rec), config)
+}
+
+/**
+ * Stops a recording of either owner: a queued one is aborted without LiveKit; a running one gets
+ * StopEgress and is `ending` until egress_ended (its owner shows it until then); anything else
+ * is a 409. Answers the row as it is now; the owner's sockets are told.
+ */
+export async function stopRow(env: Env, d: Db, config: Config, rec: RecordingRow): Promise<RecordingRow> {
   if (rec.status === 'queued') {
     const row = await d
       .update(recordings)
@@ -237,32 +236,26 @@ export async function stopRecording(
       .where(and(eq(recordings.id, rec.id), eq(recordings.status, 'queued')))
       .returning()
       .get()
-    if (!row) return stopRecording(env, d, config, { recordId: rec.id })
-    await emitToRoom(env, rec.room, 'room-record', {
-      room: rec.room,
-      status: 'aborted',
-      recording: recordingView(row, config),
-    })
-    return recordingView(row, config)
+    if (!row) {
+      // Its slot came meanwhile: stop it as the running recording it now is.
+      const now = await d.select().from(recordings).where(eq(recordings.id, rec.id)).get()
+      return stopRow(env, d, config, now!)
+    }
+    await announceRecording(env, config, row)
+    return row
   }
   if (!['starting', 'active'].includes(rec.status) || !rec.egressId)
     throw conflict(`Recording ${rec.id} is ${rec.status}; it cannot be stopped`)
-  const node = await recordingNode(d, config, rec)
-  await new LiveKitEgress(node, recordingStorage(config)).stop(rec.egressId)
-  const row = await d
-    .update(recordings)
-    .set({ status: 'ending' })
-    .where(and(eq(recordings.id, rec.id), inArray(recordings.status, ['starting', 'active'])))
-    .returning()
-    .get()
-  const view = recordingView(row ?? rec, config)
-  await emitToRoom(env, rec.room, 'room-record', { room: rec.room, status: 'ending', recording: view })
-  return view
-}
-
-async function recordingNode(d: Db, config: Config, rec: RecordingRow) {
-  const room = await d.select().from(conferenceRooms).where(eq(conferenceRooms.name, rec.room)).get()
-  return roomNode(config, room?.node ?? 'default')
+  await new LiveKitEgress(await ownerNode(d, config, rec), recordingStorage(config)).stop(rec.egressId)
+  const row =
+    (await d
+      .update(recordings)
+      .set({ status: 'ending' })
+      .where(and(eq(recordings.id, rec.id), inArray(recordings.status, ['starting', 'active'])))
+      .returning()
+      .get()) ?? rec
+  await announceRecording(env, config, row)
+  return row
 }
 
 /**
@@ -276,7 +269,7 @@ export async function stopAll(env: Env, d: Db, config: Config, room?: string) {
     .where(
       and(
         inArray(recordings.status, ['queued', 'starting', 'active']),
-        room ? eq(recordings.room, room) : undefined,
+        room ? and(eq(recordings.owner, 'room'), eq(recordings.room, room)) : undefined,
       ),
     )
     .orderBy(recordings.createdAt)
@@ -399,15 +392,8 @@ export async function egressStarted(env: Env, d: Db, config: Config, info: Egres
     .returning()
     .get()
   if (!row) return false
-  await d
-    .update(conferenceRooms)
-    .set({ recordStatus: 1, recordId: row.id, updatedAt: Date.now() })
-    .where(eq(conferenceRooms.name, row.room))
-  await emitToRoom(env, row.room, 'room-record', {
-    room: row.room,
-    status: 'active',
-    recording: recordingView(row, config),
-  })
+  await showRecording(d, row, true)
+  await announceRecording(env, config, row)
   return true
 }
 
@@ -439,27 +425,21 @@ export async function egressEnded(env: Env, d: Db, config: Config, info: EgressI
 }
 
 /**
- * A recording that held a slot has ended: its room stops showing it, its sockets are told, and
- * webhook endpoints get `recording.finished`.
+ * A recording that held a slot has ended: its owner stops showing it (a room's record status, a
+ * live session's `recording_id`), the owner's sockets are told, and webhook endpoints get
+ * `recording.finished`.
  */
 async function recordingEnded(env: Env, d: Db, config: Config, row: RecordingRow) {
-  await d
-    .update(conferenceRooms)
-    .set({ recordStatus: 0, recordId: null, updatedAt: Date.now() })
-    .where(and(eq(conferenceRooms.name, row.room), eq(conferenceRooms.recordId, row.id)))
-  await emitToRoom(env, row.room, 'room-record', {
-    room: row.room,
-    status: row.status,
-    recording: recordingView(row, config),
-  })
+  await showRecording(d, row, false)
+  await announceRecording(env, config, row)
   await recordingFinished(env, d, config, row)
 }
 
-/** `recording.finished` (complete, failed or aborted) for the room's service. */
+/** `recording.finished` (complete, failed or aborted) for the owner's service (a room's; none for a live session). */
 async function recordingFinished(env: Env, d: Db, config: Config, row: RecordingRow) {
   await emitEvent(env, {
     type: 'recording.finished',
-    service: await serviceOfRoom(d, row.room),
+    service: row.owner === 'room' ? await serviceOfRoom(d, row.room) : null,
     data: recordingView(row, config),
   })
 }
@@ -501,7 +481,7 @@ export async function reconcileRecordings(env: Env, d: Db, config: Config, now =
   for (const rec of checked) {
     let info: EgressInfo | undefined
     try {
-      info = await new LiveKitEgress(await recordingNode(d, config, rec), recordingStorage(config)).find(
+      info = await new LiveKitEgress(await ownerNode(d, config, rec), recordingStorage(config)).find(
         rec.egressId!,
       )
     } catch {
@@ -528,11 +508,7 @@ export async function reconcileRecordings(env: Env, d: Db, config: Config, now =
     }
   }
   for (const rec of lost) {
-    await emitToRoom(env, rec.room, 'room-record', {
-      room: rec.room,
-      status: 'failed',
-      recording: recordingView(rec, config),
-    })
+    await announceRecording(env, config, rec)
     await recordingFinished(env, d, config, rec)
   }
   return { checked: checked.length, changed }

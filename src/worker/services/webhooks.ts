@@ -2,7 +2,7 @@ import { and, eq, inArray, notInArray, sql } from 'drizzle-orm'
 import { TrackType, type WebhookEvent } from 'livekit-server-sdk'
 import type { Config } from '../config'
 import type { Db } from '../db/client'
-import { conferenceRooms, recordings, roomUsers } from '../db/schema'
+import { conferenceRooms, roomUsers } from '../db/schema'
 import type { Env } from '../env'
 import { iso } from '../lib/time'
 import { logUsage } from './room-users'
@@ -225,7 +225,7 @@ async function autoRecord(
   room: RoomRow,
   request: Pick<Parameters<typeof requestRecording>[3], 'kind' | 'options'>,
 ) {
-  if (await currentRecording(d, room.name)) return
+  if (!config.LIVEKIT_RECORDING_ENABLED || (await currentRecording(d, room.name))) return
   try {
     await requestRecording(env, d, config, { room: room.name, ...request, requestedBy: 'auto' })
   } catch (err) {

@@ -1,0 +1,1 @@
+ALTER TABLE `recordings` ADD `owner` text DEFAULT 'room' NOT NULL;
