@@ -8,7 +8,19 @@ import { newId } from '../../src/worker/lib/ids'
 import { checkUpload, parseRange } from '../../src/worker/services/files'
 import { call, json, registerUser, type TestUser } from '../helpers'
 
-const bytes = new TextEncoder().encode('0123456789abcdef')
+// A PNG signature and 8 more bytes; an MP4's first box (`ftyp`, brand isom).
+const bytes = new Uint8Array([
+  0x89,
+  0x50,
+  0x4e,
+  0x47,
+  0x0d,
+  0x0a,
+  0x1a,
+  0x0a,
+  ...new TextEncoder().encode('89abcdef'),
+])
+const mp4 = new Uint8Array([0, 0, 0, 16, ...new TextEncoder().encode('ftypisom'), 0, 0, 2, 0])
 
 function upload(
   user: TestUser,
@@ -34,7 +46,7 @@ describe('POST /api/v1/files', () => {
     expect(data).toMatchObject({ filename: 'pic.png', mime_type: 'image/png', size: 16, purpose: 'message' })
     expect(data.public_url).toMatch(/^\/images\/[\w]+-pic\.png$/)
     const object = await env.BUCKET.get(data.public_url.slice(1))
-    expect(await object!.text()).toBe('0123456789abcdef')
+    expect(new Uint8Array(await object!.arrayBuffer())).toEqual(bytes)
   })
 
   it('should refuse SVG with 415 and store nothing', async () => {
@@ -60,6 +72,28 @@ describe('POST /api/v1/files', () => {
     expect((await call('/api/v1/files', { method: 'POST', body: form })).status).toBe(401)
   })
 
+  it('should refuse bytes that are not what the declared type says (415), storing nothing', async () => {
+    const u = await registerUser()
+    const random = crypto.getRandomValues(new Uint8Array(64))
+    for (const [type, name] of [
+      ['image/png', 'x.png'],
+      ['image/jpeg', 'x.jpg'],
+      ['video/mp4', 'x.mp4'],
+      ['audio/mpeg', 'x.mp3'],
+      ['application/pdf', 'x.pdf'],
+    ]) {
+      const res = await upload(u, new File([random], name, { type }))
+      expect(res.status, type).toBe(415)
+      expect((await json(res)).error.code).toBe('unsupported_media_type')
+    }
+    const stored = await db(env.DB).select().from(files).where(eq(files.userId, u.id)).all()
+    expect(stored).toEqual([])
+    expect((await upload(u, new File([mp4], 'ok.mp4', { type: 'video/mp4' }))).status).toBe(201)
+    expect((await upload(u, new File(['%PDF-1.7\n'], 'ok.pdf', { type: 'application/pdf' }))).status).toBe(
+      201,
+    )
+  })
+
   it('should refuse a non-image avatar', async () => {
     const u = await registerUser()
     const res = await upload(u, new File(['%PDF'], 'a.pdf', { type: 'application/pdf' }), {
@@ -70,9 +104,9 @@ describe('POST /api/v1/files', () => {
 })
 
 describe('checkUpload', () => {
-  it('should answer 413 naming the limit for an oversized file', () => {
+  it('should answer 413 naming the limit for an oversized file', async () => {
     const config = { ...loadConfig(env), FILE_SIZE_LIMIT: 10 }
-    expect(() => checkUpload(config, png(), 'message')).toThrow(/exceeds 10 bytes/)
+    await expect(checkUpload(config, png(), 'message')).rejects.toThrow(/exceeds 10 bytes/)
   })
 })
 
@@ -84,7 +118,7 @@ describe('GET /api/v1/files/:id/content', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('image/png')
     expect(res.headers.get('accept-ranges')).toBe('bytes')
-    expect(await res.text()).toBe('0123456789abcdef')
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes)
   })
 
   it('should serve ranges: explicit, open-ended and suffix; 416 when unsatisfiable', async () => {
@@ -94,7 +128,7 @@ describe('GET /api/v1/files/:id/content', () => {
     const mid = await get('bytes=2-5')
     expect(mid.status).toBe(206)
     expect(mid.headers.get('content-range')).toBe('bytes 2-5/16')
-    expect(await mid.text()).toBe('2345')
+    expect(new Uint8Array(await mid.arrayBuffer())).toEqual(bytes.slice(2, 6))
     expect(await (await get('bytes=14-')).text()).toBe('ef')
     expect(await (await get('bytes=-3')).text()).toBe('def')
     const bad = await get('bytes=100-200')
@@ -186,7 +220,7 @@ describe('seed 000 /upload and static paths', () => {
   it('should take a video, list it, and serve it at /videos without a token, with ranges', async () => {
     const agent = await registerUser({ role: 'agent' })
     const form = new FormData()
-    form.append('myVideo', new File([bytes], 'call.mp4', { type: 'video/mp4' }))
+    form.append('myVideo', new File([mp4], 'call.mp4', { type: 'video/mp4' }))
     const { data } = await json(
       await call('/upload/video', { method: 'POST', token: agent.access_token, body: form }),
     )
@@ -195,7 +229,7 @@ describe('seed 000 /upload and static paths', () => {
     expect(list.data.map((f: { id: string }) => f.id)).toContain(data.id)
     const res = await call(data.public_url, { headers: { range: 'bytes=0-3' } })
     expect(res.status).toBe(206)
-    expect(await res.text()).toBe('0123')
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(mp4.slice(0, 4))
     expect((await call('/videos/nothing-here.mp4')).status).toBe(404)
   })
 

@@ -31,7 +31,7 @@ gatewayUploadRoutes.openapi(
     const list = Array.isArray(given) ? given : [given]
     const d = db(c.env.DB)
     // Check every file before storing any, so a bad one stores nothing.
-    for (const f of list) files.checkUpload(c.var.config, f, 'message')
+    for (const f of list) await files.checkUpload(c.var.config, f, 'message')
     const rows = []
     for (const f of list)
       rows.push(

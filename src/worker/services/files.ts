@@ -5,6 +5,7 @@ import { chatMembers, files } from '../db/schema'
 import { AppError, forbidden, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { isStaff, type AuthIdentity } from '../lib/identity'
+import { matchesSignature, SIGNATURE_BYTES } from '../lib/magic'
 import { iso } from '../lib/time'
 
 export type FileRow = typeof files.$inferSelect
@@ -36,8 +37,11 @@ const safeName = (name: string) =>
 /** Purposes that take only one kind of media. */
 const ONLY: Record<string, 'image' | 'video'> = { thumbnail: 'image', avatar: 'image', video: 'video' }
 
-/** Checks size and type; throws 413 / 415 naming the limit or the type. */
-export function checkUpload(config: Config, file: File, purpose: string): string {
+/**
+ * Checks size, type and that the leading bytes are what the type says (images, video, audio,
+ * PDF); throws 413 / 415 naming the limit or the type.
+ */
+export async function checkUpload(config: Config, file: File, purpose: string): Promise<string> {
   const type = (file.type || 'application/octet-stream').split(';')[0].trim().toLowerCase()
   if (file.size > config.FILE_SIZE_LIMIT) {
     throw new AppError('payload_too_large', `File exceeds ${config.FILE_SIZE_LIMIT} bytes`, {
@@ -53,6 +57,13 @@ export function checkUpload(config: Config, file: File, purpose: string): string
   if (only && !type.startsWith(`${only}/`)) {
     throw new AppError('unsupported_media_type', `A ${purpose} must be an ${only}`, { type })
   }
+  const head = new Uint8Array(await file.slice(0, SIGNATURE_BYTES).arrayBuffer())
+  if (!matchesSignature(type, head)) {
+    throw new AppError('unsupported_media_type', `The file's content is not ${type}`, {
+      type,
+      fields: [{ path: 'file', message: `does not start like a ${type} file` }],
+    })
+  }
   return type
 }
 
@@ -65,7 +76,7 @@ export async function storeFile(
   file: File,
   opts: { purpose: string; chatId?: string; room?: string },
 ): Promise<FileRow> {
-  const mimeType = checkUpload(config, file, opts.purpose)
+  const mimeType = await checkUpload(config, file, opts.purpose)
   if (opts.chatId) await requireMember(db, opts.chatId, owner)
   const id = newId()
   const key = `${prefixFor(mimeType, opts.purpose)}/${id}-${safeName(file.name)}`
