@@ -18,6 +18,8 @@ const TIMER_TESTS = [
   'test/objects/socketio-hibernation.test.ts',
   'test/objects/socketio-notification.test.ts',
 ]
+// Tests of the Engine.IO / Socket.IO protocol behaviour the official suite checks, with its settings.
+const CONFORMANCE_TESTS = ['test/objects/socketio-engine.test.ts']
 
 /** A project running inside workerd with wrangler.toml's bindings, the test secrets and `vars`. */
 function workersProject(
@@ -72,7 +74,7 @@ export default defineConfig({
         {},
         {
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**', 'test/node/**', ...TIMER_TESTS],
+          exclude: ['test/e2e/**', 'test/node/**', ...TIMER_TESTS, ...CONFORMANCE_TESTS],
         },
       ),
       // Socket.IO pings every 250 ms (timeout 1 s) and acks time out after 500 ms, so tests can
@@ -81,6 +83,17 @@ export default defineConfig({
         'workers-timers',
         { SOCKETIO_PING_INTERVAL: '250', SOCKETIO_PING_TIMEOUT: '1000', SOCKETIO_ACK_TIMEOUT: '500' },
         { include: TIMER_TESTS },
+      ),
+      // The protocol suite's reference server: echo namespaces, pings 300/200 ms, connect timeout 1 s.
+      workersProject(
+        'workers-conformance',
+        {
+          SOCKETIO_CONFORMANCE: 'true',
+          SOCKETIO_PING_INTERVAL: '300',
+          SOCKETIO_PING_TIMEOUT: '200',
+          SOCKETIO_CONNECT_TIMEOUT: '1000',
+        },
+        { include: CONFORMANCE_TESTS },
       ),
       // Plain Node tests of things that only run in Node (e.g. @asyncapi/parser).
       {

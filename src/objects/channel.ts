@@ -256,6 +256,13 @@ export abstract class Channel<
     void this.ctx.storage.setAlarm(at)
   }
 
+  /** Makes the alarm ring exactly at `at` (null: not at all), replacing whatever was set. */
+  protected setAlarmAt(at: number | null): void {
+    if (at === this.#alarmAt) return
+    this.#alarmAt = at
+    void (at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at))
+  }
+
   /** Clears the alarm. */
   protected async cancelAlarm(): Promise<void> {
     this.#alarmAt = null

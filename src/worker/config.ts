@@ -59,6 +59,17 @@ export const configSchema = z
     SOCKETIO_MAX_PAYLOAD: int(1024).default(1_000_000),
     /** How long the server waits for a client's acknowledgement of an event it sent, ms. */
     SOCKETIO_ACK_TIMEOUT: int(100).default(10_000),
+    /** A connection that joins no namespace within this many ms is closed (socket.io's connectTimeout). */
+    SOCKETIO_CONNECT_TIMEOUT: int(100).default(45_000),
+    /** Namespaces one connection may join at once; a CONNECT beyond gets CONNECT_ERROR. */
+    SOCKETIO_MAX_NAMESPACES: int(1).default(20),
+    /** Binary attachments one packet may announce; more is a protocol error (the connection closes). */
+    SOCKETIO_MAX_ATTACHMENTS: int(0).default(10),
+    /**
+     * Mounts the official protocol suite's reference namespaces `/` and `/custom` (echo) and
+     * refuses every other namespace; for running socketio/socket.io-protocol's test suite only.
+     */
+    SOCKETIO_CONFORMANCE: bool.default(false),
     LIVEKIT_URL: z.string().url(),
     LIVEKIT_API_KEY: z.string().min(1),
     LIVEKIT_API_SECRET: z.string().min(1),
@@ -109,6 +120,13 @@ export const configSchema = z
     PRESENCE_LEAVE_GRACE_MS: int(0).default(5000),
   })
   .superRefine((c, ctx) => {
+    if (c.SOCKETIO_CONFORMANCE && c.ENVIRONMENT === 'production') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SOCKETIO_CONFORMANCE'],
+        message: 'must be false when ENVIRONMENT=production (it replaces every namespace with test echoes)',
+      })
+    }
     // Seed 004: a credentialed CORS response may never name every origin.
     if (c.ALLOW_CREDENTIALS && c.ALLOWED_ORIGINS.includes('*')) {
       ctx.addIssue({

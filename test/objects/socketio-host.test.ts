@@ -4,53 +4,7 @@ import { AccessToken } from 'livekit-server-sdk'
 import { describe, expect, it } from 'vitest'
 import { emitToQueue, emitToRoom } from '../../src/worker/services/realtime'
 import { call, json, mintToken } from '../helpers'
-
-/** A raw Engine.IO/Socket.IO client over a WebSocket to the Worker (inside workerd). */
-class RawClient {
-  readonly frames: (string | ArrayBuffer)[] = []
-  #taken = new Set<number>()
-  #wake: (() => void)[] = []
-  constructor(readonly ws: WebSocket) {
-    ws.addEventListener('message', (e) => {
-      this.frames.push(e.data as string | ArrayBuffer)
-      for (const w of this.#wake.splice(0)) w()
-    })
-  }
-  static async open(query = ''): Promise<RawClient> {
-    const res = await call(`/socket.io/?EIO=4&transport=websocket${query}`, {
-      headers: { upgrade: 'websocket' },
-    })
-    if (!res.webSocket) throw new Error(`no upgrade: ${res.status} ${await res.text()}`)
-    res.webSocket.accept()
-    const c = new RawClient(res.webSocket)
-    await c.next((f) => f.startsWith('0{'))
-    return c
-  }
-  send(frame: string) {
-    this.ws.send(frame)
-  }
-  /** The next untaken text frame matching `pred`. */
-  async next(pred: (f: string) => boolean, timeout = 5000): Promise<string> {
-    const end = Date.now() + timeout
-    for (;;) {
-      const i = this.frames.findIndex((f, k) => !this.#taken.has(k) && typeof f === 'string' && pred(f))
-      if (i >= 0) {
-        this.#taken.add(i)
-        return this.frames[i] as string
-      }
-      if (Date.now() > end) throw new Error(`timeout; got ${JSON.stringify(this.frames.slice(-6))}`)
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 50)
-        this.#wake.push(() => (clearTimeout(t), r()))
-      })
-    }
-  }
-  /** Joins `nsp` and returns the CONNECT reply (or the CONNECT_ERROR). */
-  async join(nsp: string, auth?: unknown): Promise<string> {
-    this.send(`40${nsp},${auth ? JSON.stringify(auth) : ''}`)
-    return this.next((f) => f.startsWith(`40${nsp},`) || f.startsWith(`44${nsp},`))
-  }
-}
+import { RawClient } from '../sio-raw'
 
 let n = 0
 const room = () => `host-${Date.now().toString(36)}-${++n}`
@@ -71,30 +25,36 @@ describe('Socket.IO host object', () => {
     expect(open.sid).toMatch(/^r.+\..+/)
   })
 
-  it('should ping from the alarm and answer pongs with the auto-response', async () => {
+  it('should ping from the alarm, take pongs without answering them, and record them in the attachment', async () => {
     const r = room()
     const c = await RawClient.open(`&room=${r}`)
     const stub = env.CONFERENCE_ROOM.getByName(r)
-    const pair = await runInDurableObject(stub, (_i, state) => state.getWebSocketAutoResponse())
-    expect(pair?.request).toBe('3')
-    expect(pair?.response).toBe('6')
+    expect(await runInDurableObject(stub, (_i, state) => state.getWebSocketAutoResponse())).toBeNull()
     expect(await runDurableObjectAlarm(stub)).toBe(true)
     await c.next((f) => f === '2')
     c.send('3')
-    await c.next((f) => f === '6')
+    const pong = () =>
+      runInDurableObject(stub, (_i, state) => (state.getWebSockets()[0]!.deserializeAttachment() as any).pong)
+    for (let i = 0; i < 40 && !(await pong()); i++) await new Promise((res) => setTimeout(res, 25))
+    expect(await pong()).toBeGreaterThan(0)
+    expect(c.frames.filter((f) => f === '6')).toEqual([])
     expect(await runInDurableObject(stub, (i, state) => state.getWebSockets().length)).toBe(1)
   })
 
-  it('should name malformed packets in an error event and keep the connection', async () => {
+  it('should close the connection on a malformed packet, as socket.io does, and keep error events for bad input in valid packets', async () => {
     const r = room()
     const c = await RawClient.open(`&room=${r}`)
     expect(await c.join(`/${r}`, { token: await lkToken(r) })).toMatch(/^40\//)
-    c.send(`42/${r},{not json`)
-    expect(await c.next((f) => f.includes('"error"'))).toMatch(/malformed JSON/)
-    c.send('9')
-    expect(await c.next((f) => f.includes('"error"'))).toMatch(/Unknown Engine.IO packet type/)
-    c.send(`42/${r},1["chat-message","ok"]`)
-    expect(await c.next((f) => f.startsWith(`43/${r},1`))).toContain('"seq":1')
+    c.send(`42/${r},1["no-such-event"]`)
+    expect(await c.next((f) => f.startsWith(`43/${r},1`))).toMatch(/Unknown event/)
+    c.send(`42/${r},2["chat-message","ok"]`)
+    expect(await c.next((f) => f.startsWith(`43/${r},2`))).toContain('"seq":1')
+    for (const bad of [`42/${r},{not json`, '9', `42/${r},12345678901234567890["chat-message","x"]`]) {
+      const d = await RawClient.open(`&room=${r}`)
+      expect(await d.join(`/${r}`, { token: await lkToken(r) })).toMatch(/^40\//)
+      d.send(bad)
+      expect(await d.closing()).toBe(1002)
+    }
   })
 
   it('should store a chat message once per sender and client_id, and refuse binary attachments', async () => {

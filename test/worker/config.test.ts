@@ -28,6 +28,18 @@ describe('loadConfig', () => {
     expect(config.ALLOWED_ORIGINS).toEqual([])
   })
 
+  it('should refuse SOCKETIO_CONFORMANCE in production and allow it elsewhere', () => {
+    expect(issuesOf({ ...base, SOCKETIO_CONFORMANCE: 'true' })).toEqual([
+      {
+        setting: 'SOCKETIO_CONFORMANCE',
+        message: expect.stringMatching(/must be false when ENVIRONMENT=production/),
+      },
+    ])
+    const dev = loadConfig({ ...base, ENVIRONMENT: 'development', SOCKETIO_CONFORMANCE: 'true' })
+    expect(dev.SOCKETIO_CONFORMANCE).toBe(true)
+    expect(loadConfig({ ...base }).SOCKETIO_CONNECT_TIMEOUT).toBe(45_000)
+  })
+
   it('should name a missing required secret', () => {
     const { JWT_SECRET: _, ...rest } = base
     const issues = issuesOf(rest)

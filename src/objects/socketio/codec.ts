@@ -96,7 +96,10 @@ export function decodeSio(text: string): SioPacket {
   }
   let digits = ''
   while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) digits += text.charAt(i++)
-  if (digits) packet.id = Number(digits)
+  if (digits) {
+    packet.id = Number(digits)
+    if (!Number.isSafeInteger(packet.id)) throw new CodecError('ack id beyond the safe integers')
+  }
   if (i < text.length) {
     try {
       packet.data = JSON.parse(text.slice(i))

@@ -19,7 +19,7 @@ import {
 import { PendingAcks } from './acks'
 import type { AckAsk, NamespaceHandler, NsContext, NsData, NsSocket } from './namespace'
 import { namespaceRoute } from './namespaces'
-import { engineError, PollSession } from './polling'
+import { engineError, PollSession, type PollTimers } from './polling'
 import type {
   RemoteConnect,
   RemoteConnectResult,
@@ -42,6 +42,12 @@ import type { Membership, SessionState } from './session'
 
 /** Handshake query parameters a session keeps for its namespaces' CONNECT checks. */
 const KEPT_QUERY = ['token', 'room', 'taskId', 'task_id']
+
+/** How long a WebSocket probe may take to complete an upgrade (socket.io's upgradeTimeout). */
+const UPGRADE_TIMEOUT = 10_000
+
+/** Storage key of the recent ping rounds' times (so pong deadlines survive hibernation). */
+const PINGS_KEY = 'sio:pings'
 
 type Session = PollSession | WsSession
 
@@ -67,25 +73,32 @@ class WsSession {
  * A Durable Object that speaks Engine.IO v4 / Socket.IO v5: it holds sessions (WebSocket,
  * hibernatable; long-polling, in memory; the upgrade from one to the other), owns some
  * namespaces (it runs their handlers) and follows others (it forwards its sockets' packets to
- * the owner, which delivers each broadcast once per following object). Pings come from an alarm
- * and pongs are answered by the runtime's auto-response, so idle objects hibernate.
+ * the owner, which delivers each broadcast once per following object). WebSocket pings come from
+ * one alarm for all sockets, and their pongs arrive while the object is still awake from it, so
+ * idle objects hibernate between pings; a pong's time is kept in the socket's attachment, so a
+ * deadline checked after a hibernation still knows it. Long-polling sessions keep their own timers.
  */
 export abstract class SocketIoHost extends Channel<Env, SessionState> {
   #ws = new Map<string, WsSession>()
   #polls = new Map<string, PollSession>()
   /** Binary packets waiting for their attachments, by engine session id. */
-  #partial = new Map<string, { packet: SioPacket; buffers: ArrayBuffer[] }>()
+  #partial = new Map<string, { packet: SioPacket; buffers: ArrayBuffer[]; bytes: number }>()
   /** Objects following each namespace this object owns (loaded lazily from storage). */
   #followers = new Map<string, Map<string, ObjectRef>>()
   #stubs = new Map<string, HostStub>()
   #limits: ChannelLimits | undefined
   /** Acknowledgements this object asked its sockets for (durable). */
   #acks: PendingAcks
+  /** WebSocket sessions pinged in the round at `#awaitingRound` that have not answered yet. */
+  #awaiting = new Set<string>()
+  #awaitingRound: number | undefined
+  /** Recent ping rounds (epoch ms), oldest first; mirrored in storage. */
+  #pingTimes: number[] | undefined
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    // Clients answer pings with "3"; the runtime answers "6" (a noop they ignore) without waking us.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(EIO.pong, EIO.noop))
+    // Pongs reach the object (no auto-response: Engine.IO clients expect nothing back after a pong).
+    ctx.setWebSocketAutoResponse()
     for (const conn of this.connections()) this.#ws.set(conn.state.eid, new WsSession(conn, this))
     ctx.storage.sql.exec(
       `CREATE TABLE IF NOT EXISTS sio_followers (
@@ -163,12 +176,24 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     }
   }
 
+  /**
+   * A WebSocket naming a session (`sid`) upgrades a polling session: an unknown id gets Engine.IO's
+   * 400, and one that is already upgraded or being probed is accepted and closed, as socket.io does.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const sid = new URL(request.url).searchParams.get('sid')
+    if (sid && request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
+      if (this.#ws.has(sid)) return closedWebSocket('Session already upgraded')
+      if (!this.#polls.has(sid)) return engineError(400, 1, 'Session ID unknown')
+    }
+    return super.fetch(request)
+  }
+
   protected onConnect(conn: Connection<SessionState>): void {
     const session = new WsSession(conn, this)
     this.#ws.set(conn.state.eid, session)
-    if (conn.state.probing) return
-    session.send([this.#openPacket(conn.state.eid, [])])
-    this.#armPing()
+    if (!conn.state.probing) session.send([this.#openPacket(conn.state.eid, [])])
+    this.#rearm()
   }
 
   protected async onMessage(conn: Connection<SessionState>, message: string | ArrayBuffer): Promise<void> {
@@ -181,6 +206,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   protected async onClose(conn: Connection<SessionState>): Promise<void> {
     const session = this.#ws.get(conn.state.eid)
     if (session?.conn.ws === conn.ws) this.#ws.delete(conn.state.eid)
+    this.#awaiting.delete(conn.state.eid)
     // A failed upgrade probe leaves the polling session in charge.
     if (conn.state.probing && this.#polls.has(conn.state.eid)) return
     await this.#endSession(conn.state.eid, conn.state)
@@ -190,7 +216,6 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   protected async onRequest(request: Request): Promise<Response> {
     const url = new URL(request.url)
     const sid = url.searchParams.get('sid')
-    const hold = this.config.SOCKETIO_PING_INTERVAL
     if (!sid) {
       if (request.method !== 'GET') return engineError(400, 3, 'Bad handshake method')
       try {
@@ -200,39 +225,74 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
         return Response.json({ type: 'error', code: e.code, message: e.message }, { status: e.status })
       }
       const eid = newEngineSid(this.#me())
-      const session = new PollSession(eid, {
-        id: eid,
-        connectedAt: Date.now(),
-        eid,
-        nsps: {},
-        ...keptQuery(url),
-      })
+      const state: SessionState = { id: eid, connectedAt: Date.now(), eid, nsps: {}, ...keptQuery(url) }
+      const session = new PollSession(eid, state, this.#pollTimers())
       this.#polls.set(eid, session)
-      this.#armPing()
       session.send([this.#openPacket(eid, ['websocket'])])
-      return session.poll(hold)
+      return session.poll()
     }
     const session = this.#polls.get(sid)
     if (!session) return engineError(400, 1, 'Session ID unknown')
-    if (request.method === 'GET') return session.poll(hold)
+    if (session.expired()) {
+      await this.#closePoll(session, EIO.close)
+      return engineError(400, 1, 'Session ID unknown')
+    }
+    if (request.method === 'GET') {
+      if (!session.waiting) return session.poll()
+      // Two GETs at once: Engine.IO closes the session (the waiting GET gets a noop).
+      await this.#closePoll(session, EIO.noop)
+      return engineError(400, 3, 'Overlapping GET requests')
+    }
     if (request.method !== 'POST') return engineError(400, 3, 'Bad request method')
-    session.lastSeen = Date.now()
     const body = await request.text()
     if (body.length > this.config.SOCKETIO_MAX_PAYLOAD) return engineError(413, 3, 'Payload too large')
     let frames: EngineFrame[]
     try {
       frames = decodePayload(body)
     } catch {
+      await this.#closePoll(session, EIO.close)
       return engineError(400, 3, 'Malformed payload')
     }
     // Each packet passes the same per-message limits as a WebSocket frame does.
     for (const frame of frames) {
+      if (session.closed) break
       const counted = typeof frame !== 'string' || frame.charAt(0) === EIO.message
       const refused = counted ? this.admitMessage(sid, frame) : undefined
       if (refused) session.send(this.#errorFrames(firstNsp(session.state), refused.code, refused.message))
       else await this.#onFrame(session, frame)
     }
     return new Response('ok', { headers: { 'content-type': 'text/html' } })
+  }
+
+  #pollTimers(): PollTimers {
+    const c = this.config
+    return {
+      pingInterval: c.SOCKETIO_PING_INTERVAL,
+      pingTimeout: c.SOCKETIO_PING_TIMEOUT,
+      connectTimeout: c.SOCKETIO_CONNECT_TIMEOUT,
+      expire: (session, reason) => {
+        this.log('info', 'poll', { eid: session.eid, closed: reason })
+        this.ctx.waitUntil(this.#closePoll(session, EIO.close))
+      },
+    }
+  }
+
+  /** Ends a polling session: a waiting GET gets `packet` (or `answer`), its namespaces say goodbye. */
+  async #closePoll(session: PollSession, packet: string, answer?: Response): Promise<void> {
+    if (session.closed) return
+    this.#polls.delete(session.eid)
+    session.close(packet, answer)
+    await this.#endSession(session.eid, session.state)
+  }
+
+  /**
+   * A packet the protocol does not allow (unknown type, malformed payload, bad ack id, too many
+   * attachments…): like socket.io, the connection is closed.
+   */
+  async #protocolError(session: Session, why: string): Promise<void> {
+    this.log('info', 'protocol', { eid: session.eid, error: why })
+    if (session instanceof WsSession) return this.disconnect(session.conn, 1002, why.slice(0, 100))
+    await this.#closePoll(session, EIO.close)
   }
 
   #openPacket(eid: string, upgrades: string[]): string {
@@ -246,26 +306,29 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     })
   }
 
-  /** Frames on a WebSocket that is probing an upgrade: `2probe` → `3probe`, then `5` completes it. */
+  /**
+   * Frames on a WebSocket that is probing an upgrade: `2probe` → `3probe` (the polling session
+   * then releases its GETs with noops), then `5` moves the session onto the WebSocket. Anything
+   * else closes the probe; the polling session goes on.
+   */
   #onProbeFrame(session: WsSession, frame: string | ArrayBuffer): void {
     const poll = this.#polls.get(session.eid)
     if (!poll) return this.disconnect(session.conn, 1011, 'session gone')
     if (frame === EIO.ping + 'probe') {
       session.send([EIO.pong + 'probe'])
-      poll.release(EIO.noop) // lets the client's pause() finish
+      poll.probe()
       return
     }
-    if (frame === EIO.upgrade) {
-      const state: SessionState = { ...session.state, nsps: poll.state.nsps, q: poll.state.q }
-      delete state.probing
-      this.saveState(session.conn, state)
-      const pending = poll.drain()
-      poll.closed = true
-      poll.release(EIO.noop)
-      this.#polls.delete(session.eid)
-      session.send(pending)
-      this.#armPing()
-    }
+    if (frame !== EIO.upgrade || !poll.probed) return this.disconnect(session.conn, 1002, 'bad upgrade')
+    const state: SessionState = { ...session.state, nsps: poll.state.nsps, q: poll.state.q }
+    delete state.probing
+    this.saveState(session.conn, state)
+    const pending = poll.drain()
+    this.#polls.delete(session.eid)
+    // The client paused polling before its `5`; a GET still waiting is not from it.
+    poll.close(EIO.noop, engineError(400, 3, 'Session upgraded to websocket'))
+    session.send(pending)
+    this.#rearm()
   }
 
   // ── Engine.IO and Socket.IO packets ────────────────────────────────────────────────────
@@ -278,17 +341,24 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       case EIO.close:
         return this.#close(session)
       case EIO.pong:
+        return this.#onPong(session)
       case EIO.noop:
         return
-      case EIO.ping:
-        // Engine.IO v4 clients never ping except to probe; answer anyway.
-        session.send([EIO.pong + frame.slice(1)])
-        return
       default:
-        session.send(
-          this.#errorFrames('/', 'bad_request', `Unknown Engine.IO packet type "${frame.charAt(0)}"`),
-        )
+        // Includes `2`: Engine.IO v4 clients never ping (socket.io: "invalid heartbeat direction").
+        return this.#protocolError(session, `Unexpected Engine.IO packet type "${frame.charAt(0)}"`)
     }
+  }
+
+  /** A pong: the session is alive; WebSocket pongs are recorded in the attachment (survives hibernation). */
+  #onPong(session: Session): void {
+    if (!(session instanceof WsSession)) return session.pong()
+    try {
+      this.saveState(session.conn, { ...session.state, pong: Date.now() })
+    } catch {
+      /* a full attachment keeps its previous pong: the deadline then closes it, as for a silent client */
+    }
+    if (this.#awaiting.delete(session.eid) && !this.#awaiting.size) this.#rearm()
   }
 
   async #onPacket(session: Session, text: string): Promise<void> {
@@ -297,32 +367,37 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       packet = decodeSio(text)
     } catch (err) {
       const msg = err instanceof CodecError ? err.message : 'malformed packet'
-      return session.send(
-        this.#errorFrames(firstNsp(session.state), 'bad_request', `Malformed Socket.IO packet: ${msg}`),
-      )
+      return this.#protocolError(session, `Malformed Socket.IO packet: ${msg}`)
     }
-    if (packet.attachments) {
-      this.#partial.set(session.eid, { packet, buffers: [] })
-      return
+    if (packet.attachments !== undefined) {
+      if (packet.attachments > this.config.SOCKETIO_MAX_ATTACHMENTS)
+        return this.#protocolError(session, `More than ${this.config.SOCKETIO_MAX_ATTACHMENTS} attachments`)
+      this.#partial.set(session.eid, { packet, buffers: [], bytes: text.length })
+      if (packet.attachments > 0) return
+      return this.#onAttachment(session)
     }
     await this.#dispatch(session, packet)
   }
 
-  async #onAttachment(session: Session, buffer: ArrayBuffer): Promise<void> {
+  /** One binary attachment (none: a binary packet that announced zero); the packet runs once all came. */
+  async #onAttachment(session: Session, buffer?: ArrayBuffer): Promise<void> {
     const partial = this.#partial.get(session.eid)
-    if (!partial) {
-      return session.send(
-        this.#errorFrames(firstNsp(session.state), 'bad_request', 'Unexpected binary frame'),
-      )
+    if (!partial) return this.#protocolError(session, 'Unexpected binary frame')
+    if (buffer) {
+      partial.buffers.push(buffer)
+      partial.bytes += buffer.byteLength
+      if (partial.bytes > this.config.SOCKETIO_MAX_PAYLOAD) {
+        this.#partial.delete(session.eid)
+        return this.#protocolError(session, `Packet exceeds ${this.config.SOCKETIO_MAX_PAYLOAD} bytes`)
+      }
     }
-    partial.buffers.push(buffer)
     if (partial.buffers.length < (partial.packet.attachments ?? 0)) return
     this.#partial.delete(session.eid)
     const packet = partial.packet
     try {
       packet.data = reconstruct(packet.data, partial.buffers)
     } catch (err) {
-      return session.send(this.#errorFrames(packet.nsp, 'bad_request', (err as Error).message))
+      return this.#protocolError(session, (err as Error).message)
     }
     packet.type = packet.type === SIO.BINARY_EVENT ? SIO.EVENT : SIO.ACK
     await this.#dispatch(session, packet)
@@ -344,7 +419,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   }
 
   async #connect(session: Session, nsp: string, auth: Record<string, unknown>): Promise<void> {
-    const route = namespaceRoute(nsp)
+    const route = this.#route(nsp)
     if (!route) return session.send(connectError(nsp, 'Invalid namespace'))
     if (session.state.nsps[nsp]) await this.#leave(session, nsp)
     const query = session.state.q ?? {}
@@ -405,7 +480,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   }
 
   async #leaveNamespace(eid: string, nsp: string, m: Membership): Promise<void> {
-    const route = namespaceRoute(nsp)
+    const route = this.#route(nsp)
     if (!route) return
     this.#acks.drop(eid, nsp)
     if (m.f) await this.#unfollow(eid, nsp, m.f)
@@ -434,7 +509,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     const [name, ...args] = packet.data as [string, ...unknown[]]
     let result: RemoteEventResult
     if (m.r) {
-      const owner = namespaceRoute(nsp)!.owner!
+      const owner = this.#route(nsp)!.owner!
       try {
         result = await this.#stub(owner).sioEvent({
           to: owner,
@@ -467,11 +542,10 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     current.send(result.frames)
   }
 
+  /** The client's close packet `1`: a waiting GET gets a noop (socket.io), the session ends. */
   async #close(session: Session): Promise<void> {
     if (session instanceof WsSession) return this.disconnect(session.conn, 1000, 'client close')
-    this.#polls.delete(session.eid)
-    session.close()
-    await this.#endSession(session.eid, session.state)
+    await this.#closePoll(session, EIO.noop)
   }
 
   /** Every namespace the session joined says goodbye (owner handlers run their disconnect). */
@@ -479,8 +553,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     this.#partial.delete(eid)
     this.#acks.drop(eid)
     for (const [nsp, m] of Object.entries(state.nsps)) await this.#leaveNamespace(eid, nsp, m)
-    // A home object (`~…`) is per connection: once empty it forgets its name and keeps nothing.
-    if (this.name.startsWith('~') && !this.#ws.size && !this.#polls.size) await this.cancelAlarm()
+    this.#rearm()
   }
 
   // ── Owner side: running handlers ───────────────────────────────────────────────────────
@@ -518,7 +591,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     args: unknown[],
     ackId: number | undefined,
   ): Promise<RemoteEventResult> {
-    const handler = namespaceRoute(nsp)!.handler
+    const handler = this.#route(nsp)!.handler
     const sock: NsSocket = { sid: m.sid, eid, data: m.d }
     let ackArgs: unknown[] | void = undefined
     try {
@@ -699,7 +772,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       const what = id === undefined ? 'ACK without an id' : `Unknown or expired ack id ${id}`
       return session.send(this.#errorFrames(nsp, 'bad_request', what))
     }
-    const handler = namespaceRoute(nsp)!.handler
+    const handler = this.#route(nsp)!.handler
     const sock: NsSocket = { sid: m.sid, eid: session.eid, data: m.d }
     let frames: EngineFrame[]
     try {
@@ -769,7 +842,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
 
   /** A socket held by another object joins a namespace this object owns. */
   async sioConnect(req: RemoteConnect): Promise<RemoteConnectResult> {
-    const route = namespaceRoute(req.nsp)
+    const route = this.#route(req.nsp)
     if (!route) return { ok: false, message: 'Invalid namespace' }
     const result = await this.#localConnect(route.handler, req.nsp, req.eid, req.auth, req.query)
     if (!result.ok) return result
@@ -782,7 +855,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
 
   /** An event from a socket another object holds, for a namespace this object owns. */
   async sioEvent(req: RemoteEvent): Promise<RemoteEventResult> {
-    if (!namespaceRoute(req.nsp)) return { frames: [] }
+    if (!this.#route(req.nsp)) return { frames: [] }
     return this.#localEvent(req.nsp, req.eid, { sid: req.sid, d: req.data }, req.name, req.args, req.ackId)
   }
 
@@ -839,40 +912,77 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     return this.broadcastEvent(nsp, event, args, undefined, ack)
   }
 
-  // ── Pings ──────────────────────────────────────────────────────────────────────────────
+  // ── Deadlines: pings, pongs, connect and upgrade timeouts, ack expiry ──────────────────
 
-  #armPing(): void {
-    this.scheduleAlarm(Date.now() + this.config.SOCKETIO_PING_INTERVAL)
+  /** Recent ping rounds (epoch ms), from memory or storage. */
+  #pings(): number[] {
+    return (this.#pingTimes ??= (this.ctx.storage.kv.get<number[]>(PINGS_KEY) ?? []).slice())
+  }
+
+  /** Sets the alarm to the earliest thing due: the next ping round, a pong deadline still open, a connect or upgrade timeout, an ack expiry. */
+  #rearm(): void {
+    const { SOCKETIO_PING_INTERVAL: interval, SOCKETIO_PING_TIMEOUT: timeout } = this.config
+    const now = Date.now()
+    let next = Infinity
+    let pinged = false
+    for (const s of this.#ws.values()) {
+      next = Math.min(next, this.#timeoutOf(s) ?? Infinity)
+      pinged ||= !s.state.probing
+    }
+    if (pinged) {
+      const pings = this.#pings()
+      const last = pings.at(-1)
+      next = Math.min(
+        next,
+        last !== undefined && last > now - 2 * interval ? last + interval : now + interval,
+      )
+      for (const p of pings) {
+        const known = p === this.#awaitingRound && !this.#awaiting.size
+        if (p + timeout > now && !known) next = Math.min(next, p + timeout)
+      }
+    }
+    next = Math.min(next, this.#acks.nextExpiry() ?? Infinity)
+    this.setAlarmAt(next === Infinity ? null : next)
+  }
+
+  /** When a WebSocket session times out if nothing changes: a probe that never completes, a connection that joins no namespace. */
+  #timeoutOf(s: WsSession): number | undefined {
+    if (s.state.probing) return s.state.connectedAt + UPGRADE_TIMEOUT
+    if (!Object.keys(s.state.nsps).length) return s.state.connectedAt + this.config.SOCKETIO_CONNECT_TIMEOUT
+    return undefined
   }
 
   /**
-   * Pings every session; closes those whose pong is overdue; drops expired acks; re-arms while
-   * sessions or pending acks remain.
+   * Closes WebSocket sessions whose pong is overdue (the newest ping round whose timeout passed),
+   * that joined no namespace in time, or whose upgrade probe never completed; then pings the rest
+   * once per interval, drops expired acks and sets the next alarm.
    */
   protected async onAlarm(): Promise<void> {
     const { SOCKETIO_PING_INTERVAL: interval, SOCKETIO_PING_TIMEOUT: timeout } = this.config
-    const deadline = Date.now() - interval - timeout
-    for (const s of [...this.#ws.values()]) {
-      if (s.state.probing) continue
-      const pong = this.ctx.getWebSocketAutoResponseTimestamp(s.conn.ws)?.getTime() ?? s.state.connectedAt
-      if (pong < deadline) {
-        this.disconnect(s.conn, 1000, 'ping timeout')
-        continue
-      }
-      s.send([EIO.ping])
+    const now = Date.now()
+    const pings = this.#pings()
+    const due = pings.filter((p) => p + timeout <= now).at(-1)
+    const live: WsSession[] = []
+    for (const s of this.#ws.values()) {
+      const overdue = !s.state.probing && due !== undefined && s.state.connectedAt < due
+      if (overdue && (s.state.pong ?? 0) < due) this.disconnect(s.conn, 1000, 'ping timeout')
+      else if (now >= (this.#timeoutOf(s) ?? Infinity)) this.disconnect(s.conn, 1000, 'connect timeout')
+      else if (!s.state.probing) live.push(s)
     }
-    for (const s of [...this.#polls.values()]) {
-      if (s.lastSeen < deadline) {
-        await this.#close(s)
-        continue
-      }
-      s.send([EIO.ping])
+    const last = pings.at(-1)
+    if (live.length && (last === undefined || now >= last + interval)) {
+      this.#awaiting = new Set(live.map((s) => s.eid))
+      this.#awaitingRound = now
+      for (const s of live) s.send([EIO.ping])
+      pings.push(now)
+    }
+    const keep = pings.filter((p, i) => p + timeout > now || i === pings.length - 1)
+    if (keep.length !== pings.length || keep.at(-1) === now) {
+      this.#pingTimes = keep
+      this.ctx.storage.kv.put(PINGS_KEY, keep)
     }
     this.#acks.expire()
-    const ack = this.#acks.nextExpiry()
-    const ping = this.#ws.size || this.#polls.size ? Date.now() + interval : undefined
-    const next = Math.min(ping ?? Infinity, ack ?? Infinity)
-    if (next !== Infinity) this.scheduleAlarm(next)
+    this.#rearm()
   }
 
   // ── Small helpers ──────────────────────────────────────────────────────────────────────
@@ -895,6 +1005,11 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     return encodeSio({ type: SIO.EVENT, nsp, data: ['error', { code, message }] })
   }
 
+  /** The namespace's route under this deployment's configuration (SOCKETIO_CONFORMANCE). */
+  #route(nsp: string) {
+    return namespaceRoute(nsp, this.config.SOCKETIO_CONFORMANCE)
+  }
+
   #stub(ref: ObjectRef): HostStub {
     const key = refKey(ref)
     let stub = this.#stubs.get(key)
@@ -908,6 +1023,14 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   #me(): ObjectRef {
     return { kind: this.kind, name: this.name }
   }
+}
+
+/** A WebSocket accepted only to be closed at once (socket.io's answer to a second upgrade of one session). */
+function closedWebSocket(reason: string): Response {
+  const { 0: client, 1: server } = new WebSocketPair()
+  server.accept()
+  server.close(1000, reason)
+  return new Response(null, { status: 101, webSocket: client })
 }
 
 function keptQuery(url: URL): { q?: Record<string, string> } {

@@ -1,4 +1,5 @@
 import { AppError } from '../../worker/lib/errors'
+import { conformanceNamespace } from './conformance-namespace'
 import { mobileNamespace } from './mobile-namespace'
 import type { NamespaceHandler } from './namespace'
 import { notificationNamespace } from './notification-namespace'
@@ -31,8 +32,18 @@ const FIXED: Record<string, NamespaceRoute> = {
   '/newqueue': { owner: { kind: 'queue', name: 'newqueue' }, handler: queueNamespace },
 }
 
-/** Which object owns `nsp` and which handler serves it; undefined for an invalid namespace. */
-export function namespaceRoute(nsp: string): NamespaceRoute | undefined {
+/** SOCKETIO_CONFORMANCE=true: only the protocol suite's reference namespaces exist. */
+const CONFORMANCE: Record<string, NamespaceRoute> = {
+  '/': { handler: conformanceNamespace },
+  '/custom': { handler: conformanceNamespace },
+}
+
+/**
+ * Which object owns `nsp` and which handler serves it; undefined for an invalid namespace.
+ * `conformance` (SOCKETIO_CONFORMANCE) swaps every namespace for the protocol suite's echoes.
+ */
+export function namespaceRoute(nsp: string, conformance = false): NamespaceRoute | undefined {
+  if (conformance) return CONFORMANCE[nsp]
   const fixed = FIXED[nsp]
   if (fixed) return fixed
   const room = nsp.slice(1)

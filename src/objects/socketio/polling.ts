@@ -3,23 +3,54 @@ import type { SessionState } from './session'
 
 const TEXT = { 'content-type': 'text/plain; charset=UTF-8' }
 
+/** How long a GET waits while an upgrade probe succeeded before it is released with a noop (socket.io: 100 ms). */
+export const UPGRADE_NOOP_MS = 100
+
+/** Timers of one polling session, as Engine.IO's server keeps them (setTimeout: the session lives in memory). */
+export interface PollTimers {
+  pingInterval: number
+  pingTimeout: number
+  connectTimeout: number
+  /** Called when the pong is overdue or no namespace was joined in time. */
+  expire(session: PollSession, reason: 'ping timeout' | 'connect timeout'): void
+}
+
 /**
  * One Engine.IO session on the HTTP long-polling transport. Lives in memory only: a polling
  * client keeps its object busy with a request every few milliseconds, and a session an eviction
  * loses makes the client reconnect ("Session ID unknown").
+ *
+ * Heartbeat as Engine.IO's server: a ping every `pingInterval` from the open (the next one only
+ * once the last was answered), and its pong must come within `pingTimeout` — a GET does not count. Upgrade: once a
+ * WebSocket probe answered `3probe` (`probed`), every GET is released with a noop after
+ * UPGRADE_NOOP_MS so that the client can pause polling and send `5`.
  */
 export class PollSession {
   readonly transport = 'polling'
   #queue: EngineFrame[] = []
-  #waiter: ((payload: string) => void) | undefined
-  #timer: ReturnType<typeof setTimeout> | undefined
+  #waiter: ((res: Response) => void) | undefined
+  #hold: ReturnType<typeof setTimeout> | undefined
+  #ping: ReturnType<typeof setTimeout> | undefined
+  #pong: ReturnType<typeof setTimeout> | undefined
+  #connect: ReturnType<typeof setTimeout> | undefined
+  /** When the pong of the last ping is due (epoch ms); undefined while none is awaited. */
+  #pongDue: number | undefined
+  /** When the last ping went out: pings keep a fixed rate while pongs come in time. */
+  #pingAt = 0
   closed = false
-  lastSeen = Date.now()
+  /** A WebSocket probe with this session's id answered `3probe`; `5` completes the upgrade. */
+  probed = false
 
   constructor(
     readonly eid: string,
     public state: SessionState,
-  ) {}
+    readonly timers: PollTimers,
+  ) {
+    this.#schedulePing()
+    this.#connect = setTimeout(() => {
+      if (!Object.keys(this.state.nsps).length) timers.expire(this, 'connect timeout')
+    }, timers.connectTimeout)
+  }
 
   send(frames: EngineFrame[]): void {
     if (this.closed) return
@@ -32,7 +63,7 @@ export class PollSession {
     if (!this.#waiter || this.#queue.length === 0) return
     const payload = encodePayload(this.#queue)
     this.#queue = []
-    this.#release(payload)
+    this.#answer(new Response(payload, { headers: TEXT }))
   }
 
   /** Takes whatever is still queued (the upgrade moves it to the WebSocket). */
@@ -42,39 +73,81 @@ export class PollSession {
     return out
   }
 
-  /** Ends a waiting GET with a noop (upgrade) or a close packet (session end). */
-  release(packet: string = EIO.noop): void {
-    if (this.#waiter) this.#release(packet)
+  /** The client answered a ping: the deadline is off, the next ping comes `pingInterval` after the last one. */
+  pong(): void {
+    if (this.#pongDue === undefined) return
+    this.#pongDue = undefined
+    if (this.#pong) clearTimeout(this.#pong)
+    this.#pong = undefined
+    this.#schedulePing(Math.max(0, this.#pingAt + this.timers.pingInterval - Date.now()))
   }
 
-  /** Answers a GET: now if something is queued, else when something is (or after `holdMs`, a noop). */
-  poll(holdMs: number): Promise<Response> | Response {
-    this.lastSeen = Date.now()
-    if (this.#waiter) return engineError(400, 3, 'Bad request')
-    if (this.closed) return new Response(EIO.close, { headers: TEXT })
+  /** Whether the pong is overdue (checked on every request, so a late timer cannot keep it alive). */
+  expired(now = Date.now()): boolean {
+    return this.#pongDue !== undefined && now >= this.#pongDue
+  }
+
+  /** The probe succeeded: a waiting GET is released soon, and so is every later one. */
+  probe(): void {
+    this.probed = true
+    if (this.#waiter) this.#holdFor(UPGRADE_NOOP_MS)
+  }
+
+  /** Answers a GET: now if something is queued, else when something is (a ping comes within pingInterval). */
+  poll(): Promise<Response> | Response {
+    if (this.closed) return engineError(400, 1, 'Session ID unknown')
     if (this.#queue.length) {
       const payload = encodePayload(this.#queue)
       this.#queue = []
       return new Response(payload, { headers: TEXT })
     }
     return new Promise<Response>((resolve) => {
-      this.#waiter = (payload) => resolve(new Response(payload, { headers: TEXT }))
-      this.#timer = setTimeout(() => this.release(EIO.noop), holdMs)
+      this.#waiter = resolve
+      if (this.probed) this.#holdFor(UPGRADE_NOOP_MS)
     })
   }
 
-  close(): void {
-    if (this.closed) return
-    this.closed = true
-    this.release(EIO.close)
+  /** Whether a GET is waiting (a second one at the same time is a protocol error). */
+  get waiting(): boolean {
+    return this.#waiter !== undefined
   }
 
-  #release(payload: string): void {
+  /**
+   * Ends the session: a waiting GET gets `packet` (noop when the client closed or the upgrade
+   * finished, `1` when the server closes), or `answer` as the whole response. Timers stop.
+   */
+  close(packet: string = EIO.close, answer?: Response): void {
+    if (this.closed) return
+    this.closed = true
+    for (const t of [this.#hold, this.#ping, this.#pong, this.#connect]) if (t) clearTimeout(t)
+    if (this.#waiter) this.#answer(answer ?? new Response(packet, { headers: TEXT }))
+  }
+
+  #holdFor(ms: number): void {
+    if (this.#hold) return
+    this.#hold = setTimeout(() => {
+      this.#hold = undefined
+      if (this.#waiter) this.#answer(new Response(EIO.noop, { headers: TEXT }))
+    }, ms)
+  }
+
+  #schedulePing(delay = this.timers.pingInterval): void {
+    if (this.#ping) clearTimeout(this.#ping)
+    this.#ping = setTimeout(() => {
+      this.#ping = undefined
+      this.send([EIO.ping])
+      this.#pingAt = Date.now()
+      this.#pongDue = this.#pingAt + this.timers.pingTimeout
+      this.#pong = setTimeout(() => this.timers.expire(this, 'ping timeout'), this.timers.pingTimeout)
+    }, this.timers.pingInterval)
+  }
+
+  #answer(res: Response): void {
     const w = this.#waiter
     this.#waiter = undefined
-    if (this.#timer) clearTimeout(this.#timer)
-    this.#timer = undefined
-    w?.(payload)
+    if (this.#hold) clearTimeout(this.#hold)
+    this.#hold = undefined
+    w?.(res)
   }
 }
 

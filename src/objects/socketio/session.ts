@@ -21,4 +21,6 @@ export interface SessionState extends BaseAttachment {
   q?: Record<string, string>
   /** A WebSocket opened to upgrade a polling session, before the client's `5` arrives. */
   probing?: 1
+  /** When the client last answered a ping (epoch ms; WebSocket sessions, kept across hibernation). */
+  pong?: number
 }

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest'
+import { call } from '../helpers'
+import { RawClient } from '../sio-raw'
+
+// Runs in the `workers-conformance` project: SOCKETIO_CONFORMANCE=true (namespaces `/` and
+// `/custom` echo, as the official protocol suite expects), pings 300/200 ms, connect timeout 1 s.
+// Each test checks one behaviour the suite (../shared/conformance) checks from outside.
+
+const POLL = '/socket.io/?EIO=4&transport=polling'
+const get = (sid: string) => call(`${POLL}&sid=${sid}`)
+const post = (sid: string, body: string) => call(`${POLL}&sid=${sid}`, { method: 'POST', body })
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function openPoll(): Promise<string> {
+  const res = await call(POLL)
+  const text = await res.text()
+  expect(text.charAt(0)).toBe('0')
+  return JSON.parse(text.slice(1)).sid
+}
+
+/** Polls until the session ends, answering pings; answers what ended it and how many pings were answered. */
+async function pollUntilClosed(sid: string, answerPings: boolean): Promise<{ end: string; pongs: number }> {
+  let pongs = 0
+  for (let i = 0; i < 50; i++) {
+    const res = await get(sid)
+    if (res.status === 400) return { end: '400', pongs }
+    const body = await res.text()
+    if (body.split('\x1e').includes('1')) return { end: '1', pongs }
+    if (answerPings && body.split('\x1e').includes('2')) {
+      await post(sid, '3')
+      pongs++
+    }
+  }
+  throw new Error('session never closed')
+}
+
+describe('Engine.IO heartbeat', () => {
+  it('should take WebSocket pongs without answering them, and close a client that stops answering', async () => {
+    const c = await RawClient.open()
+    c.send('40')
+    await c.next((f) => f.startsWith('40{'))
+    for (let i = 0; i < 3; i++) {
+      await c.next((f) => f === '2')
+      c.send('3')
+    }
+    expect(c.frames.filter((f) => f === '6')).toEqual([])
+    expect(c.closed).toBeUndefined()
+    expect(await c.closing()).toBe(1000)
+  })
+
+  it('should close a WebSocket client that never sends a frame (its pong is overdue)', async () => {
+    const c = await RawClient.open()
+    expect(await c.closing()).toBe(1000)
+    expect(c.frames.filter((f) => f === '2').length).toBeGreaterThanOrEqual(1)
+  })
+
+  it('should close a WebSocket connection that joins no namespace within SOCKETIO_CONNECT_TIMEOUT', async () => {
+    const c = await RawClient.open()
+    let pongs = 0
+    const answer = (async () => {
+      while (c.closed === undefined) {
+        await c
+          .next((f) => f === '2')
+          .then(
+            () => (c.send('3'), pongs++),
+            () => undefined,
+          )
+      }
+    })()
+    expect(await c.closing(4000)).toBe(1000)
+    await answer
+    expect(pongs).toBeGreaterThanOrEqual(2) // it answered pings: the connect timeout closed it
+  })
+
+  it('should count only pongs on long-polling: a client that keeps polling without answering is closed at the deadline', async () => {
+    const sid = await openPoll()
+    expect(await (await get(sid)).text()).toBe('2')
+    expect((await post(sid, '3')).status).toBe(200)
+    expect(await (await get(sid)).text()).toBe('2')
+    // No pong this time: the GET that waits is answered with the close packet at the deadline.
+    expect(await (await get(sid)).text()).toBe('1')
+    expect((await get(sid)).status).toBe(400)
+  })
+
+  it('should close a long-polling session that sat idle past ping interval + timeout', async () => {
+    const sid = await openPoll()
+    await sleep(600)
+    expect((await get(sid)).status).toBe(400)
+  })
+
+  it('should close a long-polling session that answers pings but joins no namespace in time', async () => {
+    const sid = await openPoll()
+    const { end, pongs } = await pollUntilClosed(sid, true)
+    expect(['1', '400']).toContain(end)
+    expect(pongs).toBeGreaterThanOrEqual(2)
+  })
+})
+
+describe('Engine.IO long-polling close and errors', () => {
+  it('should answer a waiting GET with a noop when the client closes, then forget the session', async () => {
+    const sid = await openPoll()
+    const waiting = get(sid)
+    await sleep(20)
+    expect((await post(sid, '1')).status).toBe(200)
+    expect(await (await waiting).text()).toBe('6')
+    expect((await get(sid)).status).toBe(400)
+  })
+
+  it('should close the session on two GETs at once', async () => {
+    const sid = await openPoll()
+    const first = get(sid)
+    await sleep(20)
+    const second = await get(sid)
+    expect(second.status).toBe(400)
+    expect(await second.json()).toMatchObject({ code: 3 })
+    expect(await (await first).text()).toBe('6')
+    expect((await get(sid)).status).toBe(400)
+  })
+
+  it('should close the session on a packet of unknown type', async () => {
+    const sid = await openPoll()
+    expect((await post(sid, 'abc')).status).toBe(200)
+    expect((await get(sid)).status).toBe(400)
+  })
+})
+
+describe('Engine.IO upgrade', () => {
+  it('should release GETs with a noop once the probe succeeded, move the session on 5, and refuse its sid afterwards', async () => {
+    const sid = await openPoll()
+    const ws = await RawClient.connect(`&sid=${sid}`)
+    const waiting = get(sid)
+    await sleep(20)
+    ws.send('2probe')
+    await ws.next((f) => f === '3probe')
+    expect(await (await waiting).text()).toBe('6')
+    // The client may poll again before pausing: released the same way (or with a ping that was due).
+    expect(['6', '2']).toContain(await (await get(sid)).text())
+    ws.send('5')
+    ws.send('40')
+    expect(await ws.next((f) => f.startsWith('40{'))).toMatch(/^40\{"sid":"/)
+    expect((await get(sid)).status).toBe(400)
+    // A second WebSocket for the upgraded session is accepted and closed at once; an unknown sid is Engine.IO's 400.
+    const again = await RawClient.connect(`&sid=${sid}`)
+    expect(await again.closing()).toBe(1000)
+    const unknown = await call(`/socket.io/?EIO=4&transport=websocket&sid=${sid}x`, {
+      headers: { upgrade: 'websocket' },
+    })
+    expect(unknown.status).toBe(400)
+    expect(await unknown.json()).toEqual({ code: 1, message: 'Session ID unknown' })
+  })
+})
+
+describe('Socket.IO conformance namespaces (SOCKETIO_CONFORMANCE=true)', () => {
+  it('should emit auth on connect, echo message as message-back and ack message-with-ack, binary included', async () => {
+    const c = await RawClient.open()
+    c.send('40{"token":"123"}')
+    expect(await c.next((f) => f.startsWith('40'))).toMatch(/^40\{"sid":"[^"]+"\}$/)
+    expect(await c.next((f) => f.startsWith('42'))).toBe('42["auth",{"token":"123"}]')
+    c.send('40/custom,')
+    await c.next((f) => f.startsWith('40/custom,'))
+    expect(await c.next((f) => f.startsWith('42/custom,'))).toBe('42/custom,["auth",{}]')
+    c.send('40/random')
+    expect(await c.next((f) => f.startsWith('44'))).toBe('44/random,{"message":"Invalid namespace"}')
+    c.send('42["message",1,"2",{"3":[true]}]')
+    expect(await c.next((f) => f.includes('message-back'))).toBe('42["message-back",1,"2",{"3":[true]}]')
+    c.send('42456["message-with-ack",1,"2",{"3":[false]}]')
+    expect(await c.next((f) => f.startsWith('43'))).toBe('43456[1,"2",{"3":[false]}]')
+    c.send('452-789["message-with-ack",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]')
+    c.ws.send(Uint8Array.from([1, 2, 3]))
+    c.ws.send(Uint8Array.from([4, 5, 6]))
+    expect(await c.next((f) => f.startsWith('46'))).toBe(
+      '462-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]',
+    )
+    const binary = () => c.frames.filter((f) => typeof f !== 'string') as ArrayBuffer[]
+    for (let i = 0; i < 100 && binary().length < 2; i++) await sleep(10)
+    const bin = await Promise.all(binary().map((b) => new Response(b as BodyInit).arrayBuffer()))
+    expect(bin.map((b) => [...new Uint8Array(b)])).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ])
+  })
+
+  for (const [what, packet] of [
+    ['an unknown packet type', '4abc'],
+    ['an event whose payload is not an array', '42{}'],
+    ['an invalid ack id', '42abc["message-with-ack",1,"2",{"3":[false]}]'],
+    ['an ack id beyond the safe integers', '4212345678901234567890123456789["message-with-ack"]'],
+    ['a binary packet announcing too many attachments', '4511-["message",{"_placeholder":true,"num":0}]'],
+  ]) {
+    it(`should close the connection on ${what}`, async () => {
+      const c = await RawClient.open()
+      c.send('40')
+      await c.next((f) => f.startsWith('42["auth"'))
+      c.send(packet!)
+      expect(await c.closing()).toBe(1002)
+    })
+  }
+})
