@@ -100,7 +100,7 @@ describe('Engine.IO long-polling close and errors', () => {
   it('should answer a waiting GET with a noop when the client closes, then forget the session', async () => {
     const sid = await openPoll()
     const waiting = get(sid)
-    await sleep(20)
+    await sleep(100)
     expect((await post(sid, '1')).status).toBe(200)
     expect(await (await waiting).text()).toBe('6')
     expect((await get(sid)).status).toBe(400)
@@ -109,7 +109,7 @@ describe('Engine.IO long-polling close and errors', () => {
   it('should close the session on two GETs at once', async () => {
     const sid = await openPoll()
     const first = get(sid)
-    await sleep(20)
+    await sleep(100)
     const second = await get(sid)
     expect(second.status).toBe(400)
     expect(await second.json()).toMatchObject({ code: 3 })
@@ -129,7 +129,7 @@ describe('Engine.IO upgrade', () => {
     const sid = await openPoll()
     const ws = await RawClient.connect(`&sid=${sid}`)
     const waiting = get(sid)
-    await sleep(20)
+    await sleep(100)
     ws.send('2probe')
     await ws.next((f) => f === '3probe')
     expect(await (await waiting).text()).toBe('6')
