@@ -127,9 +127,12 @@ describe('Engine.IO long-polling close and errors', () => {
 describe('Engine.IO upgrade', () => {
   it('should release GETs with a noop once the probe succeeded, move the session on 5, and refuse its sid afterwards', async () => {
     const sid = await openPoll()
+    // Answer the first ping, so that the next one (300 ms later) does not release the GET below.
+    expect(await (await get(sid)).text()).toBe('2')
+    await post(sid, '3')
     const ws = await RawClient.connect(`&sid=${sid}`)
     const waiting = get(sid)
-    await sleep(100)
+    await sleep(30)
     ws.send('2probe')
     await ws.next((f) => f === '3probe')
     expect(await (await waiting).text()).toBe('6')
