@@ -49,6 +49,7 @@ function workersProject(
             // Webhook retries 1 s then 2 s apart, a dead letter after the third try (test/ops/webhooks.test.ts).
             WEBHOOK_RETRY_BASE_SECONDS: '1',
             WEBHOOK_MAX_ATTEMPTS: '3',
+            METRICS_TOKEN: 'test-metrics-token',
             ...vars,
           },
         },

@@ -23,10 +23,12 @@ import { AppError } from './lib/errors'
 import { gatewayError, isModernPath, modernError } from './lib/envelope'
 import { router } from './lib/router'
 import { bodySize } from './middleware/body-size'
+import { countRequests } from './middleware/count-requests'
 import { WebhookDelivery } from './schemas/events'
 import { cors } from './middleware/cors'
 import { requestContext } from './middleware/request-context'
 import { adminWebhookRoutes } from './routes/admin-webhooks'
+import { adminStatsRoutes, metricsRoutes } from './routes/metrics'
 import { authRoutes } from './routes/auth'
 import { chatWsRoutes } from './routes/chat-ws'
 import { chatRoutes } from './routes/chats'
@@ -49,6 +51,7 @@ export const app = router()
 app.use('*', requestContext())
 app.use('*', cors())
 app.use('*', bodySize())
+app.use('*', countRequests())
 
 // Modern API (SPEC §4.1)
 app.route('/api/v1/auth', authRoutes)
@@ -63,6 +66,7 @@ app.route('/api/v1/livechat', liveChatRoutes)
 app.route('/api/session', connectionStatusRoutes)
 app.route('/ws', liveChatWsRoutes)
 app.route('/api/v1/admin/webhooks', adminWebhookRoutes)
+app.route('/api/v1/admin/stats', adminStatsRoutes)
 
 // Browsers asking for `/` get the landing page (web/); JSON clients the gateway's answer
 app.get('/', landingForBrowsers)
@@ -91,6 +95,7 @@ app.route('/socket.io', socketIoRoutes)
 
 // System
 app.route('/', systemRoutes)
+app.route('/', metricsRoutes)
 app.route('/', asyncApiRoutes)
 app.route('/', pageRoutes)
 documentWebSocketEndpoints(app)

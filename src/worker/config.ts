@@ -118,6 +118,10 @@ export const configSchema = z
     WEBHOOK_TIMEOUT_MS: int(100).default(10_000),
     /** A user's last connection left a room: how long a reconnect still cancels `presence.left`, ms. */
     PRESENCE_LEAVE_GRACE_MS: int(0).default(5000),
+    /** Room objects and Worker isolates send metrics to the registry at most this often, ms. */
+    METRICS_REPORT_INTERVAL_MS: int(1000).default(10_000),
+    /** Bearer that `GET /metrics` (Prometheus) requires; empty: `/metrics` is off (404). */
+    METRICS_TOKEN: z.string().default(''),
   })
   .superRefine((c, ctx) => {
     if (c.SOCKETIO_CONFORMANCE && c.ENVIRONMENT === 'production') {

@@ -7,6 +7,7 @@ import type { CaseQueue } from '../objects/case-queue'
 import type { RateLimiter } from '../objects/rate-limiter'
 import type { Config } from './config'
 import type { AuthIdentity } from './lib/identity'
+import type { MetricsRegistry } from './metrics/registry'
 import type { DeliveryMessage } from './services/webhook-delivery'
 
 /** Every binding wrangler.toml and the secrets give the Worker. Values are raw strings; `config.ts` types them. */
@@ -24,6 +25,10 @@ export interface Env {
   WEBHOOKS: Queue<DeliveryMessage>
   /** web/dist (wrangler.toml [assets]): the console, the caller's page, the reference. */
   ASSETS: Fetcher
+  /** The live metrics registry (metrics/registry.ts). */
+  METRICS_REGISTRY: DurableObjectNamespace<MetricsRegistry>
+  /** Workers Analytics Engine: every metrics report, for history. */
+  METRICS?: AnalyticsEngineDataset
   [key: string]: unknown
 }
 

@@ -2,6 +2,7 @@ import type { z } from '@hono/zod-openapi'
 import { db } from '../db/client'
 import type { Env } from '../env'
 import { newId } from '../lib/ids'
+import { countWorker } from '../metrics/worker-counts'
 import type { PresenceChange } from '../lib/presence-debounce'
 import type { EventInput, EventRoom, WebhookEvent } from '../schemas/events'
 import { enqueueDeliveries, type DeliveryMessage } from './webhook-delivery'
@@ -21,6 +22,7 @@ export function emitEvent(env: Env, event: EventInput): Promise<void> {
 /** `emitEvent` for several events at once: one lookup, and as few queue writes as the limits allow. */
 export async function emitEvents(env: Env, events: readonly EventInput[]): Promise<void> {
   if (events.length === 0 || !env.WEBHOOKS) return
+  for (const e of events) countWorker('webhook_events', { type: e.type })
   try {
     const subs = await subscribers(db(env.DB))
     if (subs.length === 0) return
