@@ -57,6 +57,57 @@ describe('Socket.IO host object', () => {
     }
   })
 
+  it('should admit namespaces all or nothing: 50 on one connection, each refused one gets connect_error, every join announced is paired with its leave', async () => {
+    const rooms = Array.from({ length: 50 }, () => room())
+    const watchers = await Promise.all(
+      rooms.map(async (r) => {
+        const w = await RawClient.open(`&room=${r}`)
+        expect(await w.join(`/${r}`, { token: await lkToken(r, `watcher-${r}`) })).toMatch(/^40\//)
+        return w
+      }),
+    )
+    const ghost = await RawClient.open()
+    const tokens = await Promise.all(rooms.map((r) => lkToken(r, 'ghost')))
+    rooms.forEach((r, i) => ghost.send(`40/${r},${JSON.stringify({ token: tokens[i] })}`))
+    const answers = await Promise.all(
+      rooms.map((r) => ghost.next((f) => f.startsWith(`40/${r},`) || f.startsWith(`44/${r},`), 20_000)),
+    )
+    const refused = answers.filter((a) => a.startsWith('44'))
+    expect(answers.length - refused.length).toBeGreaterThan(0)
+    expect(refused.length).toBeGreaterThan(0)
+    for (const a of refused) expect(a).toMatch(/Too many namespaces on one connection/)
+    ghost.ws.close(1000)
+    const seen = (w: RawClient, event: string) =>
+      w.frames.filter((f) => typeof f === 'string' && f.includes(`"${event}"`) && f.includes('"ghost"'))
+        .length
+    const end = Date.now() + 10_000
+    while (watchers.some((w) => seen(w, 'user-connection') !== seen(w, 'user-disconnect'))) {
+      if (Date.now() > end) throw new Error('a user-connection was never followed by its user-disconnect')
+      await new Promise((res) => setTimeout(res, 50))
+    }
+    rooms.forEach((_r, i) => {
+      expect(seen(watchers[i]!, 'user-connection')).toBe(answers[i]!.startsWith('40') ? 1 : 0)
+    })
+  })
+
+  it('should keep the connection and its namespaces when a CONNECT is refused for room', async () => {
+    const c = await RawClient.open()
+    const joined: string[] = []
+    let refusal = ''
+    for (let i = 0; i < 21 && !refusal; i++) {
+      const r = room()
+      const answer = await c.join(`/${r}`, { token: await lkToken(r, 'x') })
+      if (answer.startsWith('44')) refusal = answer
+      else joined.push(r)
+    }
+    expect(refusal).toMatch(/Too many namespaces on one connection/)
+    expect(refusal).toMatch(/"code":"(payload_too_large|rate_limited)"/)
+    const r = joined[0]!
+    c.send(`42/${r},7["chat-message","still here"]`)
+    expect(await c.next((f) => f.startsWith(`43/${r},7`))).toContain('"seq":1')
+    expect(c.closed).toBeUndefined()
+  })
+
   it('should store a chat message once per sender and client_id, and refuse binary attachments', async () => {
     const r = room()
     const [a, b] = [await RawClient.open(`&room=${r}`), await RawClient.open(`&room=${r}`)]

@@ -26,6 +26,11 @@ async function notificationSocket(token: string, query?: Record<string, string>)
 
 /** A notification created over REST by staff, for one user or (no `userId`) the staff feed. */
 async function notify(title: string, userId?: string): Promise<{ id: string }> {
+  // A user's channel is for a user that exists (else 404).
+  if (userId)
+    await env.DB.prepare("INSERT OR IGNORE INTO users (id, email, name, password_hash) VALUES (?, ?, ?, 'x')")
+      .bind(userId, `${userId}@test.local`, userId)
+      .run()
   const res = await call('/api/v1/notifications', {
     method: 'POST',
     token: await mintToken('admin'),

@@ -46,6 +46,12 @@ const KEPT_QUERY = ['token', 'room', 'taskId', 'task_id']
 /** How long a WebSocket probe may take to complete an upgrade (socket.io's upgradeTimeout). */
 const UPGRADE_TIMEOUT = 10_000
 
+/** A session's whole state must fit a WebSocket attachment (2 KiB), whatever its transport. */
+const STATE_MAX = 2048
+
+/** CONNECT_ERROR of a namespace whose membership would not fit the session's state. */
+const FULL = 'Too many namespaces on one connection (its state is full)'
+
 /** Storage key of the recent ping rounds' times (so pong deadlines survive hibernation). */
 const PINGS_KEY = 'sio:pings'
 
@@ -94,6 +100,8 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   #awaitingRound: number | undefined
   /** Recent ping rounds (epoch ms), oldest first; mirrored in storage. */
   #pingTimes: number[] | undefined
+  /** The CONNECT each session is running (they run one at a time). */
+  #connecting = new Map<string, Promise<void>>()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -406,7 +414,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   async #dispatch(session: Session, packet: SioPacket): Promise<void> {
     switch (packet.type) {
       case SIO.CONNECT:
-        return this.#connect(session, packet.nsp, (packet.data as Record<string, unknown>) ?? {})
+        return this.#serialConnect(session, packet.nsp, (packet.data as Record<string, unknown>) ?? {})
       case SIO.DISCONNECT:
         return this.#leave(session, packet.nsp)
       case SIO.EVENT:
@@ -418,15 +426,39 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     }
   }
 
+  /**
+   * One session's CONNECTs run one after another, so each is admitted against the state the
+   * previous ones left (namespace count, attachment room) — all or nothing, never half.
+   */
+  #serialConnect(session: Session, nsp: string, auth: Record<string, unknown>): Promise<void> {
+    const before = this.#connecting.get(session.eid) ?? Promise.resolve()
+    const run = before.then(() => {
+      const current = this.#session(session.eid)
+      return current ? this.#connect(current, nsp, auth) : undefined
+    })
+    const tail = run.catch(() => undefined)
+    this.#connecting.set(session.eid, tail)
+    void tail.then(() => {
+      if (this.#connecting.get(session.eid) === tail) this.#connecting.delete(session.eid)
+    })
+    return run
+  }
+
   async #connect(session: Session, nsp: string, auth: Record<string, unknown>): Promise<void> {
     const route = this.#route(nsp)
     if (!route) return session.send(connectError(nsp, 'Invalid namespace'))
     if (session.state.nsps[nsp]) await this.#leave(session, nsp)
+    const max = this.config.SOCKETIO_MAX_NAMESPACES
+    if (Object.keys(session.state.nsps).length >= max)
+      return session.send(
+        connectError(nsp, `Too many namespaces on one connection (at most ${max})`, { code: 'rate_limited' }),
+      )
+    const room = STATE_MAX - utf8Length(JSON.stringify(session.state))
     const query = session.state.q ?? {}
     const local = !route.owner || sameRef(route.owner, this.#me())
     let result: RemoteConnectResult
     if (local) {
-      result = await this.#localConnect(route.handler, nsp, session.eid, auth, query)
+      result = await this.#localConnect(route.handler, nsp, session.eid, auth, query, room, false)
     } else {
       try {
         result = await this.#stub(route.owner!).sioConnect({
@@ -436,6 +468,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
           nsp,
           auth,
           query,
+          room,
         })
       } catch (err) {
         this.log('error', 'sioConnect', { nsp, error: err })
@@ -445,17 +478,30 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     if (!result.ok) return session.send(connectError(nsp, result.message, result.data))
     const follows = local ? await this.#follow(session.eid, nsp, route.handler, result.data) : []
     if (!follows) return session.send(connectError(nsp, 'Namespace unavailable, retry later'))
-    const current = this.#session(session.eid)
-    if (!current) {
-      await this.#unfollow(session.eid, nsp, follows) // closed meanwhile
-      return
-    }
-    this.#saveMembership(current, nsp, {
+    const membership: Membership = {
       sid: result.sid,
       d: result.data,
       ...(local ? {} : { r: 1 as const }),
       ...(follows.length ? { f: follows } : {}),
-    })
+    }
+    const current = this.#session(session.eid)
+    let saved = false
+    if (current) {
+      try {
+        this.#saveMembership(current, nsp, membership)
+        saved = true
+      } catch (err) {
+        this.log('warn', 'connect', { nsp, error: err })
+      }
+    }
+    if (!saved || !current) {
+      // Closed meanwhile, or its state grew. Here nothing was announced yet (only followed); an
+      // owner elsewhere announced the join, so it hears the leave that pairs it.
+      if (local) await this.#unfollow(session.eid, nsp, follows)
+      else await this.#leaveNamespace(session.eid, nsp, membership)
+      current?.send(connectError(nsp, FULL, { code: 'payload_too_large' }))
+      return
+    }
     // A handler's `pid` (Socket.IO connection-state recovery) rides in the CONNECT reply.
     const pid = typeof result.data.pid === 'string' ? { pid: result.data.pid } : {}
     current.send([
@@ -558,12 +604,18 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
 
   // ── Owner side: running handlers ───────────────────────────────────────────────────────
 
+  /**
+   * Runs the handler's `connect` here. `room`: bytes left in the holding session's attachment;
+   * a membership that would not fit is refused before anything is announced or followed.
+   */
   async #localConnect(
     handler: NamespaceHandler,
     nsp: string,
     eid: string,
     auth: Record<string, unknown>,
     query: Record<string, string>,
+    room: number,
+    remote: boolean,
   ): Promise<RemoteConnectResult> {
     const sid = crypto.randomUUID().replace(/-/g, '').slice(0, 20)
     let data: NsData = {}
@@ -580,6 +632,15 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       const e = asAppError(err)
       return { ok: false, message: e.message, data: { code: e.code } }
     }
+    const follows = (handler.follows?.(data) ?? []).map(refKey)
+    const m: Membership = {
+      sid,
+      d: data,
+      ...(remote ? { r: 1 as const } : {}),
+      ...(follows.length ? { f: follows } : {}),
+    }
+    if (utf8Length(JSON.stringify({ [nsp]: m })) + 1 > room)
+      return { ok: false, message: FULL, data: { code: 'payload_too_large' } }
     return { ok: true, sid, data, frames: [] }
   }
 
@@ -844,7 +905,15 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   async sioConnect(req: RemoteConnect): Promise<RemoteConnectResult> {
     const route = this.#route(req.nsp)
     if (!route) return { ok: false, message: 'Invalid namespace' }
-    const result = await this.#localConnect(route.handler, req.nsp, req.eid, req.auth, req.query)
+    const result = await this.#localConnect(
+      route.handler,
+      req.nsp,
+      req.eid,
+      req.auth,
+      req.query,
+      req.room ?? STATE_MAX,
+      true,
+    )
     if (!result.ok) return result
     await this.sioFollow(req)
     const frames = await this.#runLocal(req.nsp, req.eid, (c) =>
@@ -1032,6 +1101,9 @@ function closedWebSocket(reason: string): Response {
   server.close(1000, reason)
   return new Response(null, { status: 101, webSocket: client })
 }
+
+const encoder = new TextEncoder()
+const utf8Length = (text: string) => encoder.encode(text).length
 
 function keptQuery(url: URL): { q?: Record<string, string> } {
   const q: Record<string, string> = {}

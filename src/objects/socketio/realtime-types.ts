@@ -10,6 +10,8 @@ export interface RemoteConnect {
   nsp: string
   auth: Record<string, unknown>
   query: Record<string, string>
+  /** Bytes left in the holding session's state: a membership that would not fit is refused, with no trace. */
+  room?: number
 }
 
 export type RemoteConnectResult =
