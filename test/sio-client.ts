@@ -65,7 +65,7 @@ export function sioClient(nsp: string, opts: Partial<ManagerOptions & SocketOpti
     reconnection: false,
     forceNew: true,
     ...opts,
-    transports: [InProcessTransport as any],
+    transports: opts.transports ?? [InProcessTransport as any],
   })
 }
 

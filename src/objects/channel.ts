@@ -29,6 +29,12 @@ export interface ChannelLimits {
   messagesPer10s: number
 }
 
+/** Why a message was refused (a limit), as the protocol's error will say. */
+export interface Refusal {
+  code: ErrorCode
+  message: string
+}
+
 const ATTACHMENT_MAX = 2048
 
 /**
@@ -164,9 +170,7 @@ export abstract class Channel<
     const conn = this.#connections.get(ws) ?? this.#track(ws)
     if (!conn) return
     const refused = this.admitMessage(this.rateKey(conn), message)
-    if (refused) {
-      return this.sendTo(conn, this.errorFrame(refused.code, refused.message, this.errorRefs(message), conn))
-    }
+    if (refused) return this.onRefused(conn, message, refused)
     try {
       await this.onMessage(conn, message)
     } catch (err) {
@@ -211,10 +215,7 @@ export abstract class Channel<
    * connection `key` (a token bucket of `messagesPer10s`, refilled continuously). Answers the
    * refusal, or undefined when the message may proceed.
    */
-  protected admitMessage(
-    key: string,
-    message: string | ArrayBuffer,
-  ): { code: ErrorCode; message: string } | undefined {
+  protected admitMessage(key: string, message: string | ArrayBuffer): Refusal | undefined {
     const limits = this.limits()
     const tooLarge =
       typeof message === 'string'
@@ -225,6 +226,11 @@ export abstract class Channel<
     if (!this.#take(key, limits.messagesPer10s))
       return { code: 'rate_limited', message: `More than ${limits.messagesPer10s} messages per 10s` }
     return undefined
+  }
+
+  /** Answers a message the limits refused: an error frame by default (nothing of it was processed). */
+  protected onRefused(conn: Connection<A>, message: string | ArrayBuffer, refused: Refusal): void {
+    this.sendTo(conn, this.errorFrame(refused.code, refused.message, this.errorRefs(message), conn))
   }
 
   /** Forgets the rate bucket of a connection key that is gone. */

@@ -1,8 +1,16 @@
 import { env } from 'cloudflare:workers'
 import type { ChannelLimits } from '../../src/objects/channel'
 import { ChatRoom as ProductionChatRoom } from '../../src/objects/chat-room'
+import { ConferenceRoom as ProductionConferenceRoom } from '../../src/objects/conference-room'
 import { LiveChatSession as ProductionLiveChatSession } from '../../src/objects/live-chat-session'
+import type { RoomOptions } from '../../src/objects/room/core'
 import type { IndexBatch } from '../../src/objects/room/log'
+
+/** What a test may change in an object: its limits and its message room's options. */
+export interface TestSettings {
+  limits?: Partial<ChannelLimits>
+  room?: Partial<RoomOptions>
+}
 
 /**
  * Test subclasses of the objects whose behaviour tests steer: the test entry (test/worker-entry.ts)
@@ -23,6 +31,11 @@ export class ChatRoom extends ProductionChatRoom {
     this.room.options.typingTtlMs = ms
   }
 
+  configure(s: TestSettings): void {
+    this.limitOverrides = { ...this.limitOverrides, ...s.limits }
+    Object.assign(this.room.options, s.room)
+  }
+
   protected limits(): ChannelLimits {
     return { ...super.limits(), ...this.limitOverrides }
   }
@@ -41,10 +54,35 @@ export class ChatRoom extends ProductionChatRoom {
   }
 }
 
-/** A live-chat session whose typing lifetime a test can shorten. */
+/** A live-chat session whose limits and typing lifetime a test can change. */
 export class LiveChatSession extends ProductionLiveChatSession {
+  limitOverrides: Partial<ChannelLimits> = {}
+
   set typingTtlMs(ms: number) {
     this.room.options.typingTtlMs = ms
+  }
+
+  configure(s: TestSettings): void {
+    this.limitOverrides = { ...this.limitOverrides, ...s.limits }
+    Object.assign(this.room.options, s.room)
+  }
+
+  protected limits(): ChannelLimits {
+    return { ...super.limits(), ...this.limitOverrides }
+  }
+}
+
+/** A conference room whose limits and chat options a test can change. */
+export class ConferenceRoom extends ProductionConferenceRoom {
+  limitOverrides: Partial<ChannelLimits> = {}
+
+  configure(s: TestSettings): void {
+    this.limitOverrides = { ...this.limitOverrides, ...s.limits }
+    Object.assign(this.room.options, s.room)
+  }
+
+  protected limits(): ChannelLimits {
+    return { ...super.limits(), ...this.limitOverrides }
   }
 }
 
@@ -55,3 +93,7 @@ export const chatRoomStub = (chatId: string) =>
 /** The stub of a live-chat session's object, typed as the test subclass it runs as. */
 export const liveChatStub = (id: string) =>
   env.LIVE_CHAT.get(env.LIVE_CHAT.idFromName(id)) as unknown as DurableObjectStub<LiveChatSession>
+
+/** The stub of a conference room's object, typed as the test subclass it runs as. */
+export const conferenceRoomStub = (room: string) =>
+  env.CONFERENCE_ROOM.getByName(room) as unknown as DurableObjectStub<ConferenceRoom>

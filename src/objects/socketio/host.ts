@@ -2,7 +2,7 @@ import { loadConfig, type Config } from '../../worker/config'
 import type { Env } from '../../worker/env'
 import { AppError, type ErrorCode } from '../../worker/lib/errors'
 import type { AuthIdentity } from '../../worker/lib/identity'
-import { asAppError, Channel, type ChannelLimits, type Connection } from '../channel'
+import { asAppError, Channel, type ChannelLimits, type Connection, type Refusal } from '../channel'
 import {
   CodecError,
   decodePayload,
@@ -39,6 +39,9 @@ import {
   type ObjectRef,
 } from './refs'
 import type { Membership, SessionState } from './session'
+
+/** A Socket.IO event or ack packet's namespace (`/nsp,`) and ack id, read without decoding it. */
+const PACKET_REF = /^4[2356](?:\d+-)?(\/[^,]{0,200},)?(\d{1,16})?/
 
 /** Handshake query parameters a session keeps for its namespaces' CONNECT checks. */
 const KEPT_QUERY = ['token', 'room', 'taskId', 'task_id']
@@ -151,6 +154,28 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   }
 
   // ── Transports ─────────────────────────────────────────────────────────────────────────
+
+  protected onRefused(conn: Connection<SessionState>, message: string | ArrayBuffer, refused: Refusal): void {
+    const session = this.#ws.get(conn.state.eid)
+    if (session) this.#refuse(session, message, refused)
+  }
+
+  /**
+   * A packet the limits refused: an error event on its namespace and, when it asked for an ack,
+   * the ack `{error}` — so that an `emitWithAck` learns its fate instead of timing out.
+   */
+  #refuse(session: Session, frame: EngineFrame, refused: Refusal): void {
+    const ref = typeof frame === 'string' ? PACKET_REF.exec(frame) : null
+    const nsp = ref?.[1] ? ref[1].slice(0, -1) : ref ? '/' : firstNsp(session.state)
+    const id = ref?.[2] ? Number(ref[2]) : undefined
+    session.send(
+      this.#failure(
+        nsp,
+        Number.isSafeInteger(id) ? id : undefined,
+        new AppError(refused.code, refused.message),
+      ),
+    )
+  }
 
   /** Only a new session counts against the connection limit, not a WebSocket upgrading one. */
   protected countsAsNew(request: Request): boolean {
@@ -266,7 +291,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       if (session.closed) break
       const counted = typeof frame !== 'string' || frame.charAt(0) === EIO.message
       const refused = counted ? this.admitMessage(sid, frame) : undefined
-      if (refused) session.send(this.#errorFrames(firstNsp(session.state), refused.code, refused.message))
+      if (refused) this.#refuse(session, frame, refused)
       else await this.#onFrame(session, frame)
     }
     return new Response('ok', { headers: { 'content-type': 'text/html' } })
