@@ -46,6 +46,10 @@ export const configSchema = z
     LOGIN_LIMIT_PER_IP: int(1).default(20),
     LOGIN_LIMIT_PER_ACCOUNT: int(1).default(5),
     LOGIN_LIMIT_WINDOW: int(1).default(60),
+    /** Join-by-code attempts (POST /api/v1/chats/join) allowed per IP and per account per window (s). */
+    JOIN_CODE_LIMIT_PER_IP: int(1).default(60),
+    JOIN_CODE_LIMIT_PER_ACCOUNT: int(1).default(10),
+    JOIN_CODE_LIMIT_WINDOW: int(1).default(60),
     LOG_LIMIT_PER_MINUTE: int(1).default(60),
     MAX_MESSAGE_BYTES: int(64).default(16_384),
     MESSAGES_PER_10S: int(1).default(50),

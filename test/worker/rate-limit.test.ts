@@ -52,3 +52,35 @@ describe('login rate limits', () => {
     expect((await json(blocked)).status).toBe('FAIL')
   })
 })
+
+describe('join by code', () => {
+  const guess = (token: string, code: string, ip = '198.51.100.7') =>
+    call('/api/v1/chats/join', {
+      method: 'POST',
+      token,
+      headers: { 'cf-connecting-ip': ip },
+      json: { code },
+    })
+
+  it('should answer 429 with Retry-After once an account has guessed JOIN_CODE_LIMIT_PER_ACCOUNT codes', async () => {
+    const u = await registerUser()
+    const statuses: number[] = []
+    for (let i = 0; i < 10; i++) statuses.push((await guess(u.access_token, `QQQQ${10 + i}`)).status)
+    expect(statuses).toEqual(Array(10).fill(404))
+    const res = await guess(u.access_token, 'QQQQ99')
+    expect(res.status).toBe(429)
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0)
+    expect((await json(res)).error.code).toBe('rate_limited')
+  })
+
+  it('should limit guesses per IP across accounts (JOIN_CODE_LIMIT_PER_IP)', async () => {
+    const ip = '203.0.113.99'
+    const statuses: number[] = []
+    for (let a = 0; a < 7; a++) {
+      const u = await registerUser()
+      for (let i = 0; i < 9; i++) statuses.push((await guess(u.access_token, `ZZZZ${10 + i}`, ip)).status)
+    }
+    expect(statuses.slice(0, 60).every((s) => s === 404)).toBe(true)
+    expect(statuses.slice(60)).toEqual([429, 429, 429])
+  })
+})

@@ -16,6 +16,8 @@ import {
 } from '../schemas/chats'
 import { bearerSecurity, jsonBody, modernResponses } from '../schemas/common'
 import * as chats from '../services/chats'
+import { chargeJoinCodeGuess } from '../services/rate-limit'
+import { clientIp } from '../lib/client-ip'
 import { messageRoutes } from './messages'
 
 /**
@@ -69,10 +71,16 @@ chatRoutes.openapi(
     method: 'post',
     path: '/join',
     summary: 'Join a group chat by its 6-character code',
+    description:
+      'Rate limited per IP (JOIN_CODE_LIMIT_PER_IP) and per account (JOIN_CODE_LIMIT_PER_ACCOUNT) per JOIN_CODE_LIMIT_WINDOW seconds: every attempt counts; 429 with Retry-After.',
     request: { body: jsonBody(JoinChatBody) },
-    responses: modernResponses(200, Chat, 'The chat', [401, 403, 404]),
+    responses: modernResponses(200, Chat, 'The chat', [401, 403, 404, 429]),
   }),
-  async (c) => ok(c, await chats.joinByCode(db(c.env.DB), c.var.identity!.id, c.req.valid('json').code)),
+  async (c) => {
+    const me = c.var.identity!.id
+    await chargeJoinCodeGuess(c.env, c.var.config, clientIp(c), me)
+    return ok(c, await chats.joinByCode(db(c.env.DB), me, c.req.valid('json').code))
+  },
 )
 
 chatRoutes.openapi(

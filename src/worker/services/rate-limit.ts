@@ -4,6 +4,13 @@ import { rateLimited } from '../lib/errors'
 
 const limiter = (env: Env, key: string) => env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key))
 
+/** Charges one attempt to every `[key, limit]` counter; 429 naming the longest wait if any is over. */
+async function chargeAll(env: Env, window: number, counters: [string, number][]): Promise<void> {
+  const decisions = await Promise.all(counters.map(([key, limit]) => limiter(env, key).hit(limit, window)))
+  const denied = decisions.filter((d) => !d.allowed)
+  if (denied.length) throw rateLimited(Math.max(...denied.map((d) => d.retryAfter)))
+}
+
 /**
  * Counts a login attempt against the caller's IP and the target account (SPEC §3), throwing a
  * 429 naming the wait when either is over its limit. Both counters are charged on every attempt.
@@ -14,13 +21,26 @@ export async function chargeLoginAttempt(
   ip: string,
   account: string,
 ): Promise<void> {
-  const window = config.LOGIN_LIMIT_WINDOW
-  const [byIp, byAccount] = await Promise.all([
-    limiter(env, `login-ip:${ip}`).hit(config.LOGIN_LIMIT_PER_IP, window),
-    limiter(env, `login-account:${account}`).hit(config.LOGIN_LIMIT_PER_ACCOUNT, window),
+  await chargeAll(env, config.LOGIN_LIMIT_WINDOW, [
+    [`login-ip:${ip}`, config.LOGIN_LIMIT_PER_IP],
+    [`login-account:${account}`, config.LOGIN_LIMIT_PER_ACCOUNT],
   ])
-  const denied = [byIp, byAccount].filter((d) => !d.allowed)
-  if (denied.length) throw rateLimited(Math.max(...denied.map((d) => d.retryAfter)))
+}
+
+/**
+ * Counts a join-by-code attempt against the caller's IP and account (JOIN_CODE_LIMIT_*), so the
+ * 32⁶ codes cannot be guessed at speed: 429 with the wait when either is over its limit.
+ */
+export async function chargeJoinCodeGuess(
+  env: Env,
+  config: Config,
+  ip: string,
+  userId: string,
+): Promise<void> {
+  await chargeAll(env, config.JOIN_CODE_LIMIT_WINDOW, [
+    [`join-code-ip:${ip}`, config.JOIN_CODE_LIMIT_PER_IP],
+    [`join-code-account:${userId}`, config.JOIN_CODE_LIMIT_PER_ACCOUNT],
+  ])
 }
 
 /** A successful login forgives the account's earlier failures (the IP counter keeps running). */
