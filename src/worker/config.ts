@@ -102,7 +102,8 @@ export const configSchema = z
     SMS_API_URL: z.union([z.literal(''), z.string().url()]).default(''),
     SMS_API_KEY: z.string().default(''),
     FILE_SIZE_LIMIT: int(1).default(524_288_000),
-    JOIN_ROOM_REPEAT_DELAY: int(0).default(5000),
+    /** Seed 000's delay before the same identity may join a room again: only 0 (none) is supported. */
+    JOIN_ROOM_REPEAT_DELAY: int(0).default(0),
     AUTO_CLOSE_ROOM: bool.default(true),
     ROOM_DAY_DEFAULT_TIMEOUT: duration.default(86_400),
     CUSTOM_CHARSET: z.string().min(10).default('ABCDEFGHIJKLMOPQRSTUVWXYZabcdefghijklmopqrstuvwxyz'),
@@ -111,6 +112,7 @@ export const configSchema = z
     RADIO_LOCATION_API_CREDENTIALS_PASSWORD: z.string().default(''),
     /** Seconds the radio feed is served from D1 before the radio API is asked again. */
     RADIO_CACHE_SECONDS: int(0).default(30),
+    /** Seed 000's external video encoder: not supported (egress writes MP4/OGG to R2), must stay empty. */
     ENCODE_API: z.string().default(''),
     /** Seconds a live-session LiveKit token (join, host) stays valid for connecting. */
     LIVE_TOKEN_TTL: int(60).default(600),
@@ -135,6 +137,20 @@ export const configSchema = z
         message: 'must be false when ENVIRONMENT=production (it replaces every namespace with test echoes)',
       })
     }
+    // Seed 000 settings with no implementation here: refused rather than silently ignored.
+    if (c.JOIN_ROOM_REPEAT_DELAY !== 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JOIN_ROOM_REPEAT_DELAY'],
+        message: 'is not supported: a participant may rejoin a room at once; set 0 or remove it',
+      })
+    if (c.ENCODE_API !== '')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ENCODE_API'],
+        message:
+          'is not supported: LiveKit egress writes finished MP4/OGG files to R2 and nothing is re-encoded; remove it',
+      })
     // Seed 004: a credentialed CORS response may never name every origin.
     if (c.ALLOW_CREDENTIALS && c.ALLOWED_ORIGINS.includes('*')) {
       ctx.addIssue({

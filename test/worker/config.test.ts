@@ -100,4 +100,18 @@ describe('loadConfig', () => {
     expect(issues[0].setting).toBe('ALLOWED_ORIGINS')
     expect(issues[0].message).toMatch(/ALLOW_CREDENTIALS/)
   })
+
+  it('should refuse seed 000 settings that have no implementation, naming each', () => {
+    const issues = issuesOf({ ...base, JOIN_ROOM_REPEAT_DELAY: '5000', ENCODE_API: 'http://encode-api:5600' })
+    expect(issues.map((i) => i.setting).sort()).toEqual(['ENCODE_API', 'JOIN_ROOM_REPEAT_DELAY'])
+    expect(issues.every((i) => i.message.startsWith('is not supported'))).toBe(true)
+    expect(loadConfig({ ...base, JOIN_ROOM_REPEAT_DELAY: '0', ENCODE_API: '' }).JOIN_ROOM_REPEAT_DELAY).toBe(
+      0,
+    )
+  })
+
+  it('should switch recording off with LIVEKIT_RECORDING_ENABLED=false', () => {
+    expect(loadConfig({ ...base }).LIVEKIT_RECORDING_ENABLED).toBe(true)
+    expect(loadConfig({ ...base, LIVEKIT_RECORDING_ENABLED: 'false' }).LIVEKIT_RECORDING_ENABLED).toBe(false)
+  })
 })

@@ -10,7 +10,7 @@ import type { AppEnv } from '../env'
 export function cors(): MiddlewareHandler<AppEnv> {
   return async function cors(c, next) {
     const { ALLOWED_ORIGINS: list, ALLOW_CREDENTIALS: credentials, ENVIRONMENT } = c.var.config
-    const wildcard = list.includes('*') || (list.length === 0 && ENVIRONMENT !== 'production')
+    const wildcard = anyOrigin({ ALLOWED_ORIGINS: list, ENVIRONMENT })
     const handler = honoCors({
       credentials,
       origin: (origin) => {
@@ -26,3 +26,8 @@ export function cors(): MiddlewareHandler<AppEnv> {
     return handler(c, next)
   }
 }
+
+/** Whether any origin is allowed: `*` listed, or an empty list outside production. */
+export const anyOrigin = (config: { ALLOWED_ORIGINS: string[]; ENVIRONMENT: string }) =>
+  config.ALLOWED_ORIGINS.includes('*') ||
+  (config.ALLOWED_ORIGINS.length === 0 && config.ENVIRONMENT !== 'production')

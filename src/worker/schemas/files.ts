@@ -42,3 +42,16 @@ export const UploadFilesForm = z
 export const UploadVideoForm = z
   .object({ myVideo: FilePart, room: z.string().max(128).optional() })
   .openapi('UploadVideoForm')
+
+/** A logo's file name under `/logo/` (seed 000 `app.Static("/logo", "./logo")`). */
+export const LogoName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'must be 1–100 letters, digits, "_", "-" or "."')
+  .openapi({ param: { name: 'name', in: 'path' }, example: 'service-1.png' })
+
+/** `PUT /logo/{name}`: the image under `logo`. */
+export const LogoForm = z.object({ logo: FilePart }).openapi('LogoForm')
+
+export const StoredLogo = z
+  .object({ name: z.string(), url: z.string(), content_type: z.string(), size: z.number().int() })
+  .openapi('StoredLogo')
