@@ -77,14 +77,15 @@ async function join(): Promise<void> {
     ),
   )
   try {
-    const session = await api.get<{ title: string; status: string }>(`/api/v1/live/sessions/${sessionId}`)
-    document.getElementById('live-title')!.textContent = session.title
     const joined = await api.post<{
       access_token: string
       server_url: string
       role: string
       can_publish: boolean
     }>(`/api/v1/live/sessions/${sessionId}/join`, invite ? { invite_token: invite } : {})
+    // A private session is visible once joined.
+    const session = await api.get<{ title: string; status: string }>(`/api/v1/live/sessions/${sessionId}`)
+    document.getElementById('live-title')!.textContent = session.title
     status.textContent = `Joined as ${joined.role} (session ${session.status})`
     status.dataset.role = joined.role
     follow()
