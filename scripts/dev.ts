@@ -3,7 +3,7 @@
  *   1. writes `.dev.vars` with development settings and a fresh JWT secret if it is missing;
  *   2. applies the D1 migrations to the local database;
  *   3. ensures the development admin account and service API key exist (SPEC §3 bootstrap);
- *   4. prints them and serves the Worker with `wrangler dev`.
+ *   4. prints them and serves the Worker with `wrangler dev` (which builds the browser pages, web/).
  * Flags: `--port <n>` (default 8787, or $PORT), `--persist-to <dir>` (local state directory),
  * `--vars-file <path>` (instead of `.dev.vars`), `--setup-only` (stop after step 3).
  * Production never runs this.
@@ -104,7 +104,9 @@ async function main() {
   console.log(`dev: admin ${vars.DEV_ADMIN_EMAIL} / ${vars.DEV_ADMIN_PASSWORD}`)
   console.log(`dev: service API key ${vars.DEV_API_KEY} (GET /auth/create with header x-api-key)`)
   if (setupOnly) return
-  console.log(`dev: serving on http://localhost:${port}  (API reference: http://localhost:${port}/docs)`)
+  console.log(`dev: serving on http://localhost:${port}`)
+  console.log(`dev: open the console at http://localhost:${port}/console/ and sign in as the admin above`)
+  console.log(`dev: API reference at http://localhost:${port}/reference/`)
   const child = spawn('npx', ['wrangler', 'dev', '--port', port, ...persistArgs, ...envFileArgs], {
     stdio: 'inherit',
   })

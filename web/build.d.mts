@@ -1,2 +1,2 @@
-/** Builds web/ into web/dist (see build.mjs). */
-export function buildWeb(): Promise<void>
+/** Builds web/ into web/dist (see build.mjs); answers how many files changed. */
+export function buildWeb(): Promise<number>

@@ -3,9 +3,12 @@
 // landing page, and the API reference (Swagger UI and the AsyncAPI React component, copied from
 // their npm packages so nothing is loaded from a CDN). Run by wrangler's [build] (dev, deploy)
 // and by vitest.config.mts before the tests; `node web/build.mjs` by hand.
-import { cpSync, mkdirSync, rmSync } from 'node:fs'
+//
+// Several builds may run while a server serves web/dist (the e2e tests start `wrangler dev`
+// more than once), so a file is only written when its bytes change, through a rename.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
@@ -13,19 +16,29 @@ const here = dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
 const out = join(here, 'dist')
 
-/** Builds everything into web/dist (replacing what was there). */
+/** Every file under `dir`, relative to it. */
+function walk(dir, base = dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name), base) : [relative(base, join(dir, e.name))],
+  )
+}
+
+/** Builds everything into web/dist; answers how many files changed. */
 export async function buildWeb() {
-  rmSync(out, { recursive: true, force: true })
-  cpSync(join(here, 'static'), out, { recursive: true })
-  const vendor = join(out, 'reference', 'vendor')
-  mkdirSync(vendor, { recursive: true })
+  /** @type {Map<string, Uint8Array>} path under dist → bytes */
+  const files = new Map()
+  const stat = join(here, 'static')
+  for (const f of walk(stat)) files.set(f, readFileSync(join(stat, f)))
   const swagger = dirname(require.resolve('swagger-ui-dist/package.json'))
-  cpSync(join(swagger, 'swagger-ui-bundle.js'), join(vendor, 'swagger-ui-bundle.js'))
-  cpSync(join(swagger, 'swagger-ui.css'), join(vendor, 'swagger-ui.css'))
+  files.set('reference/vendor/swagger-ui-bundle.js', readFileSync(join(swagger, 'swagger-ui-bundle.js')))
+  files.set('reference/vendor/swagger-ui.css', readFileSync(join(swagger, 'swagger-ui.css')))
   const asyncapi = dirname(require.resolve('@asyncapi/react-component/package.json'))
-  cpSync(join(asyncapi, 'browser', 'standalone', 'index.js'), join(vendor, 'asyncapi-standalone.js'))
-  cpSync(join(asyncapi, 'styles', 'default.min.css'), join(vendor, 'asyncapi.css'))
-  await build({
+  files.set(
+    'reference/vendor/asyncapi-standalone.js',
+    readFileSync(join(asyncapi, 'browser', 'standalone', 'index.js')),
+  )
+  files.set('reference/vendor/asyncapi.css', readFileSync(join(asyncapi, 'styles', 'default.min.css')))
+  const result = await build({
     entryPoints: {
       'console/app': join(here, 'src', 'console', 'main.ts'),
       'caller/app': join(here, 'src', 'caller', 'main.ts'),
@@ -38,7 +51,22 @@ export async function buildWeb() {
     minify: true,
     sourcemap: 'linked',
     logLevel: 'warning',
+    write: false,
   })
+  for (const f of result.outputFiles) files.set(relative(out, f.path), f.contents)
+
+  let changed = 0
+  for (const [path, bytes] of files) {
+    const target = join(out, path)
+    if (existsSync(target) && Buffer.compare(readFileSync(target), Buffer.from(bytes)) === 0) continue
+    mkdirSync(dirname(target), { recursive: true })
+    const tmp = `${target}.${process.pid}.tmp`
+    writeFileSync(tmp, bytes)
+    renameSync(tmp, target)
+    changed++
+  }
+  for (const f of walk(out)) if (!files.has(f) && !f.endsWith('.tmp')) rmSync(join(out, f), { force: true })
+  return changed
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildWeb()

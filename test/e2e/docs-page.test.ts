@@ -65,7 +65,7 @@ describe.skipIf(!available)('the landing page and the API reference in Chromium'
     for (const s of ['101', '426', 'room_id']) expect(open, s).toContain(s)
 
     await page.click('#tab-asyncapi')
-    await page.waitForSelector('#asyncapi #introduction', { timeout: 20_000 })
+    await page.waitForSelector('#asyncapi #introduction', { timeout: 90_000 })
     const text = (await page.locator('#asyncapi').textContent()) ?? ''
     for (const name of [
       'Switchboard realtime',
@@ -80,5 +80,5 @@ describe.skipIf(!available)('the landing page and the API reference in Chromium'
     expect(errors).toEqual([])
     expect(outside).toEqual([])
     await page.close()
-  }, 90_000)
+  }, 180_000)
 })
