@@ -7,9 +7,10 @@ const SIO_CHAT = [
   'sb-sio-mf',
   'sb-chat-wd',
   'sb-chat-batch-wd',
+  'sb-livechat-wd',
 ]
 // Targets run at both room sizes, so their CPU splits into per-message and per-send parts.
-const BOTH_SIZES = ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-chat-wd', 'sb-chat-batch-wd']
+const BOTH_SIZES = ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-chat-wd', 'sb-chat-batch-wd', 'sb-livechat-wd']
 
 const SMOKE_TARGETS = ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-chat-wd']
 

@@ -1,6 +1,6 @@
 // `npm run bench` — every benchmark and reliability run, bounded to < 10 minutes on 2 cores,
 // traffic to 127.0.0.1 only. `node bench/run.mjs --smoke` proves the harness in about a minute;
-// `--only fanout,rest` runs some suites. Results: printed `bench: …` lines, a final table, and
+// `--only fanout,rest` runs some suites, `--targets a,b` some subjects. Results: printed `bench: …` lines, a final table, and
 // bench/results/latest-<mode>.md (+ a timestamped .json/.md).
 import { mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -21,11 +21,19 @@ import * as where from './suites/where.mjs'
 const SUITES = { reliability, fuzz, where, fanout, rest, connections }
 
 const { values } = parseArgs({
-  options: { smoke: { type: 'boolean' }, only: { type: 'string' } },
+  options: { smoke: { type: 'boolean' }, only: { type: 'string' }, targets: { type: 'string' } },
 })
 const mode = values.smoke ? 'smoke' : 'full'
 const profile = PROFILES[mode]
 const only = values.only?.split(',')
+// `--targets floor-wd,sb-sio-wd` keeps only those fan-out / connection targets (before/after runs).
+if (values.targets) {
+  const keep = new Set(values.targets.split(','))
+  for (const sc of profile.fanout.scenarios) sc.targets = sc.targets.filter((t) => keep.has(t))
+  profile.where.targets = profile.where.targets.filter((t) => keep.has(t))
+  for (const t of Object.keys(profile.connections.targets))
+    if (!keep.has(t)) delete profile.connections.targets[t]
+}
 mkdirSync(RESULTS, { recursive: true })
 
 const startedAt = Date.now()

@@ -20,6 +20,9 @@ export const FANOUT_TARGETS = {
   'sb-chat-batch-wd': { server: 'sb-wd', kind: 'chat', batch: true, floor: 'floor-wd' },
   'sb-chat-mf': { server: 'sb-mf', kind: 'chat', floor: 'floor-mf' },
   'sb-chat-batch-mf': { server: 'sb-mf', kind: 'chat', batch: true, floor: 'floor-mf' },
+  // Seed 004's live chat: one session, every socket the customer's own (a session has one
+  // customer and one assigned agent, so a fan-out room is one user's many sockets).
+  'sb-livechat-wd': { server: 'sb-wd', kind: 'livechat', floor: 'floor-wd' },
 }
 
 /**
@@ -45,6 +48,23 @@ export async function prepareTarget(subjects, name, room, { probe = true } = {})
     const adapter = sioAdapter(sio)
     if (probe) (await adapter.open(0, null)).close()
     return { srv, def, sio, adapter }
+  }
+  if (def.kind === 'livechat') {
+    const token = srv.member.access_token
+    const session = (
+      await call(srv.url, 'POST', '/api/v1/livechat/sessions', {
+        headers: { authorization: `Bearer ${token}` },
+        body: { subject: room },
+      })
+    ).data
+    const q = new URLSearchParams({ token })
+    const url = `${srv.url.replace(/^http/, 'ws')}/ws/${session.id}/${srv.member.user.id}/customer?${q}`
+    let n = 0
+    const adapter = jsonWsAdapter({
+      url,
+      sendFrame: (text) => ({ type: 'send_message', data: { message: text, client_id: `c${n++}` } }),
+    })
+    return { srv, def, session, adapter }
   }
   // JSON WebSocket chat protocol: a group chat owned by the bench member.
   const token = srv.member.access_token
