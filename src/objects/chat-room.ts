@@ -5,6 +5,7 @@ import type { AuthIdentity } from '../worker/lib/identity'
 import { iso } from '../worker/lib/time'
 import { memberRole } from '../worker/services/chat-members'
 import { asAppError, Channel, type BaseAttachment, type ChannelLimits, type Connection } from './channel'
+import { FanOut } from './fanout'
 import { FrameBatches } from './frame-batches'
 import { configuredLimits, roomOptions } from './limits'
 import * as json from './protocols/json'
@@ -55,6 +56,9 @@ interface Delivery {
 
 export type SendResult = { message: ApiMessage; duplicate: boolean }
 
+/** The fan-out topic of a chat's object (it publishes one: itself). */
+const CHAT = 'chat'
+
 /** Most chats one connection may follow at once (keeps the attachment far below 2 KiB). */
 export const MAX_ROOMS_PER_CONNECTION = 20
 
@@ -63,26 +67,35 @@ export const MAX_ROOMS_PER_CONNECTION = 20
  * the JSON protocol (SPEC §5.2, protocols/json.ts), its sockets, and the mirror that keeps the D1
  * index in step. This class only connects sockets to the core: parse → core → encode. Sockets of
  * other chats' objects that `join_room` this chat are served through their home object
- * (`follow` / `deliver`): one RPC per home object and turn, not per socket.
+ * (`follow` / `deliver`, over the fan-out module ./fanout.ts): one RPC per home object and turn,
+ * not per socket.
  */
 export class ChatRoom extends Channel<Env, ChatAttachment> {
   protected room: MessageRoom
   #index: IndexMirror
-  #homes: Set<string> | undefined
+  #fanout: FanOut<Delivery>
   #batches = new FrameBatches<Connection<ChatAttachment>>()
   #batchTimer: ReturnType<typeof setTimeout> | undefined
-  #remote = new Map<string, { items: Delivery[]; chain: Promise<void>; scheduled: boolean }>()
   /** Frames held for sockets whose `join_room` of another chat awaits its replay (`<conn> <room>`). */
   #joining = new Map<string, string[]>()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
+    this.#fanout = new FanOut<Delivery>(ctx.storage.sql, {
+      send: (home, _topic, items) => chatRoom(this.env, home).deliver(home, this.name, items),
+      legacy: {
+        table: 'followers',
+        copy: `INSERT OR IGNORE INTO fanout_followers (topic, home, member, conns)
+          SELECT '${CHAT}', home, user_id, conns FROM followers`,
+      },
+    })
     this.room = new MessageRoom(
       ctx.storage,
       {
         emit: (e) => this.#emit(e),
         scheduleAlarm: (at) => this.scheduleAlarm(at),
         localConnections: (userId) => this.#localConnections(userId),
+        remoteConnections: (userId) => this.#fanout.connections(CHAT, userId),
         indexChanged: (at) => this.#index.changed(at),
         mayModerate: async (userId) => {
           const role = await memberRole(db(this.env.DB), this.name, userId)
@@ -238,7 +251,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   #broadcastChat(frame: string, except?: string): void {
     const chat = this.name
     this.broadcast(frame, (c) => c.state.rooms.includes(chat) && c.state.user.id !== except)
-    for (const home of this.#followerHomes()) this.#queueRemote(home, { frame, except })
+    this.#fanout.publish(CHAT, except === undefined ? { frame } : { frame, except })
   }
 
   // ── RPC: the Worker (REST) and other chats' objects ────────────────────────────────────
@@ -320,8 +333,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
       if (!(await memberRole(db(this.env.DB), chatId, user.id)))
         throw forbidden('You are not a member of this chat')
       this.admitConnection()
-      this.room.log.follow(home, user.id)
-      this.#followerHomes().add(home)
+      this.#fanout.follow(CHAT, home, user.id)
       const out: string[] = []
       this.#enter(user, (f) => out.push(f))
       if (since !== undefined) out.push(...this.#replay(since))
@@ -331,14 +343,13 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
 
   /** Sockets of other chats' objects following this chat count toward its connection limit. */
   protected remoteConnections(): number {
-    return this.room.log.totalRemoteConns()
+    return this.#fanout.connections(CHAT)
   }
 
   /** A socket in object `home` left this chat (or closed). */
   async unfollow(chatId: string, home: string, user: AuthIdentity): Promise<RoomResult<null>> {
     return this.#rpc(chatId, () => {
-      this.room.log.unfollow(home, user.id)
-      this.#homes = undefined
+      this.#fanout.unfollow(CHAT, home, user.id)
       this.room.departed(user)
       return null
     })
@@ -365,10 +376,9 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   async memberRemoved(chatId: string, userId: string): Promise<RoomResult<null>> {
     return this.#rpc(chatId, async () => {
       this.#revoke(chatId, userId)
-      for (const home of this.room.log.dropFollower(userId)) {
+      for (const home of this.#fanout.dropMember(CHAT, userId)) {
         await chatRoom(this.env, home).revoke(home, chatId, userId)
       }
-      this.#homes = undefined
       return null
     })
   }
@@ -432,34 +442,6 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
         error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) },
       }
     }
-  }
-
-  #followerHomes(): Set<string> {
-    this.#homes ??= new Set(this.room.log.followerHomes())
-    return this.#homes
-  }
-
-  #queueRemote(home: string, item: Delivery): void {
-    let q = this.#remote.get(home)
-    if (!q) this.#remote.set(home, (q = { items: [], chain: Promise.resolve(), scheduled: false }))
-    q.items.push(item)
-    if (q.scheduled) return
-    q.scheduled = true
-    const queue = q
-    // One RPC per home object per turn, chained so that they arrive in order.
-    q.chain = q.chain.then(async () => {
-      queue.scheduled = false
-      const items = queue.items.splice(0)
-      try {
-        const followers = await chatRoom(this.env, home).deliver(home, this.name, items)
-        if (followers === 0) {
-          this.room.log.dropHome(home)
-          this.#homes = undefined
-        }
-      } catch (err) {
-        this.log('error', 'chat-deliver', { home, error: err })
-      }
-    })
   }
 
   // ── Batched frames (opt-in per socket) ─────────────────────────────────────────────────

@@ -119,7 +119,7 @@ describe('join_room of another chat on the same connection (fan-out across objec
     expect(await follower.next((f) => f.type === 'user_left' && f.room_id === y)).toBeTruthy()
     const followers = () =>
       runInDurableObject(stub(y), (_room: ChatRoom, state) =>
-        Number(state.storage.sql.exec('SELECT coalesce(sum(conns), 0) AS n FROM followers').one().n),
+        Number(state.storage.sql.exec('SELECT coalesce(sum(conns), 0) AS n FROM fanout_followers').one().n),
       )
     for (let i = 0; i < 50 && (await followers()) > 0; i++) await new Promise((r) => setTimeout(r, 20))
     expect(await followers()).toBe(0)

@@ -151,6 +151,30 @@ describe('Engine.IO upgrade', () => {
     expect(unknown.status).toBe(400)
     expect(await unknown.json()).toEqual({ code: 1, message: 'Session ID unknown' })
   })
+
+  it('should go back to polling when a probe fails after 3probe, and let a later probe upgrade', async () => {
+    const sid = await openPoll()
+    expect(await (await get(sid)).text()).toBe('2')
+    await post(sid, '3')
+    const probe = await RawClient.connect(`&sid=${sid}`)
+    // One probe at a time: a second WebSocket for the session is accepted and closed at once.
+    const second = await RawClient.connect(`&sid=${sid}`)
+    expect(await second.closing()).toBe(1000)
+    probe.send('2probe')
+    await probe.next((f) => f === '3probe')
+    probe.send('42["not the upgrade"]')
+    expect(await probe.closing()).toBe(1002)
+    // Polling again as before the probe: a GET waits for the next ping instead of a noop.
+    expect(await (await get(sid)).text()).toBe('2')
+    await post(sid, '3')
+    const ws = await RawClient.connect(`&sid=${sid}`)
+    ws.send('2probe')
+    await ws.next((f) => f === '3probe')
+    ws.send('5')
+    ws.send('40')
+    expect(await ws.next((f) => f.startsWith('40{'))).toMatch(/^40\{"sid":"/)
+    expect((await get(sid)).status).toBe(400)
+  })
 })
 
 describe('Socket.IO conformance namespaces (SOCKETIO_CONFORMANCE=true)', () => {

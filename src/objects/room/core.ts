@@ -26,6 +26,8 @@ export interface RoomHost {
   scheduleAlarm(at: number): void
   /** How many connections `userId` has in this room in the object itself. */
   localConnections(userId: string): number
+  /** How many connections `userId` has in this room through other objects (fan-out followers). */
+  remoteConnections?(userId: string): number
   /** A change the D1 index must copy was made (rooms with `index` only). */
   indexChanged?(at: number): void
   /** Whether `userId` may delete other people's messages (a chat's owner or admin). */
@@ -106,7 +108,7 @@ export class MessageRoom {
 
   /** How many connections `userId` has in the room: in this object and in objects following it. */
   connectionsOf(userId: string): number {
-    return this.#host.localConnections(userId) + this.log.remoteConns(userId)
+    return this.#host.localConnections(userId) + (this.#host.remoteConnections?.(userId) ?? 0)
   }
 
   /** A connection of `user` joined the room (already counted by `connectionsOf`). */

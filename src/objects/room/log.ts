@@ -3,8 +3,8 @@
  * for every protocol (JSON chat rooms, live chat, Socket.IO room namespaces). Every method is
  * synchronous and the object is the log's single writer, so the next `seq` is kept in memory
  * (read once when the object wakes) and stays gap-free under any number of senders.
- * Alongside the log: read pointers, pending typing, followers in other objects, and the outbox
- * of changes waiting to be copied to the D1 index.
+ * Alongside the log: read pointers, pending typing, and the outbox of changes waiting to be
+ * copied to the D1 index.
  */
 
 /** A stored message row (snake_case, as SQLite returns it). */
@@ -73,7 +73,6 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE UNIQUE INDEX IF NOT EXISTS messages_client_uq ON messages (sender_id, client_id) WHERE client_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS reads (user_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS typing (user_id TEXT PRIMARY KEY, name TEXT NOT NULL, expires_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS followers (home TEXT NOT NULL, user_id TEXT NOT NULL, conns INTEGER NOT NULL, PRIMARY KEY (home, user_id));
 CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, ref TEXT NOT NULL);
 `
 
@@ -239,50 +238,6 @@ export class ChatLog {
 
   nextTypingExpiry(): number | undefined {
     return this.#one<{ t: number | null }>('SELECT min(expires_at) AS t FROM typing')?.t ?? undefined
-  }
-
-  // ── Followers (sockets in other chats' objects that joined this chat) ───────────────────
-
-  /** Adds one connection of `userId` in object `home`; returns the user's remote connection count. */
-  follow(home: string, userId: string): void {
-    this.#sql.exec(
-      `INSERT INTO followers (home, user_id, conns) VALUES (?, ?, 1)
-       ON CONFLICT (home, user_id) DO UPDATE SET conns = conns + 1`,
-      home,
-      userId,
-    )
-  }
-
-  unfollow(home: string, userId: string): void {
-    this.#sql.exec('UPDATE followers SET conns = conns - 1 WHERE home = ? AND user_id = ?', home, userId)
-    this.#sql.exec('DELETE FROM followers WHERE conns <= 0')
-  }
-
-  dropHome(home: string): void {
-    this.#sql.exec('DELETE FROM followers WHERE home = ?', home)
-  }
-
-  dropFollower(userId: string): string[] {
-    const homes = this.#all<{ home: string }>('SELECT home FROM followers WHERE user_id = ?', userId)
-    this.#sql.exec('DELETE FROM followers WHERE user_id = ?', userId)
-    return homes.map((h) => h.home)
-  }
-
-  /** Connections `userId` holds in other objects following this chat. */
-  remoteConns(userId: string): number {
-    return (
-      this.#one<{ n: number | null }>('SELECT sum(conns) AS n FROM followers WHERE user_id = ?', userId)?.n ??
-      0
-    )
-  }
-
-  /** Connections all users hold in other objects following this chat. */
-  totalRemoteConns(): number {
-    return this.#one<{ n: number | null }>('SELECT sum(conns) AS n FROM followers')?.n ?? 0
-  }
-
-  followerHomes(): string[] {
-    return this.#all<{ home: string }>('SELECT DISTINCT home FROM followers').map((r) => r.home)
   }
 
   // ── Outbox to the D1 index ─────────────────────────────────────────────────────────────

@@ -1,10 +1,9 @@
 import { EIO, encodePayload, type EngineFrame } from './codec'
 import type { SessionState } from './session'
+import type { Transport } from './transport'
+import { UPGRADE_NOOP_MS, upgradeStep, type UpgradeInput, type UpgradeState } from './upgrade'
 
 const TEXT = { 'content-type': 'text/plain; charset=UTF-8' }
-
-/** How long a GET waits while an upgrade probe succeeded before it is released with a noop (socket.io: 100 ms). */
-export const UPGRADE_NOOP_MS = 100
 
 /** Timers of one polling session, as Engine.IO's server keeps them (setTimeout: the session lives in memory). */
 export interface PollTimers {
@@ -12,7 +11,7 @@ export interface PollTimers {
   pingTimeout: number
   connectTimeout: number
   /** Called when the pong is overdue or no namespace was joined in time. */
-  expire(session: PollSession, reason: 'ping timeout' | 'connect timeout'): void
+  expire(session: PollingTransport, reason: 'ping timeout' | 'connect timeout'): void
 }
 
 /**
@@ -23,9 +22,9 @@ export interface PollTimers {
  * Heartbeat as Engine.IO's server: a ping every `pingInterval` from the open (the next one only
  * once the last was answered), and its pong must come within `pingTimeout` — a GET does not count. Upgrade: once a
  * WebSocket probe answered `3probe` (`probed`), every GET is released with a noop after
- * UPGRADE_NOOP_MS so that the client can pause polling and send `5`.
+ * UPGRADE_NOOP_MS so that the client can pause polling and send `5` (upgrade.ts).
  */
-export class PollSession {
+export class PollingTransport implements Transport {
   readonly transport = 'polling'
   #queue: EngineFrame[] = []
   #waiter: ((res: Response) => void) | undefined
@@ -38,8 +37,8 @@ export class PollSession {
   /** When the last ping went out: pings keep a fixed rate while pongs come in time. */
   #pingAt = 0
   closed = false
-  /** A WebSocket probe with this session's id answered `3probe`; `5` completes the upgrade. */
-  probed = false
+  /** Where this session's upgrade to a WebSocket stands (upgrade.ts). */
+  upgrade: UpgradeState = 'polling'
 
   constructor(
     readonly eid: string,
@@ -50,6 +49,10 @@ export class PollSession {
     this.#connect = setTimeout(() => {
       if (!Object.keys(this.state.nsps).length) timers.expire(this, 'connect timeout')
     }, timers.connectTimeout)
+  }
+
+  save(state: SessionState): void {
+    this.state = state
   }
 
   send(frames: EngineFrame[]): void {
@@ -87,10 +90,16 @@ export class PollSession {
     return this.#pongDue !== undefined && now >= this.#pongDue
   }
 
-  /** The probe succeeded: a waiting GET is released soon, and so is every later one. */
-  probe(): void {
-    this.probed = true
-    if (this.#waiter) this.#holdFor(UPGRADE_NOOP_MS)
+  /**
+   * Moves the upgrade on by `input`; false when the protocol does not allow it now. Once probed,
+   * a waiting GET is released soon, and so is every later one.
+   */
+  step(input: UpgradeInput): boolean {
+    const next = upgradeStep(this.upgrade, input)
+    if (!next) return false
+    this.upgrade = next
+    if (next === 'probed' && this.#waiter) this.#holdFor(UPGRADE_NOOP_MS)
+    return true
   }
 
   /** Answers a GET: now if something is queued, else when something is (a ping comes within pingInterval). */
@@ -103,7 +112,7 @@ export class PollSession {
     }
     return new Promise<Response>((resolve) => {
       this.#waiter = resolve
-      if (this.probed) this.#holdFor(UPGRADE_NOOP_MS)
+      if (this.upgrade === 'probed') this.#holdFor(UPGRADE_NOOP_MS)
     })
   }
 

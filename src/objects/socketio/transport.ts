@@ -1,0 +1,46 @@
+import type { Connection } from '../channel'
+import type { EngineFrame } from './codec'
+import type { SessionState } from './session'
+
+/**
+ * One Engine.IO session's way to the client (engine.io's `Transport`): the session's id, its
+ * state (namespaces, query, pong time) and how frames reach the client. Two kinds: a hibernatable
+ * WebSocket (`WebSocketTransport`) and HTTP long-polling (`PollingTransport`, polling.ts).
+ */
+export interface Transport {
+  readonly transport: 'websocket' | 'polling'
+  /** Engine.IO session id. */
+  readonly eid: string
+  readonly state: SessionState
+  /** Queues or writes frames to the client, in order. */
+  send(frames: EngineFrame[]): void
+  /** Replaces the session's state (a WebSocket's attachment, a polling session's memory). */
+  save(state: SessionState): void
+}
+
+/** What a WebSocket transport needs from the object holding its connection. */
+export interface SocketIo {
+  send(conn: Connection<SessionState>, frame: EngineFrame): void
+  save(conn: Connection<SessionState>, state: SessionState): void
+}
+
+/** A WebSocket-transport session: a Channel connection and its attachment (survives hibernation). */
+export class WebSocketTransport implements Transport {
+  readonly transport = 'websocket'
+  constructor(
+    readonly conn: Connection<SessionState>,
+    readonly io: SocketIo,
+  ) {}
+  get eid(): string {
+    return this.conn.state.eid
+  }
+  get state(): SessionState {
+    return this.conn.state
+  }
+  send(frames: EngineFrame[]): void {
+    for (const f of frames) this.io.send(this.conn, f)
+  }
+  save(state: SessionState): void {
+    this.io.save(this.conn, state)
+  }
+}
