@@ -11,7 +11,7 @@ import { configuredLimits, roomOptions } from './limits'
 import * as json from './protocols/json'
 import { MessageRoom } from './room/core'
 import { IndexMirror, writeIndex } from './room/d1-index'
-import { exceptUser, type RoomEvent } from './room/events'
+import { exceptUser, type RoomDetails, type RoomEvent } from './room/events'
 import type { IndexBatch, StoredMessage } from './room/log'
 
 /** Per-socket state (attachment): who, which object it lives in, which chats it follows. */
@@ -52,6 +52,8 @@ interface Delivery {
   frame: string
   /** Not for this user's sockets (their own typing indicator). */
   except?: string
+  /** The chat was deleted: after this frame its followers stop following it. */
+  ends?: boolean
 }
 
 export type SendResult = { message: ApiMessage; duplicate: boolean }
@@ -81,7 +83,15 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.#fanout = new FanOut<Delivery>(ctx.storage.sql, {
+    this.#fanout = this.#openFanOut()
+    this.room = this.#openRoom()
+    this.#index = this.#openIndex()
+  }
+
+  // The object's storage users, built when it wakes and again once a deleted chat's storage is erased.
+
+  #openFanOut(): FanOut<Delivery> {
+    return new FanOut<Delivery>(this.ctx.storage.sql, {
       send: (home, _topic, items) => chatRoom(this.env, home).deliver(home, this.name, items),
       legacy: {
         table: 'followers',
@@ -89,8 +99,11 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
           SELECT '${CHAT}', home, user_id, conns FROM followers`,
       },
     })
-    this.room = new MessageRoom(
-      ctx.storage,
+  }
+
+  #openRoom(): MessageRoom {
+    return new MessageRoom(
+      this.ctx.storage,
       {
         emit: (e) => this.#emit(e),
         scheduleAlarm: (at) => this.scheduleAlarm(at),
@@ -102,9 +115,12 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
           return role === 'owner' || role === 'admin'
         },
       },
-      roomOptions(env, { index: true }),
+      roomOptions(this.env, { index: true }),
     )
-    this.#index = new IndexMirror(this.room.log, {
+  }
+
+  #openIndex(): IndexMirror {
+    return new IndexMirror(this.room.log, {
       write: (batch) => this.writeIndex(batch),
       scheduleAlarm: (at) => this.scheduleAlarm(at),
       warn: (fields) => this.log('warn', 'chat-index', { chat: this.name, ...fields }),
@@ -132,6 +148,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     const room = url.searchParams.get('room_id')
     if (!room) throw badRequest('room_id is required')
     this.#bind(room)
+    this.#assertExists()
     const batch = ['1', 'true'].includes(url.searchParams.get('batch') ?? '')
     const batchMs = Math.min(100, Math.max(0, Number(url.searchParams.get('batch_ms')) || 0))
     const who: AuthIdentity = { id: user.id, role: user.role, name: user.name.slice(0, 100) }
@@ -147,6 +164,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   }
 
   protected async onClose(conn: Connection<ChatAttachment>): Promise<void> {
+    if (this.#deleted()) return
     for (const room of conn.state.rooms) {
       if (room === this.name) this.room.departed(conn.state.user)
       else await this.#unfollowRemote(room, conn.state.user).catch(() => undefined)
@@ -245,13 +263,18 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   /** Encodes a room event once and sends it to this chat's sockets here and, once per object, elsewhere. */
   #emit(e: RoomEvent): void {
     const except = exceptUser(e)
-    for (const frame of json.encodeEvent(this.name, e)) this.#broadcastChat(frame, except)
+    const ends = e.type === 'room_deleted'
+    for (const frame of json.encodeEvent(this.name, e)) this.#broadcastChat(frame, except, ends)
   }
 
-  #broadcastChat(frame: string, except?: string): void {
+  #broadcastChat(frame: string, except?: string, ends = false): void {
     const chat = this.name
     this.broadcast(frame, (c) => c.state.rooms.includes(chat) && c.state.user.id !== except)
-    this.#fanout.publish(CHAT, except === undefined ? { frame } : { frame, except })
+    this.#fanout.publish(CHAT, {
+      frame,
+      ...(except !== undefined ? { except } : {}),
+      ...(ends ? { ends } : {}),
+    })
   }
 
   // ── RPC: the Worker (REST) and other chats' objects ────────────────────────────────────
@@ -355,7 +378,10 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     })
   }
 
-  /** Frames from chat `from` for this object's sockets that follow it; answers how many follow it. */
+  /**
+   * Frames from chat `from` for this object's sockets that follow it; answers how many follow it.
+   * After a frame that `ends` the chat (it was deleted) they follow it no more.
+   */
   async deliver(home: string, from: string, items: Delivery[]): Promise<number> {
     this.#bind(home)
     let followers = 0
@@ -367,9 +393,45 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
         if (item.except === c.state.user.id) continue
         if (held) held.push(item.frame)
         else this.sendTo(c, item.frame)
+        if (item.ends) this.saveState(c, { ...c.state, rooms: c.state.rooms.filter((r) => r !== from) })
       }
     }
     return followers
+  }
+
+  /** `PUT /api/v1/chats/:id`: the chat's new details reach everyone in it (`chat_updated`). */
+  async chatUpdated(chatId: string, by: AuthIdentity, details: RoomDetails): Promise<RoomResult<null>> {
+    return this.#rpc(chatId, () => {
+      this.room.updated(by, details)
+      return null
+    })
+  }
+
+  /**
+   * `DELETE /api/v1/chats/:id`: everyone in the chat gets `chat_deleted` (sockets that follow it
+   * from other chats' objects stop following it), the sockets in the chat here are closed, and
+   * the object's storage (history, read pointers, typing, followers, index outbox) is erased.
+   * What remains is a marker that answers 404 to anything later. Idempotent: the Worker may retry.
+   */
+  async deleteChat(chatId: string, by: AuthIdentity): Promise<RoomResult<null>> {
+    return this.#rpc(
+      chatId,
+      async () => {
+        if (this.#deleted()) return null
+        // Queued for every following object before the storage goes (the fan-out keeps its queue).
+        await this.room.deleted(by)
+        for (const c of this.connections())
+          if (c.state.rooms.includes(this.name)) this.disconnect(c, 1000, 'chat deleted')
+        await this.ctx.storage.deleteAll()
+        await this.cancelAlarm()
+        this.#fanout = this.#openFanOut()
+        this.room = this.#openRoom()
+        this.#index = this.#openIndex()
+        this.room.log.setMeta('deleted', String(Date.now()))
+        return null
+      },
+      true,
+    )
   }
 
   /** A member was removed from the chat: their sockets stop receiving it, here and elsewhere. */
@@ -418,6 +480,14 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     if (chatId !== this.name) throw new AppError('bad_request', 'Wrong room for this object')
   }
 
+  #deleted(): boolean {
+    return this.room.log.meta('deleted') !== undefined
+  }
+
+  #assertExists(): void {
+    if (this.#deleted()) throw notFound('Chat')
+  }
+
   /** This object's sockets of `userId` stop following chat `chatId`, and are told so. */
   #revoke(chatId: string, userId: string): void {
     for (const c of this.connections()) {
@@ -430,9 +500,11 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     }
   }
 
-  async #rpc<T>(chatId: string, fn: () => T | Promise<T>): Promise<RoomResult<T>> {
+  /** Runs an RPC for chat `chatId`; a deleted chat answers 404 unless `evenIfDeleted`. */
+  async #rpc<T>(chatId: string, fn: () => T | Promise<T>, evenIfDeleted = false): Promise<RoomResult<T>> {
     try {
       this.#bind(chatId)
+      if (!evenIfDeleted) this.#assertExists()
       return { ok: true, value: await fn() }
     } catch (err) {
       const e = asAppError(err)

@@ -61,6 +61,17 @@ describe('JSON chat protocol: server frames match chat-server-frames.ts', () => 
     // A resume replays messages as new_message frames too.
     const c = await connect(users[1], chatId, { since: '0' })
     await c.next((f) => f.type === 'new_message')
+    // The chat itself changes, then goes.
+    const put = await call(`/api/v1/chats/${chatId}`, {
+      method: 'PUT',
+      token: users[0].access_token,
+      json: { name: 'Renamed', avatar_url: 'https://example.com/a.png' },
+    })
+    expect(put.status).toBe(200)
+    await c.next((f) => f.type === 'chat_updated')
+    const del = await call(`/api/v1/chats/${chatId}`, { method: 'DELETE', token: users[0].access_token })
+    expect(del.status).toBe(200)
+    await c.next((f) => f.type === 'chat_deleted')
 
     const seen = new Set([...types(a), ...types(b), ...types(c)])
     const all = ChatServerFrame.options.map((o) => (o as z.ZodObject).shape.type.value)

@@ -1,6 +1,6 @@
 import type { StoredMessage } from '../room/log'
 import type { Actor, RoomCommand } from '../room/commands'
-import type { RoomEvent, SendResult } from '../room/events'
+import type { RoomDetails, RoomEvent, SendResult } from '../room/events'
 import type { Replay } from '../room/core'
 import { iso } from '../../worker/lib/time'
 import { AppError, validationError, type ErrorCode } from '../../worker/lib/errors'
@@ -106,6 +106,10 @@ export function encodeEvent(room: string, e: RoomEvent): string[] {
       if (!e.online && e.connections === 0)
         return [presenceFrame('user_left', room, e.user), statusFrame(room, e.user, 'offline')]
       return []
+    case 'room_updated':
+      return [chatUpdatedFrame(room, e.by, e.room)]
+    case 'room_deleted':
+      return [chatDeletedFrame(room, e.by)]
   }
 }
 
@@ -230,6 +234,25 @@ export const statusFrame = (room: string, user: Actor, status: MemberStatus) =>
 
 export const typingFrame = (room: string, user: Actor, typing: boolean) =>
   JSON.stringify({ type: 'typing', room_id: room, user_uuid: user.id, user_fullname: user.name, typing })
+
+/** `chat_updated`: the chat's name, description or avatar changed (`user_uuid`: who changed it). */
+export const chatUpdatedFrame = (room: string, by: Actor, d: RoomDetails) =>
+  JSON.stringify({
+    type: 'chat_updated',
+    room_id: room,
+    user_uuid: by.id,
+    data: {
+      id: room,
+      name: d.name,
+      description: d.description,
+      avatar_url: d.avatar_url,
+      updated_at: iso(d.updated_at),
+    },
+  })
+
+/** `chat_deleted`: the chat is gone (`user_uuid`: who deleted it); its sockets close next. */
+export const chatDeletedFrame = (room: string, by: Actor) =>
+  JSON.stringify({ type: 'chat_deleted', room_id: room, user_uuid: by.id })
 
 export const readFrame = (room: string, user: Actor, seq: number) =>
   JSON.stringify({ type: 'read', room_id: room, user_uuid: user.id, seq })

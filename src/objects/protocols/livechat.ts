@@ -106,6 +106,8 @@ export function encodeEvent(c: LiveChatContext, e: RoomEvent): string[] {
           data: { user_id: e.user.id, user_type: c.userType(e.user.id), status: c.status() },
         }),
       ]
+    // Live chat has no edits, deletes or read pointers, and a session is never a group chat
+    // (no room_updated / room_deleted: closing a session is its own frame, session_closed).
     default:
       return []
   }

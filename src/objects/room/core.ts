@@ -2,7 +2,7 @@ import { AppError, forbidden, notFound, validationError } from '../../worker/lib
 import { newId } from '../../worker/lib/ids'
 import { utf8Exceeds } from '../../worker/lib/utf8'
 import { RoomCommand, type Actor, type SendCommand } from './commands'
-import type { RoomEvent, SendResult } from './events'
+import type { RoomDetails, RoomEvent, SendResult } from './events'
 import { ChatLog, type StoredMessage } from './log'
 import { WriteBatch } from './write-batch'
 
@@ -122,6 +122,20 @@ export class MessageRoom {
     this.#host.emit({ type: 'presence', user, online: false, connections })
     if (connections === 0 && this.log.stopTyping(user.id))
       this.#host.emit({ type: 'typing', user, typing: false })
+  }
+
+  /** `by` changed the room's details (checked by the caller): everyone in the room is told. */
+  updated(by: Actor, room: RoomDetails): void {
+    this.#host.emit({ type: 'room_updated', by, room })
+  }
+
+  /**
+   * `by` deleted the room (checked by the caller): everyone in the room is told, after the sends
+   * already queued are written and announced. The object then closes its sockets and erases the log.
+   */
+  async deleted(by: Actor): Promise<void> {
+    await this.written()
+    this.#host.emit({ type: 'room_deleted', by })
   }
 
   /** The alarm rang: typing that expired ends; the next expiry is scheduled. */

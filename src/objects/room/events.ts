@@ -21,6 +21,19 @@ export type RoomEvent =
    * now (1 on a first arrival, 0 once the last one left).
    */
   | { type: 'presence'; user: Actor; online: boolean; connections: number }
+  /** The room's own details changed (a group chat's name, description or avatar), by `by`. */
+  | { type: 'room_updated'; by: Actor; room: RoomDetails }
+  /** The room is deleted by `by`: the last event it emits; its object then closes its sockets. */
+  | { type: 'room_deleted'; by: Actor }
+
+/** What a room is called and shows, as its owner set it (kept by the room's object, not the log). */
+export interface RoomDetails {
+  name: string | null
+  description: string | null
+  avatar_url: string | null
+  /** When the details last changed (ms since the epoch). */
+  updated_at: number
+}
 
 /** What a send answers: the stored message (the first copy for a repeated client_id). */
 export interface SendResult {

@@ -109,7 +109,11 @@ export function chatMessage(room: string, m: StoredMessage): ChatMessage {
 export const chatEvent = (room: string, m: StoredMessage) =>
   `["chat-message",${JSON.stringify(chatMessage(room, m))},"${m.seq}"]`
 
-/** A room event as this namespace's event (JSON), or undefined where it has none. */
+/**
+ * A room event as this namespace's event (JSON), or undefined where it has none: seed 000's room
+ * namespace carries only `chat-message` (a conference room is never a group chat, so it has no
+ * `room_updated` / `room_deleted`; presence is Socket.IO's own user-connection / user-disconnect).
+ */
 export function encodeEvent(room: string, e: RoomEvent): string | undefined {
   return e.type === 'message' ? chatEvent(room, e.message) : undefined
 }

@@ -13,6 +13,7 @@ import {
   JoinChatBody,
   Member,
   MemberParams,
+  UpdateChatBody,
 } from '../schemas/chats'
 import { bearerSecurity, jsonBody, modernResponses } from '../schemas/common'
 import * as chats from '../services/chats'
@@ -93,6 +94,47 @@ chatRoutes.openapi(
     responses: modernResponses(200, Chat, 'The chat', [401, 403, 404]),
   }),
   async (c) => ok(c, await chats.getChat(db(c.env.DB), c.req.valid('param').id, c.var.identity!.id)),
+)
+
+chatRoutes.openapi(
+  createRoute({
+    ...common,
+    method: 'put',
+    path: '/{id}',
+    summary: "Change a group's name, description or avatar (owner or admin)",
+    description:
+      'Seed 001 `PUT /api/groups/{id}`. Omitted fields keep their value; `null` clears `description` or `avatar_url`. Everyone in the chat gets a `chat_updated` frame on the JSON socket. Direct chats answer 400.',
+    request: { params: ChatIdParam, body: jsonBody(UpdateChatBody) },
+    responses: modernResponses(200, Chat, 'The changed chat', [401, 403, 404]),
+  }),
+  async (c) =>
+    ok(
+      c,
+      await chats.updateChat(
+        c.env,
+        db(c.env.DB),
+        c.req.valid('param').id,
+        c.var.identity!,
+        c.req.valid('json'),
+      ),
+    ),
+)
+
+chatRoutes.openapi(
+  createRoute({
+    ...common,
+    method: 'delete',
+    path: '/{id}',
+    summary: 'Delete a group (owner only)',
+    description:
+      'Seed 001 `DELETE /api/groups/{id}`. Everyone in the chat gets `chat_deleted`; sockets opened with this chat are then closed (1000, `chat deleted`) and sockets following it from another chat stop following it. History, read state and the D1 index go with it; files uploaded to the chat stay until deleted themselves (their owner and staff can still read them). Direct chats answer 400 (leave them instead).',
+    request: { params: ChatIdParam },
+    responses: modernResponses(200, z.object({}), 'Deleted', [401, 403, 404]),
+  }),
+  async (c) => {
+    await chats.deleteChat(c.env, db(c.env.DB), c.req.valid('param').id, c.var.identity!)
+    return ok(c, {})
+  },
 )
 
 chatRoutes.openapi(

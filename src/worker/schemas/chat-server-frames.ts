@@ -120,6 +120,31 @@ export const ReadFrame = z
   .object({ type: z.literal('read'), room_id: RoomId, user_uuid: UserId, seq: Seq })
   .describe('A member’s read pointer moved forward')
 
+export const ChatUpdatedFrame = z
+  .object({
+    type: z.literal('chat_updated'),
+    room_id: RoomId,
+    user_uuid: UserId.describe('Who changed it (the owner or an admin)'),
+    data: z.object({
+      id: RoomId,
+      name: z.string().nullable(),
+      description: z.string().nullable(),
+      avatar_url: z.string().nullable(),
+      updated_at: Time,
+    }),
+  })
+  .describe('The chat’s name, description or avatar changed (PUT /api/v1/chats/{id})')
+
+export const ChatDeletedFrame = z
+  .object({
+    type: z.literal('chat_deleted'),
+    room_id: RoomId,
+    user_uuid: UserId.describe('Who deleted it (the owner)'),
+  })
+  .describe(
+    'The chat was deleted (DELETE /api/v1/chats/{id}): a socket opened with it is closed next (1000 "chat deleted"); a socket following it from another chat stops following it',
+  )
+
 export const ChatErrorFrame = z
   .object({
     type: z.literal('error'),
@@ -145,6 +170,8 @@ export const ChatServerFrame = z.discriminatedUnion('type', [
   UserStatusFrame,
   TypingFrame,
   ReadFrame,
+  ChatUpdatedFrame,
+  ChatDeletedFrame,
   ChatErrorFrame,
 ])
 export type ChatServerFrame = z.infer<typeof ChatServerFrame>

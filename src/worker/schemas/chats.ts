@@ -33,6 +33,18 @@ export const AddMembersBody = z
   .object({ user_ids: z.array(UserId).min(1).max(200) })
   .openapi('AddMembersRequest')
 
+/** `PUT /api/v1/chats/:id` (seed 001 `PUT /api/groups/{id}`): omitted fields keep their value, null clears. */
+export const UpdateChatBody = z
+  .object({
+    name: z.string().trim().min(1, 'must not be empty').max(100).optional(),
+    description: z.string().max(1000).nullable().optional(),
+    avatar_url: z.string().url().max(2048).nullable().optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), {
+    message: 'at least one of name, description, avatar_url is required',
+  })
+  .openapi('UpdateChatRequest')
+
 export const ChangeRoleBody = z.object({ role: MemberRole }).openapi('ChangeRoleRequest')
 
 export const MessagePreview = z.object({

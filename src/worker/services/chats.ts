@@ -1,8 +1,9 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { chatRoom, unwrap } from '../../objects/chat-room'
 import type { Db } from '../db/client'
-import { chatMembers, chats, users } from '../db/schema'
+import { chatMembers, chats, messages, users } from '../db/schema'
 import type { Env } from '../env'
+import type { AuthIdentity } from '../lib/identity'
 import { badRequest, conflict, forbidden, notFound, validationError } from '../lib/errors'
 import { joinCode, newId } from '../lib/ids'
 import { iso } from '../lib/time'
@@ -175,6 +176,61 @@ export async function leaveChat(env: Env, db: Db, chatId: string, userId: string
 async function removeMemberRow(env: Env, db: Db, chatId: string, userId: string) {
   await db.delete(chatMembers).where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, userId)))
   unwrap(await chatRoom(env, chatId).memberRemoved(chatId, userId))
+}
+
+/**
+ * Changes a group's name, description or avatar (owner or admin; seed 001 `PUT /api/groups/{id}`).
+ * Omitted fields keep their value; null clears description or avatar. Everyone in the chat gets
+ * `chat_updated` through its object.
+ */
+export async function updateChat(
+  env: Env,
+  db: Db,
+  chatId: string,
+  actor: AuthIdentity,
+  patch: { name?: string; description?: string | null; avatar_url?: string | null },
+): Promise<ChatView> {
+  const { chat, role } = await requireMember(db, chatId, actor.id)
+  if (chat.type === 'direct') throw badRequest('A direct chat has no name, description or avatar to change')
+  if (!canManage(role)) throw forbidden('Only the owner or an admin may change the chat')
+  const updated = await db
+    .update(chats)
+    .set({
+      ...(patch.name === undefined ? {} : { name: patch.name }),
+      ...(patch.description === undefined ? {} : { description: patch.description }),
+      ...(patch.avatar_url === undefined ? {} : { avatarUrl: patch.avatar_url }),
+      updatedAt: Date.now(),
+    })
+    .where(eq(chats.id, chatId))
+    .returning()
+    .get()
+  if (!updated) throw notFound('Chat')
+  const details = {
+    name: updated.name,
+    description: updated.description,
+    avatar_url: updated.avatarUrl,
+    updated_at: updated.updatedAt,
+  }
+  unwrap(await chatRoom(env, chatId).chatUpdated(chatId, actor, details))
+  return describe(db, updated, actor.id, role)
+}
+
+/**
+ * Deletes a group (owner only; seed 001 `DELETE /api/groups/{id}`). The chat's object first tells
+ * everyone (`chat_deleted`), closes the chat's sockets and erases the log, then the chat, its
+ * members and its D1 message index go. Files uploaded to the chat stay until they are deleted
+ * themselves (their owner and staff may still read them). A retry after a failure finishes the job.
+ */
+export async function deleteChat(env: Env, db: Db, chatId: string, actor: AuthIdentity): Promise<void> {
+  const { chat, role } = await requireMember(db, chatId, actor.id)
+  if (chat.type === 'direct') throw badRequest('A direct chat cannot be deleted; leave it instead')
+  if (role !== 'owner') throw forbidden('Only the owner may delete the chat')
+  unwrap(await chatRoom(env, chatId).deleteChat(chatId, actor))
+  await db.batch([
+    db.delete(messages).where(eq(messages.chatId, chatId)),
+    db.delete(chatMembers).where(eq(chatMembers.chatId, chatId)),
+    db.delete(chats).where(eq(chats.id, chatId)),
+  ])
 }
 
 /** Members of a chat, owner first. */
