@@ -1,7 +1,3 @@
-import { HTTPException } from 'hono/http-exception'
-import type { Context } from 'hono'
-import { ConfigError } from './config'
-import type { AppEnv } from './env'
 import { gatewayAuthRoutes } from './gateway/auth'
 import { gatewayStatsRoutes } from './gateway/stats'
 import { gatewayCarRoutes } from './gateway/car'
@@ -20,7 +16,7 @@ import { gatewayRoomRoutes } from './gateway/room'
 import { gatewayUserRoutes } from './gateway/user'
 import { gatewayWebhookRoutes } from './gateway/webhook'
 import { AppError } from './lib/errors'
-import { gatewayError, isModernPath, modernError } from './lib/envelope'
+import { renderError } from './lib/error-response'
 import { router } from './lib/router'
 import { bodySize } from './middleware/body-size'
 import { countRequests } from './middleware/count-requests'
@@ -128,52 +124,6 @@ app.get('/openapi.json', (c) =>
     }),
   ),
 )
-
-/** Renders any error in the envelope of the API family the path belongs to. */
-export function renderError(err: unknown, c: Context<AppEnv>) {
-  const e = toAppError(err, c)
-  const body = isModernPath(c.req.path) ? modernError(e) : gatewayError(e)
-  const res = c.json(body, e.status)
-  if (e.code === 'method_not_allowed')
-    res.headers.set('Allow', (e.details as { allow: string[] }).allow.join(', '))
-  if (e.code === 'rate_limited') {
-    const retry = (e.details as { retry_after?: number } | undefined)?.retry_after
-    if (retry) res.headers.set('Retry-After', String(retry))
-  }
-  return res
-}
-
-function toAppError(err: unknown, c: Context<AppEnv>): AppError {
-  if (err instanceof AppError) return err
-  if (err instanceof HTTPException) {
-    // Hono's own validators: malformed JSON, a body in a type the route does not take, and similar.
-    if (err.status === 415) {
-      const type = c.req.header('content-type')
-      return new AppError(
-        'unsupported_media_type',
-        `${type ? `Content-Type ${type} is not accepted here` : 'A body needs a Content-Type'}: send application/json`,
-        { content_type: type ?? null },
-      )
-    }
-    return new AppError(
-      err.status === 413 ? 'payload_too_large' : 'bad_request',
-      err.message || 'Bad request',
-    )
-  }
-  if (err instanceof ConfigError) {
-    console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), error: err.message }))
-    return new AppError('internal_error', err.message, { settings: err.issues })
-  }
-  console.error(
-    JSON.stringify({
-      level: 'error',
-      request_id: c.get('requestId'),
-      error: String(err),
-      stack: (err as Error)?.stack,
-    }),
-  )
-  return new AppError('internal_error', 'Internal error')
-}
 
 app.onError(renderError)
 app.notFound((c) => {

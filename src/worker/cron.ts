@@ -4,14 +4,17 @@ import { expireLinks } from './services/links'
 import { liveKitHealthJob } from './services/livekit-nodes'
 import { recordingQueueJob } from './services/recordings'
 import { roomExpiryJob } from './services/rooms'
+import { pruneWebhookLedger } from './services/webhook-ledger'
+import { log } from './lib/log'
 
 /**
  * Cron Triggers (SPEC §1, wrangler.toml `[triggers]`): each schedule maps to the jobs it runs.
  * Every job must be idempotent and safe to run twice at once.
  */
 export const cronJobs: Record<string, ((env: Env) => Promise<unknown>)[]> = {
-  // Room expiry and link expiry (seed 000 §8) — registered by the conference gateway services.
-  '*/30 * * * *': [(env) => expireLinks(db(env.DB)), roomExpiryJob],
+  // Room expiry and link expiry (seed 000 §8) — registered by the conference gateway services —
+  // and LiveKit webhook ids whose signatures have expired.
+  '*/30 * * * *': [(env) => expireLinks(db(env.DB)), roomExpiryJob, (env) => pruneWebhookLedger(db(env.DB))],
   // LiveKit node health (seed 000 §8) — registered by the LiveKit services.
   '*/10 * * * *': [liveKitHealthJob, recordingQueueJob],
 }
@@ -20,12 +23,11 @@ export const cronJobs: Record<string, ((env: Env) => Promise<unknown>)[]> = {
 export async function runScheduled(cron: string, env: Env): Promise<void> {
   const jobs = cronJobs[cron]
   if (!jobs) {
-    console.error(JSON.stringify({ level: 'error', cron, error: 'unknown schedule' }))
+    log('error', { msg: 'unknown schedule', cron })
     return
   }
   const results = await Promise.allSettled(jobs.map((job) => job(env)))
   for (const r of results) {
-    if (r.status === 'rejected')
-      console.error(JSON.stringify({ level: 'error', cron, error: String(r.reason) }))
+    if (r.status === 'rejected') log('error', { msg: 'cron job failed', cron, error: String(r.reason) })
   }
 }

@@ -37,6 +37,19 @@ export interface Variables {
   config: Config
   requestId: string
   identity?: AuthIdentity
+  /** Set when the request ended in an error (lib/error-response.ts), for its log line. */
+  failure?: RequestFailure
+}
+
+/** Why a request failed, as its log line says it. */
+export interface RequestFailure {
+  code: string
+  message: string
+  /** The settings a ConfigError names. */
+  settings?: { setting: string; message: string }[]
+  /** An unexpected error's own text and stack (the response says only "Internal error"). */
+  cause?: string
+  stack?: string
 }
 
 export type AppEnv = { Bindings: Env; Variables: Variables }

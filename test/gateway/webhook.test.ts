@@ -2,7 +2,14 @@ import { env } from 'cloudflare:workers'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { eq } from 'drizzle-orm'
 import { db } from '../../src/worker/db/client'
-import { conferenceRooms, recordings, roomUsers, usageLogs } from '../../src/worker/db/schema'
+import {
+  conferenceRooms,
+  liveKitWebhookEvents,
+  recordings,
+  roomUsers,
+  usageLogs,
+} from '../../src/worker/db/schema'
+import { pruneWebhookLedger } from '../../src/worker/services/webhook-ledger'
 import { call, json, serviceToken, generateParticipant } from '../helpers'
 import { configuredNode, installLiveKitDouble, signWebhook, webhookBody } from '../livekit-double'
 
@@ -197,6 +204,114 @@ describe('POST /webhook events', () => {
     const res = await deliver(webhookBody('ingress_started', {}))
     expect(res.status).toBe(200)
     expect((await json(res)).data).toMatchObject({ handled: false, changed: false })
+  })
+})
+
+describe('POST /webhook idempotency and order', () => {
+  const secondsAgo = (n: number) => String(Math.floor(Date.now() / 1000) - n)
+  const trackLogs = (room: string) =>
+    db(env.DB).select().from(usageLogs).where(eq(usageLogs.room, room)).all()
+
+  it('should write one audit row for the same signed track_published delivered twice', async () => {
+    const a = await generate('wh-i1')
+    const body = webhookBody('track_published', {
+      room: { name: 'wh-i1' },
+      participant: participant(a.identity),
+      track: { sid: 'TR_i1', type: 'AUDIO' },
+    })
+    const first = await json(await deliver(body))
+    const again = await deliver(body)
+    expect(again.status).toBe(200)
+    expect(first.data).toMatchObject({ changed: true })
+    expect(first.data.ignored).toBeUndefined()
+    expect((await json(again)).data).toMatchObject({ changed: false, ignored: 'duplicate' })
+    expect((await trackLogs('wh-i1')).filter((l) => l.action === 'track_published')).toHaveLength(1)
+  })
+
+  it('should not reopen a finished room when its old room_started is replayed', async () => {
+    await generate('wh-i2')
+    const started = webhookBody('room_started', { room: { name: 'wh-i2' }, createdAt: secondsAgo(30) })
+    await deliver(started)
+    await deliver(webhookBody('room_finished', { room: { name: 'wh-i2' }, createdAt: secondsAgo(10) }))
+    // The very same signed body again, within its signature's lifetime.
+    const replay = await json(await deliver(started))
+    expect(replay.data).toMatchObject({ changed: false, ignored: 'duplicate' })
+    expect((await roomRow('wh-i2'))?.status).toBe('finished')
+  })
+
+  it('should not let an older room_started that arrives late undo a newer room_finished', async () => {
+    await generate('wh-i3')
+    await deliver(webhookBody('room_finished', { room: { name: 'wh-i3' }, createdAt: secondsAgo(5) }))
+    const late = await json(
+      await deliver(webhookBody('room_started', { room: { name: 'wh-i3' }, createdAt: secondsAgo(20) })),
+    )
+    expect(late.data).toMatchObject({ changed: false, ignored: 'stale' })
+    expect((await roomRow('wh-i3'))?.status).toBe('finished')
+    // A room_started created after the finish is a new start and applies.
+    const restart = await json(
+      await deliver(webhookBody('room_started', { room: { name: 'wh-i3' }, createdAt: secondsAgo(0) })),
+    )
+    expect(restart.data).toMatchObject({ changed: true })
+    expect((await roomRow('wh-i3'))?.status).toBe('started')
+  })
+
+  it('should apply participant events in createdAt order, the room finishing after a join included', async () => {
+    const a = await generate('wh-i4')
+    const b = await generate('wh-i4')
+    const event = (name: string, who: string, ago: number) =>
+      webhookBody(name, {
+        room: { name: 'wh-i4' },
+        participant: participant(who),
+        createdAt: secondsAgo(ago),
+      })
+    // a left (newer) arrives before a's join (older): a stays left.
+    await deliver(event('participant_left', a.identity, 10))
+    const lateJoin = await json(await deliver(event('participant_joined', a.identity, 20)))
+    expect(lateJoin.data).toMatchObject({ changed: false, ignored: 'stale' })
+    expect((await userRow(a.identity))?.status).not.toBe('joined')
+    // The room finished (newer) before b's join (older) arrived: b is not joined to a finished room.
+    await deliver(webhookBody('room_finished', { room: { name: 'wh-i4' }, createdAt: secondsAgo(5) }))
+    const joinAfterFinish = await json(await deliver(event('participant_joined', b.identity, 8)))
+    expect(joinAfterFinish.data).toMatchObject({ changed: false, ignored: 'stale' })
+    expect((await userRow(b.identity))?.status).not.toBe('joined')
+  })
+
+  it('should keep an event id at least as long as its signature is valid, then forget it', async () => {
+    await generate('wh-i5')
+    const body = webhookBody('room_started', { room: { name: 'wh-i5' } })
+    const id = JSON.parse(body).id as string
+    const before = Date.now()
+    await deliver(body, await signWebhook(body, configuredNode(), '10m'))
+    const row = await db(env.DB)
+      .select()
+      .from(liveKitWebhookEvents)
+      .where(eq(liveKitWebhookEvents.id, id))
+      .get()
+    expect(row?.expiresAt).toBeGreaterThanOrEqual(before + 10 * 60_000)
+    // The cron keeps it while the signature is valid and drops it once it cannot be delivered again.
+    await pruneWebhookLedger(db(env.DB), before + 9 * 60_000)
+    expect(
+      await db(env.DB).select().from(liveKitWebhookEvents).where(eq(liveKitWebhookEvents.id, id)).get(),
+    ).toBeDefined()
+    await pruneWebhookLedger(db(env.DB), row!.expiresAt + 1)
+    expect(
+      await db(env.DB).select().from(liveKitWebhookEvents).where(eq(liveKitWebhookEvents.id, id)).get(),
+    ).toBeUndefined()
+  })
+
+  it('should tell repeats apart by the body when LiveKit sends no id', async () => {
+    await generate('wh-i6')
+    const a = await generate('wh-i6')
+    const body = JSON.stringify({
+      event: 'track_published',
+      createdAt: secondsAgo(0),
+      room: { name: 'wh-i6' },
+      participant: participant(a.identity),
+      track: { sid: 'TR_i6', type: 'VIDEO' },
+    })
+    await deliver(body)
+    expect((await json(await deliver(body))).data).toMatchObject({ ignored: 'duplicate' })
+    expect((await trackLogs('wh-i6')).filter((l) => l.action === 'track_published')).toHaveLength(1)
   })
 })
 

@@ -25,6 +25,33 @@ describe('common mistakes', () => {
     expect((await json(res)).error.details.fields.map((f: { path: string }) => f.path)).toEqual(['since'])
   })
 
+  it('should refuse since=abc on the live-chat socket with 400 naming since, before the upgrade', async () => {
+    const customer = await registerUser()
+    const opened = await call('/api/v1/livechat/sessions', {
+      method: 'POST',
+      token: customer.access_token,
+      json: { subject: 'since' },
+    })
+    const session = (await json(opened)).data.id as string
+    const socket = (since: string) =>
+      call(`/ws/${session}/${customer.id}/customer?token=${customer.access_token}&since=${since}`, {
+        headers: { upgrade: 'websocket' },
+      })
+    for (const bad of ['abc', '-1', '1.5']) {
+      const res = await socket(bad)
+      expect(res.status).toBe(400)
+      expect(res.webSocket).toBeFalsy()
+      // Seed 004's socket answers in the gateway envelope: {status:'FAIL', message, data:{code, details}}.
+      const body = await json(res)
+      expect(body.data.code).toBe('validation_failed')
+      expect(body.data.details.fields.map((f: { path: string }) => f.path)).toEqual(['since'])
+    }
+    const ok = await socket('0')
+    expect(ok.status).toBe(101)
+    ok.webSocket!.accept()
+    ok.webSocket!.close()
+  })
+
   it('should answer 405 with Allow for a method a path does not take', async () => {
     const me = await registerUser()
     const res = await call('/api/v1/chats', { method: 'DELETE', token: me.access_token })

@@ -69,7 +69,45 @@ describe('loadConfig', () => {
 
   it('should reject LIVEKIT_NODES that is not JSON or not a node list', () => {
     expect(issuesOf({ ...base, LIVEKIT_NODES: '{nope' })[0].setting).toBe('LIVEKIT_NODES')
-    expect(issuesOf({ ...base, LIVEKIT_NODES: '[{"name":"b"}]' })[0].setting).toBe('LIVEKIT_NODES')
+    expect(issuesOf({ ...base, LIVEKIT_NODES: '{"name":"b"}' })).toEqual([
+      { setting: 'LIVEKIT_NODES', message: 'must be an array' },
+    ])
+  })
+
+  it('should name the missing field of each LIVEKIT_NODES entry', () => {
+    expect(issuesOf({ ...base, LIVEKIT_NODES: '[{"name":"x"}]' })).toEqual([
+      { setting: 'LIVEKIT_NODES[0].url', message: 'is required' },
+      { setting: 'LIVEKIT_NODES[0].apiKey', message: 'is required' },
+      { setting: 'LIVEKIT_NODES[0].apiSecret', message: 'is required' },
+    ])
+    const second = issuesOf({
+      ...base,
+      LIVEKIT_NODES:
+        '[{"name":"a","url":"http://a","apiKey":"k","apiSecret":"s"},{"name":"b","url":"nope","apiKey":"k","apiSecret":"s"}]',
+    })
+    expect(second).toEqual([{ setting: 'LIVEKIT_NODES[1].url', message: 'must be a valid URL' }])
+  })
+
+  it('should list every problem at once, the rules between settings included', () => {
+    const { LIVEKIT_URL: _, ...rest } = base
+    const issues = issuesOf({
+      ...rest,
+      JWT_SECRET: 'short',
+      EGRESS_LIMIT: 'four',
+      SOCKETIO_CONFORMANCE: 'true',
+      ALLOWED_ORIGINS: '*',
+      ALLOW_CREDENTIALS: 'true',
+    })
+    expect(issues.map((i) => i.setting).sort()).toEqual([
+      'ALLOWED_ORIGINS',
+      'EGRESS_LIMIT',
+      'JWT_SECRET',
+      'LIVEKIT_URL',
+      'SOCKETIO_CONFORMANCE',
+    ])
+    expect(() => loadConfig({ ...rest, JWT_SECRET: 'short' })).toThrow(
+      'Invalid configuration: JWT_SECRET: must be at least 32 characters; LIVEKIT_URL: is required',
+    )
   })
 
   it('should list the default node first, then LIVEKIT_NODES', () => {

@@ -208,6 +208,32 @@ export const conferenceRooms = sqliteTable(
   ],
 )
 
+/**
+ * LiveKit webhooks already received: each event's `id` is kept until its signature has expired
+ * (after which the same body is refused anyway), so a repeat delivery or a replay is ignored;
+ * `subject` (the room, a participant, an egress) and LiveKit's `created_at` order events per room,
+ * so an older event never undoes a newer state (services/webhook-ledger.ts).
+ */
+export const liveKitWebhookEvents = sqliteTable(
+  'livekit_webhook_events',
+  {
+    /** LiveKit's event id (`sha256:<body hash>` for a server that sends none). */
+    id: text('id').primaryKey(),
+    room: text('room').notNull(),
+    /** `room`, `participant:<identity>` or `egress:<id>`; null for events nothing orders (track logs). */
+    subject: text('subject'),
+    event: text('event').notNull(),
+    /** LiveKit's `createdAt`, epoch ms. */
+    createdAt: integer('created_at').notNull(),
+    /** When the id may be forgotten: the signature's expiry plus the verifier's clock tolerance and a margin. */
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [
+    index('livekit_webhook_events_subject_idx').on(t.room, t.subject, t.createdAt),
+    index('livekit_webhook_events_expires_idx').on(t.expiresAt),
+  ],
+)
+
 export const roomUsers = sqliteTable(
   'room_users',
   {

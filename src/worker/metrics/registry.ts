@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../env'
 import { STALE_AFTER_MS, type ConnectionCount, type ObjectReport, type RegistryReport } from './report'
+import { log } from '../lib/log'
 
 /** Minute buckets kept for the per-minute rates. */
 const KEEP_MINUTES = 60
@@ -151,13 +152,6 @@ export async function reportMetrics(env: Env, report: ObjectReport | null): Prom
   try {
     await metricsRegistry(env).report({ objects: [report] })
   } catch (err) {
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        msg: 'metrics report lost',
-        object: report.object,
-        error: String(err),
-      }),
-    )
+    log('error', { msg: 'metrics report lost', object: report.object, error: String(err) })
   }
 }

@@ -1,6 +1,7 @@
 import type { Env } from '../env'
 import { metricsRegistry } from './registry'
 import type { WorkerCounts } from './report'
+import { log } from '../lib/log'
 
 /**
  * What a Worker isolate counts itself (HTTP requests, webhook events and deliveries), held in
@@ -33,6 +34,6 @@ export async function flushWorkerCounts(env: Env, now = Date.now()): Promise<voi
   try {
     await metricsRegistry(env).report({ worker })
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', msg: 'worker metrics lost', error: String(err) }))
+    log('error', { msg: 'worker metrics lost', error: String(err) })
   }
 }

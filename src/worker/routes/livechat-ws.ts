@@ -2,16 +2,16 @@ import { Hono } from 'hono'
 import { withIdentity } from '../../objects/channel'
 import { db } from '../db/client'
 import type { AppEnv } from '../env'
-import { badRequest, unauthorized } from '../lib/errors'
+import { badRequest, unauthorized, validationError } from '../lib/errors'
 import { requireUserAccount } from '../lib/identity'
 import { verifyToken } from '../lib/jwt'
-import { LiveChatUserType } from '../schemas/livechat'
+import { LiveChatSocketQuery, LiveChatUserType } from '../schemas/livechat'
 import * as livechat from '../services/livechat'
 
 /**
- * Seed 004's socket: `GET /ws/:session_id/:user_id/:user_type?token=<jwt>`. Every check (token,
- * user, type, session) happens here, before the upgrade, as HTTP 400/401/403/404/409; the
- * session's object then takes the socket.
+ * Seed 004's socket: `GET /ws/:session_id/:user_id/:user_type?token=<jwt>[&since=<seq>]`. Every
+ * check (query, token, user, type, session) happens here, before the upgrade, as HTTP
+ * 400/401/403/404/409; the session's object then takes the socket.
  */
 export const liveChatWsRoutes = new Hono<AppEnv>()
 
@@ -23,7 +23,9 @@ liveChatWsRoutes.get('/:session_id/:user_id/:user_type', async (c) => {
     throw badRequest('user_type must be customer or agent', {
       fields: [{ path: 'user_type', message: 'must be customer or agent' }],
     })
-  const token = c.req.query('token')
+  const query = LiveChatSocketQuery.safeParse(c.req.query())
+  if (!query.success) throw validationError(query.error.issues)
+  const token = query.data.token
   if (!token) throw unauthorized('token query parameter is required')
   const who = await verifyToken(token, c.var.config.JWT_SECRET)
   requireUserAccount(who)

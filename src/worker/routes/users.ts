@@ -18,6 +18,7 @@ import {
 import * as userAdmin from '../services/user-admin'
 import * as users from '../services/users'
 import { z } from '@hono/zod-openapi'
+import { log } from '../lib/log'
 
 /**
  * `/api/v1/users` — profiles, lookup, search, status (seed 001 module 2). My profile and status
@@ -71,9 +72,7 @@ userRoutes.openapi(
     c.executionCtx.waitUntil(
       users
         .announceStatus(c.env, d, c.var.identity!, status)
-        .catch((err) =>
-          console.error(JSON.stringify({ level: 'error', where: 'announce-status', error: String(err) })),
-        ),
+        .catch((err) => log('error', { msg: 'status change not announced', error: String(err) })),
     )
     return ok(c, users.profile(row))
   },

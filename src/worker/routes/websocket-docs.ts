@@ -2,6 +2,7 @@ import { z, type OpenAPIHono } from '@hono/zod-openapi'
 import { ErrorBody, GatewayErrorBody } from '../schemas/common'
 import { ChatSocketQuery } from '../schemas/chats'
 import { SessionIdParam } from '../schemas/live'
+import { LiveChatSocketQuery } from '../schemas/livechat'
 import type { AppEnv } from '../env'
 
 /**
@@ -82,15 +83,12 @@ export function documentWebSocketEndpoints(app: OpenAPIHono<AppEnv>) {
         user_id: z.string().openapi({ param: { name: 'user_id', in: 'path' } }),
         user_type: z.enum(['customer', 'agent']).openapi({ param: { name: 'user_type', in: 'path' } }),
       }),
-      query: z.object({
-        token,
-        since: z.coerce.number().int().min(0).optional().openapi({ description: 'Resume after this seq' }),
-      }),
+      query: LiveChatSocketQuery,
     },
     responses: {
       ...upgrade,
       ...refusals(GatewayErrorBody, {
-        400: 'Not an upgrade, or `user_type` is not customer or agent',
+        400: 'Not an upgrade, `user_type` is not customer or agent, or `since` is not a whole number ≥ 0 (`validation_failed` naming it)',
         401: 'No or bad token',
         403: 'Not this session’s customer, not the token’s user, or another agent is assigned',
         404: 'No such session',

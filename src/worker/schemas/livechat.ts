@@ -3,6 +3,19 @@ import { z } from '@hono/zod-openapi'
 export const LiveChatUserType = z.enum(['customer', 'agent'])
 export type LiveChatUserType = z.infer<typeof LiveChatUserType>
 
+/**
+ * The live-chat socket's query (`GET /ws/{session_id}/{user_id}/{user_type}`): validated by the
+ * route before the upgrade (400 naming each bad field, as on the chat socket) and documented in
+ * /openapi.json.
+ */
+export const LiveChatSocketQuery = z.object({
+  token: z
+    .string()
+    .optional()
+    .openapi({ description: 'An access token (browsers cannot set headers on WebSockets)' }),
+  since: z.coerce.number().int().min(0).optional().openapi({ description: 'Resume after this seq' }),
+})
+
 /** Client frames on the live-chat socket (seed 004), validated in the session's object. */
 export const LiveChatFrame = z.discriminatedUnion('type', [
   z

@@ -77,5 +77,14 @@ export const RecordCheck = z
   .openapi('RecordCheck')
 
 export const WebhookResult = z
-  .object({ event: z.string(), room: z.string().nullable(), handled: z.boolean(), changed: z.boolean() })
+  .object({
+    event: z.string(),
+    room: z.string().nullable(),
+    handled: z.boolean(),
+    changed: z.boolean(),
+    ignored: z.enum(['duplicate', 'stale']).optional().openapi({
+      description:
+        'Set when nothing was applied: `duplicate` (this event id was already received), `stale` (an event created later for the same room, participant or egress was already received)',
+    }),
+  })
   .openapi('WebhookResult')

@@ -7,6 +7,7 @@ import type { PresenceChange } from '../lib/presence-debounce'
 import type { EventInput, EventRoom, WebhookEvent } from '../schemas/events'
 import { enqueueDeliveries, type DeliveryMessage } from './webhook-delivery'
 import { subscribers, wants } from './webhook-endpoints'
+import { log } from '../lib/log'
 
 /**
  * Tells webhook endpoints that something happened. Any code calls it — REST services now, the room
@@ -40,14 +41,7 @@ export async function emitEvents(env: Env, events: readonly EventInput[]): Promi
     }
     if (deliveries.length > 0) await enqueueDeliveries(env, deliveries)
   } catch (err) {
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        msg: 'webhook events not queued',
-        types: events.map((e) => e.type),
-        error: String(err),
-      }),
-    )
+    log('error', { msg: 'webhook events not queued', types: events.map((e) => e.type), error: String(err) })
   }
 }
 

@@ -10,6 +10,7 @@ import { emitEvent } from './events'
 import { emitToRoom } from './realtime'
 import { defaultDomain, domainFor, findService, listServices } from './service-settings'
 import { sendSms, type SmsLogRow } from './sms'
+import { log } from '../lib/log'
 
 export type LinkRow = typeof links.$inferSelect
 export type LinkType = 'conference' | 'hls' | 'car'
@@ -202,9 +203,7 @@ export async function announcePosition(env: Env, row: LinkRow): Promise<void> {
     source: 'link',
   }
   await emitToRoom(env, row.room, 'position', payload).catch((err: unknown) =>
-    console.error(
-      JSON.stringify({ level: 'error', msg: 'position not announced', room: row.room, error: String(err) }),
-    ),
+    log('error', { msg: 'position not announced', room: row.room, error: String(err) }),
   )
 }
 

@@ -14,6 +14,7 @@ import { chooseNode, roomNode } from './livekit-nodes'
 import { liveRecordingView } from './recording-view'
 import { claimRecording, currentRecording, stopRow } from './recordings'
 import { clientUrl } from './room-users'
+import { log } from '../lib/log'
 
 export type SessionRow = typeof liveSessions.$inferSelect
 export type ParticipantRow = typeof liveParticipants.$inferSelect
@@ -328,9 +329,7 @@ export async function startSession(env: Env, db: Db, config: Config, id: string,
   try {
     await recordSession(env, db, config, updated, who.id)
   } catch (err) {
-    console.warn(
-      JSON.stringify({ level: 'warn', session: id, msg: 'recording not started', error: String(err) }),
-    )
+    log('warn', { msg: 'recording not started', session: id, error: String(err) })
   }
   return viewSession(db, await getSession(db, id))
 }

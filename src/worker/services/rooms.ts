@@ -9,6 +9,7 @@ import { isUnreachable, LiveKitRoomService } from '../lib/livekit'
 import { iso } from '../lib/time'
 import { chooseNode, markNode, roomNode } from './livekit-nodes'
 import { emitToRoom } from './realtime'
+import { log } from '../lib/log'
 
 export type RoomRow = typeof conferenceRooms.$inferSelect
 export type RoomStatus = RoomRow['status']
@@ -139,13 +140,12 @@ async function placeOnLiveKit(d: Db, config: Config, room: RoomRow): Promise<Roo
       tried.push(node.name)
       const next = await chooseNode(d, config, tried)
       if (!next) {
-        console.warn(
-          JSON.stringify({
-            level: 'warn',
-            room: room.name,
-            message: 'no LiveKit node reachable; room kept without LiveKit',
-          }),
-        )
+        log('warn', {
+          msg: 'no LiveKit node reachable; room kept without LiveKit (chat, positions and links still work)',
+          room: room.name,
+          nodes: tried,
+          error: (err as Error).message,
+        })
         return room
       }
       node = next

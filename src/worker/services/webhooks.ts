@@ -1,5 +1,6 @@
 import { and, eq, inArray, notInArray, sql } from 'drizzle-orm'
 import { TrackType, type WebhookEvent } from 'livekit-server-sdk'
+import type { ReceivedWebhook } from '../lib/livekit'
 import type { Config } from '../config'
 import type { Db } from '../db/client'
 import { conferenceRooms, roomUsers } from '../db/schema'
@@ -10,6 +11,8 @@ import { emitToRoom } from './realtime'
 import { currentRecording, egressEnded, egressStarted, requestRecording } from './recordings'
 import { participantPresence } from './live-sessions'
 import { findRoom, type RoomRow } from './rooms'
+import { claimWebhook, ledgerEntry, releaseWebhook } from './webhook-ledger'
+import { log } from '../lib/log'
 
 /** The LiveKit events seed 000 §5.1 acts on. */
 export const HANDLED_EVENTS = [
@@ -29,6 +32,8 @@ export interface WebhookOutcome {
   room: string | null
   handled: boolean
   changed: boolean
+  /** Why nothing was applied: a repeat of an event already received, or older than one already applied. */
+  ignored?: 'duplicate' | 'stale'
 }
 
 /**
@@ -36,19 +41,44 @@ export interface WebhookOutcome {
  * sockets told (`conference-status`, `user-connection`, `user-disconnect`, `room-record`),
  * auto-recording (§5.2), egress results with their R2 keys, and the recording queue advanced
  * when a slot frees. A live session's room (named by its id) gets its participants' comings and
- * goings (live-sessions.ts participantPresence). Every change is a conditional UPDATE, so a webhook LiveKit delivers twice
- * changes state once (`changed: false` the second time).
+ * goings (live-sessions.ts participantPresence). Each event is recorded in the webhook ledger first:
+ * a repeat of its `id` (a retry or a replay within the signature's lifetime) is ignored
+ * (`ignored: 'duplicate'`), and so is an event older (`createdAt`) than one already received for the
+ * same room, participant or egress (`ignored: 'stale'`). A handler that fails un-records the event, so
+ * LiveKit's retry applies it. The updates are conditional as well, so state only moves forward.
  */
 export async function handleWebhook(
   env: Env,
   d: Db,
   config: Config,
-  event: WebhookEvent,
+  received: ReceivedWebhook,
 ): Promise<WebhookOutcome> {
+  const { event } = received
   const roomName = event.room?.name || event.egressInfo?.roomName || null
-  const out: WebhookOutcome = { event: event.event, room: roomName, handled: true, changed: false }
-  const room = roomName ? await findRoom(d, roomName) : undefined
+  const handled = (HANDLED_EVENTS as readonly string[]).includes(event.event)
+  const out: WebhookOutcome = { event: event.event, room: roomName, handled, changed: false }
   const at = event.createdAt ? Number(event.createdAt) * 1000 : Date.now()
+  const entry = ledgerEntry(received, roomName, at)
+  const verdict = await claimWebhook(d, entry)
+  if (verdict !== 'apply') return { ...out, ignored: verdict }
+  try {
+    return await applyWebhook(env, d, config, event, roomName, at, out)
+  } catch (err) {
+    await releaseWebhook(d, entry.id)
+    throw err
+  }
+}
+
+async function applyWebhook(
+  env: Env,
+  d: Db,
+  config: Config,
+  event: WebhookEvent,
+  roomName: string | null,
+  at: number,
+  out: WebhookOutcome,
+): Promise<WebhookOutcome> {
+  const room = roomName ? await findRoom(d, roomName) : undefined
   // `track_subscribed` (seed 000 §5.1) is not in the SDK's event name type; older servers send it.
   switch (event.event as string) {
     case 'room_started':
@@ -230,13 +260,6 @@ async function autoRecord(
     await requestRecording(env, d, config, { room: room.name, ...request, requestedBy: 'auto' })
   } catch (err) {
     // Already recording (a racing webhook won) or LiveKit failed: the recording row says which.
-    console.warn(
-      JSON.stringify({
-        level: 'warn',
-        room: room.name,
-        message: 'auto-record not started',
-        error: String(err),
-      }),
-    )
+    log('warn', { msg: 'auto-record not started', room: room.name, error: String(err) })
   }
 }
