@@ -1,58 +1,34 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  canSeeProcesses,
+  commandOf,
+  descendants,
+  listening,
+  running,
+  startDev,
+  untilGone,
+  untilServing,
+  type DevRun,
+} from './dev-process'
 
-// The README's first command, for real: a fresh state directory, no .dev.vars, `npm run dev`'s
-// script — then the dev admin and the service key must work against the server it started.
+// The README's first command, for real: a fresh state directory, no .dev.vars, `npm run dev` —
+// then the dev admin and the service key must work against the server it started, and one
+// SIGTERM to it must stop everything it started.
+let run: DevRun
 let port = 0
 let base = ''
-const free = (p: number) =>
-  new Promise<boolean>((resolve) => {
-    const srv = createServer()
-      .once('error', () => resolve(false))
-      .once('listening', () => srv.close(() => resolve(true)))
-      .listen(p, '127.0.0.1')
-  })
-const dir = mkdtempSync(join(tmpdir(), 'switchboard-dev-'))
-const varsFile = join(dir, '.dev.vars')
-let child: ChildProcess
+let varsFile = ''
 let output = ''
 
 beforeAll(async () => {
-  // A port nobody else (another run of this suite, say) is using: else /health could answer for them.
-  for (let p = 8850; p < 8860 && !port; p++) if (await free(p)) port = p
-  if (!port) throw new Error('no free port in 8850-8859')
-  base = `http://127.0.0.1:${port}`
-  child = spawn(
-    'npx',
-    ['tsx', 'scripts/dev.ts', '--port', String(port), '--persist-to', dir, '--vars-file', varsFile],
-    {
-      env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  child.stdout!.on('data', (d) => (output += d))
-  child.stderr!.on('data', (d) => (output += d))
-  const deadline = Date.now() + 80_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`npm run dev exited:\n${output}`)
-    const up = await fetch(`${base}/health`)
-      .then((r) => r.ok)
-      .catch(() => false)
-    if (up) break
-    if (Date.now() > deadline) throw new Error(`npm run dev never served /health:\n${output}`)
-    await new Promise((r) => setTimeout(r, 300))
-  }
+  run = await startDev([8850, 8860])
+  ;({ port, base, varsFile } = run)
+  await untilServing(run)
+  output = run.output()
 }, 90_000)
 
-afterAll(() => {
-  if (child?.pid) process.kill(-child.pid, 'SIGKILL')
-  rmSync(dir, { recursive: true, force: true })
-})
+afterAll(() => run?.cleanup())
 
 describe('npm run dev', () => {
   it('should write development settings with a fresh JWT secret', () => {
@@ -96,4 +72,19 @@ describe('npm run dev', () => {
     })
     expect(((await me.json()) as { data: { email: string } }).data.email).toBe(email)
   })
+
+  it.skipIf(!canSeeProcesses)(
+    'should stop every process it started on one SIGTERM to the npm process',
+    async () => {
+      const started = descendants(run.child.pid!)
+      // npm, the script's shell and node, wrangler's two node processes and workerd.
+      expect(started.map(commandOf).some((c) => /workerd/.test(c))).toBe(true)
+      process.kill(run.child.pid!, 'SIGTERM')
+      const left = await untilGone([run.child.pid!, ...started])
+      expect(left.map((pid) => `${pid} ${commandOf(pid)}`)).toEqual([])
+      expect(running(run.child.pid!)).toBe(false)
+      expect(await listening(port)).toBe(false)
+    },
+    30_000,
+  )
 })
