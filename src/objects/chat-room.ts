@@ -4,6 +4,7 @@ import { AppError, badRequest, forbidden, notFound, unauthorized, type ErrorCode
 import type { AuthIdentity } from '../worker/lib/identity'
 import { iso } from '../worker/lib/time'
 import { memberRole } from '../worker/services/chat-members'
+import { messageAttachments } from '../worker/services/files'
 import { asAppError, Channel, type BaseAttachment, type ChannelLimits, type Connection } from './channel'
 import { FanOut } from './fanout'
 import { FrameBatches } from './frame-batches'
@@ -12,7 +13,8 @@ import * as json from './protocols/json'
 import { MessageRoom } from './room/core'
 import { IndexMirror, writeIndex } from './room/d1-index'
 import { exceptUser, type RoomDetails, type RoomEvent } from './room/events'
-import type { IndexBatch, StoredMessage } from './room/log'
+import type { Attachment } from './room/commands'
+import { filesOf, type IndexBatch, type StoredMessage } from './room/log'
 
 /** Per-socket state (attachment): who, which object it lives in, which chats it follows. */
 export interface ChatAttachment extends BaseAttachment {
@@ -35,6 +37,7 @@ export interface ApiMessage {
   sender: { id: string; name: string }
   content: string
   type: string
+  files: Attachment[]
   reply_to: string | null
   client_id: string | null
   created_at: string
@@ -114,6 +117,8 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
           const role = await memberRole(db(this.env.DB), this.name, userId)
           return role === 'owner' || role === 'admin'
         },
+        // The sender is a member (checked before the socket opened or the REST call arrived).
+        attachments: (_actor, ids) => messageAttachments(db(this.env.DB), ids, { chatId: this.name }),
       },
       roomOptions(this.env, { index: true }),
     )
@@ -293,11 +298,22 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   async send(
     chatId: string,
     user: AuthIdentity,
-    body: { content: string; client_id?: string; reply_to?: string },
+    body: {
+      content?: string
+      type?: 'text' | 'image' | 'file'
+      file_ids?: string[]
+      client_id?: string
+      reply_to?: string
+    },
   ): Promise<RoomResult<SendResult>> {
-    return this.command(chatId, user, { type: 'send_message', room_id: chatId, ...body }) as Promise<
-      RoomResult<SendResult>
-    >
+    const { type, ...rest } = body
+    const frame = {
+      type: 'send_message' as const,
+      room_id: chatId,
+      ...rest,
+      ...(type ? { message_type: type } : {}),
+    }
+    return this.command(chatId, user, frame) as Promise<RoomResult<SendResult>>
   }
 
   /** History from the authoritative log: newest first, `before` a seq, or oldest first `after` a seq. */
@@ -556,6 +572,7 @@ export function apiMessage(chatId: string, m: StoredMessage): ApiMessage {
     sender: { id: m.sender_id, name: m.sender_name },
     content: m.content,
     type: m.type,
+    files: filesOf(m),
     reply_to: m.reply_to,
     client_id: m.client_id,
     created_at: iso(m.created_at),

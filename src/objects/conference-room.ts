@@ -1,4 +1,6 @@
+import { db } from '../worker/db/client'
 import type { Env } from '../worker/env'
+import { messageAttachments } from '../worker/services/files'
 import { roomOptions } from './limits'
 import { MessageRoom } from './room/core'
 import { provideRoom } from './room/registry'
@@ -33,6 +35,8 @@ export class ConferenceRoom extends SocketIoHost {
         scheduleAlarm: (at) => this.scheduleAlarm(at),
         // Presence here is Socket.IO's own per-socket user-connection / user-disconnect.
         localConnections: () => 0,
+        // The sender holds this room's LiveKit token (checked at CONNECT); files name the room.
+        attachments: (_actor, ids) => messageAttachments(db(this.env.DB), ids, { room: this.name }),
       },
       roomOptions(this.env, { index: false }),
     ))

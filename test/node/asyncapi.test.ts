@@ -22,9 +22,12 @@ describe('/asyncapi.json', () => {
     expect(document).toBeDefined()
     expect(document!.version()).toBe('3.0.0')
     expect(document!.channels().length).toBe(8)
-    // A payload really is the zod schema: send_message needs room_id and content.
+    // A payload really is the zod schema: send_message needs room_id, and may name files.
     const send = document!.channels().get('chat')!.messages().get('send_message')!
-    expect(send.payload()!.required()).toEqual(expect.arrayContaining(['type', 'room_id', 'content']))
+    expect(send.payload()!.required()).toEqual(expect.arrayContaining(['type', 'room_id']))
+    expect(Object.keys(send.payload()!.properties() ?? {})).toEqual(
+      expect.arrayContaining(['content', 'message_type', 'file_ids']),
+    )
   })
 
   it('should be checked for real: the parser reports an error for a broken copy', async () => {

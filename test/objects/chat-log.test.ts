@@ -15,6 +15,7 @@ const msg = (sender: string, client_id: string | null, content = 'hi'): NewMessa
   sender_email: null,
   content,
   type: 'text',
+  files: null,
   reply_to: null,
   client_id,
   created_at: 1_700_000_000_000,
@@ -92,7 +93,33 @@ describe('ChatLog', () => {
       expect(log.byClientId('u1', 'k1')).toMatchObject({ seq: 1, content: 'first' })
       expect(log.append(msg('u1', 'k1'))).toMatchObject({ created: false, row: { seq: 1 } })
       expect(log.append(msg('u1', 'k2'))).toMatchObject({ created: true, row: { seq: 3, body: null } })
-      expect(log.meta('layout')).toBe('3')
+      expect(log.meta('layout')).toBe('4')
+    })
+  })
+
+  it('should migrate a layout 3 object: add the files column, keep its messages and their seqs', async () => {
+    await runInDurableObject(fresh(), (_o: ConferenceRoom, state) => {
+      const sql = state.storage.sql
+      // Layout 3: `messages` with `body` but without `files`.
+      sql.exec(`CREATE TABLE messages (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, sender_id TEXT NOT NULL,
+        sender_name TEXT NOT NULL, sender_email TEXT, content TEXT NOT NULL, type TEXT NOT NULL DEFAULT 'text',
+        reply_to TEXT, client_id TEXT, created_at INTEGER NOT NULL, edited_at INTEGER, deleted_at INTEGER, body TEXT)`)
+      sql.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`)
+      sql.exec("INSERT INTO meta (key, value) VALUES ('layout', '3'), ('indexed_seq', '1')")
+      sql.exec(
+        "INSERT INTO messages (seq, id, sender_id, sender_name, content, created_at) VALUES (1, 'm1', 'u', 'U', 'old', 1)",
+      )
+      const log = new ChatLog(state.storage, { index: false })
+      expect(log.meta('layout')).toBe('4')
+      expect(log.bySeq(1)).toMatchObject({ content: 'old', type: 'text', files: null })
+      const files = JSON.stringify([
+        { id: 'f1', filename: 'a.png', mime_type: 'image/png', size: 1, url: '/x' },
+      ])
+      const { row } = log.append({ ...msg('u', null), type: 'image', files })
+      expect(row.seq).toBe(2)
+      expect(log.bySeq(2)).toMatchObject({ type: 'image', files })
+      log.remove(2, Date.now())
+      expect(log.bySeq(2)).toMatchObject({ content: '', files: null })
     })
   })
 

@@ -19,6 +19,9 @@ export interface Seen {
   seq: number
   content: string
   sender: string
+  /** The message type (text, image, file) and its files' ids, where the protocol carries them. */
+  type?: string
+  files?: string[]
 }
 
 /** What a send was answered with: its ack, or the error it got instead. */
@@ -27,6 +30,8 @@ export type Answer = { id: string; seq: number; duplicate: boolean } | { error: 
 export interface ContractClient {
   /** Sends a message and resolves with its ack or error. */
   send(content: string, clientId?: string): Promise<Answer>
+  /** Sends an image or file message naming uploaded files (protocols with `files` only). */
+  sendFiles?(type: 'image' | 'file', fileIds: string[], caption?: string): Promise<Answer>
   /** Messages received, in arrival order. */
   readonly messages: Seen[]
   /** Error codes received (frames or events), in arrival order, with their extra fields. */
@@ -49,12 +54,16 @@ export interface ContractRoom {
   stub(): DurableObjectStub
   /** Messages the room holds, read back over its own read path. */
   stored(): Promise<number>
+  /** Uploads a PNG to this room and one to another room (protocols with `files` only). */
+  upload?(): Promise<{ own: string; foreign: string }>
 }
 
 export interface Protocol {
   name: string
   /** Whether the protocol carries typing indicators. */
   typing: boolean
+  /** Whether the protocol carries message types and files (seed 001 `messages.type`). */
+  files: boolean
   /** Client messages a connection spends before its first send (e.g. Socket.IO's CONNECT). */
   setupMessages: number
   /**
@@ -99,7 +108,13 @@ class JsonClient implements ContractClient {
     for (; this.#seen < this.c.frames.length; this.#seen++) {
       const f = this.c.frames[this.#seen]
       if (f.type === 'new_message')
-        this.messages.push({ seq: f.seq, content: f.content, sender: f.user_uuid })
+        this.messages.push({
+          seq: f.seq,
+          content: f.content,
+          sender: f.user_uuid,
+          type: f.message_type,
+          files: f.files.map((x: { id: string }) => x.id),
+        })
       else if (f.type === 'typing') this.typing.push({ user: f.user_uuid, typing: f.typing })
       else if (f.type === 'message_ack')
         this.#acks.get(f.client_id)?.({ id: f.message_id, seq: f.seq, duplicate: f.duplicate })
@@ -117,6 +132,19 @@ class JsonClient implements ContractClient {
     this.c.send({ type: 'send_message', room_id: this.room, content, client_id: clientId })
     return p
   }
+  sendFiles(type: 'image' | 'file', fileIds: string[], caption?: string): Promise<Answer> {
+    const clientId = `f${++this.#n}-${Math.random()}`
+    const p = new Promise<Answer>((r) => this.#acks.set(clientId, r))
+    this.c.send({
+      type: 'send_message',
+      room_id: this.room,
+      message_type: type,
+      file_ids: fileIds,
+      ...(caption !== undefined ? { content: caption } : {}),
+      client_id: clientId,
+    })
+    return p
+  }
   setTyping(on: boolean) {
     this.c.send({ type: on ? 'typing_start' : 'typing_stop', room_id: this.room })
   }
@@ -131,6 +159,7 @@ class JsonClient implements ContractClient {
 export const jsonProtocol: Protocol = {
   name: 'JSON protocol',
   typing: true,
+  files: true,
   setupMessages: 0,
   maxConnections: 21,
   evictable: true,
@@ -150,6 +179,13 @@ export const jsonProtocol: Protocol = {
       async stored() {
         const res = await call(`/api/v1/chats/${chatId}/messages?limit=100`, { token: users[0].access_token })
         return (await json(res)).data.messages.length
+      },
+      async upload() {
+        const other = await groupWith(1, 'Elsewhere')
+        return {
+          own: await uploadPng(users[0], { chat_id: chatId }),
+          foreign: await uploadPng(other.users[0], { chat_id: other.chatId }),
+        }
       },
     }
   },
@@ -207,6 +243,8 @@ class LiveChatClient implements ContractClient {
 export const liveChatProtocol: Protocol = {
   name: 'live chat',
   typing: true,
+  // Seed 004's sessions exchange text only (no file belongs to a live-chat session).
+  files: false,
   setupMessages: 0,
   maxConnections: 21,
   evictable: true,
@@ -267,8 +305,22 @@ class SioContractClient implements ContractClient {
   errors: { code: string; next_since?: number }[] = []
   typing: { user: string; typing: boolean }[] = []
   constructor(readonly s: Socket) {
-    s.on('chat-message', (m: { seq: number; message: string; sender: { identity: string } }) =>
-      this.messages.push({ seq: m.seq, content: m.message, sender: m.sender.identity }),
+    s.on(
+      'chat-message',
+      (m: {
+        seq: number
+        message: string
+        sender: { identity: string }
+        type: string
+        files?: { id: string }[]
+      }) =>
+        this.messages.push({
+          seq: m.seq,
+          content: m.message,
+          sender: m.sender.identity,
+          type: m.type,
+          files: (m.files ?? []).map((f) => f.id),
+        }),
     )
     s.on('error', (e: { code: string; next_since?: number }) =>
       this.errors.push({ code: e.code, ...(e.next_since !== undefined ? { next_since: e.next_since } : {}) }),
@@ -278,6 +330,14 @@ class SioContractClient implements ContractClient {
     const ack = await this.s
       .timeout(8000)
       .emitWithAck('chat-message', { message: content, ...(clientId ? { client_id: clientId } : {}) })
+    return ack.error ? { error: ack.error.code } : ack
+  }
+  async sendFiles(type: 'image' | 'file', fileIds: string[], caption?: string): Promise<Answer> {
+    const ack = await this.s.timeout(8000).emitWithAck('chat-message', {
+      type,
+      file_ids: fileIds,
+      ...(caption !== undefined ? { message: caption } : {}),
+    })
     return ack.error ? { error: ack.error.code } : ack
   }
   setTyping() {
@@ -301,6 +361,7 @@ function sioProtocol(name: string, transport: 'websocket' | 'polling'): Protocol
   return {
     name,
     typing: false,
+    files: true,
     setupMessages: 1,
     maxConnections: transport === 'polling' ? 5 : 21,
     evictable: transport !== 'polling',
@@ -337,6 +398,13 @@ function sioProtocol(name: string, transport: 'websocket' | 'polling'): Protocol
         async stored() {
           return (await conferenceRoomStub(room).chatSummary(0, room)).last_seq
         },
+        async upload() {
+          const staff = await registerUser({ role: 'agent' })
+          return {
+            own: await uploadPng(staff, { room }),
+            foreign: await uploadPng(staff, { room: `${room}-other` }),
+          }
+        },
       }
     },
   }
@@ -347,6 +415,17 @@ export const sioPolling = sioProtocol('Socket.IO over long-polling', 'polling')
 
 /** Every protocol and transport the contract holds for. */
 export const PROTOCOLS = [jsonProtocol, liveChatProtocol, sioWebSocket, sioPolling]
+
+/** Uploads a small PNG with `POST /api/v1/files` (to a chat or a conference room); answers its id. */
+async function uploadPng(user: TestUser, fields: Record<string, string>): Promise<string> {
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4])
+  const form = new FormData()
+  form.append('file', new File([png], 'pic.png', { type: 'image/png' }))
+  for (const [k, v] of Object.entries(fields)) form.append(k, v)
+  const res = await call('/api/v1/files', { method: 'POST', token: user.access_token, body: form })
+  if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${await res.text()}`)
+  return (await json(res)).data.id
+}
 
 async function runIn(stub: object, s: TestSettings) {
   await runInDurableObject(stub as DurableObjectStub, (o) =>

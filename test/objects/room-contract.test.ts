@@ -107,6 +107,27 @@ describe.each(PROTOCOLS)('message-room contract: $name', (protocol) => {
     },
   )
 
+  it.runIf(protocol.files)(
+    'should carry an image message’s type and files to every member, and refuse a file of another room or no file, storing nothing',
+    async () => {
+      const room = await protocol.open(2)
+      const { own, foreign } = await room.upload!()
+      const [a, b] = [await room.connect(0), await room.connect(1)]
+      expect(await a.sendFiles!('image', [foreign])).toEqual({ error: 'forbidden' })
+      expect(await a.sendFiles!('image', [`missing-${own}`])).toEqual({ error: 'not_found' })
+      expect(await a.sendFiles!('file', [])).toEqual({ error: 'validation_failed' })
+      const ack = await a.sendFiles!('image', [own], 'look')
+      expect(acked(ack)).toBe(true)
+      expect(acked(await a.send('after'))).toBe(true)
+      await until(() => b.messages.length === 2, 'both messages')
+      expect(b.messages[0]).toMatchObject({ seq: 1, content: 'look', type: 'image', files: [own] })
+      expect(b.messages[1]).toMatchObject({ seq: 2, content: 'after', type: 'text', files: [] })
+      expect(await room.stored()).toBe(2)
+      a.close()
+      b.close()
+    },
+  )
+
   it('should limit the message rate per connection, ack exactly what it stored and keep the connection', async () => {
     const room = await protocol.open(2)
     await room.configure({ limits: { messagesPer10s: 10 } })

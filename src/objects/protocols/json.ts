@@ -1,5 +1,5 @@
-import type { StoredMessage } from '../room/log'
-import type { Actor, RoomCommand } from '../room/commands'
+import { filesOf, type StoredMessage } from '../room/log'
+import type { Actor, RoomCommandInput } from '../room/commands'
 import type { RoomDetails, RoomEvent, SendResult } from '../room/events'
 import type { Replay } from '../room/core'
 import { iso } from '../../worker/lib/time'
@@ -61,12 +61,14 @@ export function frameRefs(raw: string | ArrayBuffer): Record<string, unknown> {
 export type ChatFrame = Exclude<ClientCommand, { type: 'join_room' | 'leave_room' }>
 
 /** The room command a chat frame asks for (REST sends build the same ones). */
-export function toCommand(frame: ChatFrame): RoomCommand {
+export function toCommand(frame: ChatFrame): RoomCommandInput {
   switch (frame.type) {
     case 'send_message':
       return {
         type: 'send',
-        content: frame.content,
+        content: frame.content ?? '',
+        ...(frame.message_type !== undefined ? { message_type: frame.message_type } : {}),
+        ...(frame.file_ids !== undefined ? { file_ids: frame.file_ids } : {}),
         ...(frame.client_id !== undefined ? { client_id: frame.client_id } : {}),
         ...(frame.reply_to !== undefined ? { reply_to: frame.reply_to } : {}),
       }
@@ -149,6 +151,8 @@ const messageData = (m: StoredMessage) => ({
   message_id: m.id,
   seq: m.seq,
   content: m.content,
+  message_type: m.type,
+  files: filesOf(m),
   user_uuid: m.sender_id,
   user_fullname: m.sender_name,
   user_email: m.sender_email ?? '',
@@ -159,7 +163,7 @@ const messageData = (m: StoredMessage) => ({
   deleted: m.deleted_at !== null,
 })
 
-/** `new_message`: seed 003's shape plus `seq` (and `client_id`, `reply_to`). */
+/** `new_message`: seed 003's shape plus `seq` (and `message_type`, `files`, `client_id`, `reply_to`). */
 export const newMessageFrame = (room: string, m: StoredMessage) =>
   JSON.stringify({
     type: 'new_message',
@@ -167,6 +171,8 @@ export const newMessageFrame = (room: string, m: StoredMessage) =>
     seq: m.seq,
     user_uuid: m.sender_id,
     content: m.content,
+    message_type: m.type,
+    files: filesOf(m),
     timestamp: iso(m.created_at),
     message_id: m.id,
     client_id: m.client_id,

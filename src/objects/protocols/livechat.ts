@@ -1,6 +1,6 @@
 import { AppError, badRequest, validationError, type ErrorCode } from '../../worker/lib/errors'
 import { LiveChatFrame, type LiveChatUserType } from '../../worker/schemas/livechat'
-import type { RoomCommand } from '../room/commands'
+import type { RoomCommandInput } from '../room/commands'
 import type { Replay } from '../room/core'
 import type { RoomEvent, SendResult } from '../room/events'
 import type { StoredMessage } from '../room/log'
@@ -39,7 +39,7 @@ export interface LiveChatContext {
  * The live-chat WebSocket protocol (seed 004): parses a text frame into a room command, or
  * throws an AppError naming the problem.
  */
-export function parseFrame(raw: string | ArrayBuffer): RoomCommand {
+export function parseFrame(raw: string | ArrayBuffer): RoomCommandInput {
   if (typeof raw !== 'string') throw badRequest('Binary frames are not supported')
   let value: unknown
   try {

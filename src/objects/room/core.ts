@@ -1,7 +1,7 @@
 import { AppError, forbidden, notFound, validationError } from '../../worker/lib/errors'
 import { newId } from '../../worker/lib/ids'
 import { utf8Exceeds } from '../../worker/lib/utf8'
-import { RoomCommand, type Actor, type SendCommand } from './commands'
+import { RoomCommand, type Actor, type Attachment, type RoomCommandInput, type SendCommand } from './commands'
 import type { RoomDetails, RoomEvent, SendResult } from './events'
 import { ChatLog, type StoredMessage } from './log'
 import { WriteBatch } from './write-batch'
@@ -32,10 +32,15 @@ export interface RoomHost {
   indexChanged?(at: number): void
   /** Whether `userId` may delete other people's messages (a chat's owner or admin). */
   mayModerate?(userId: string): Promise<boolean>
+  /**
+   * The files `ids` as a message of `actor` in this room may carry them, in that order: each must
+   * exist (404 naming it) and belong to this room (403). Rooms without it take no files.
+   */
+  attachments?(actor: Actor, ids: string[]): Promise<Attachment[]>
 }
 
 /** What each command answers. */
-export type CommandResult<C extends RoomCommand> = C extends { type: 'send' }
+export type CommandResult<C extends RoomCommandInput> = C extends { type: 'send' }
   ? SendResult
   : C extends { type: 'edit' | 'delete' }
     ? { message: StoredMessage }
@@ -63,6 +68,8 @@ export class MessageRoom {
   readonly options: RoomOptions
   #host: RoomHost
   #writes = new WriteBatch()
+  /** Set while sends with files have their files looked up: every later send queues behind them. */
+  #resolving: Promise<void> | undefined
 
   constructor(storage: DurableObjectStorage, host: RoomHost, options: RoomOptions) {
     this.log = new ChatLog(storage, { index: options.index })
@@ -80,13 +87,12 @@ export class MessageRoom {
    * gate). Every other command waits behind sends still queued, so each connection's order holds.
    * Throws an AppError naming the problem (validation, not found, forbidden, too large).
    */
-  async execute<C extends RoomCommand>(actor: Actor, command: C): Promise<CommandResult<C>> {
+  async execute<C extends RoomCommandInput>(actor: Actor, command: C): Promise<CommandResult<C>> {
     const parsed = RoomCommand.safeParse(command)
     if (!parsed.success) throw validationError(parsed.error.issues)
     const cmd = parsed.data
-    if (cmd.type === 'send') return (await this.#writes.run(() => this.#send(actor, cmd))) as CommandResult<C>
-    const pending = this.#writes.idle
-    if (pending) await pending
+    if (cmd.type === 'send') return (await this.#queueSend(actor, cmd)) as CommandResult<C>
+    await this.written()
     return (await this.#apply(actor, cmd, Date.now())) as CommandResult<C>
   }
 
@@ -95,7 +101,50 @@ export class MessageRoom {
    * (outside the room's commands) keep their order behind its sends.
    */
   async written(): Promise<void> {
-    await this.#writes.idle
+    while (this.#resolving) await this.#resolving
+    const pending = this.#writes.idle
+    if (pending) await pending
+  }
+
+  /**
+   * Queues a send for the next write batch. A send with files first has them looked up (a D1
+   * read, during which other events may arrive); sends that arrive meanwhile wait behind it, so
+   * the room's arrival order — and each connection's — holds.
+   */
+  #queueSend(actor: Actor, cmd: SendCommand): Promise<SendResult> {
+    const ids = cmd.file_ids ?? []
+    if (!ids.length && !this.#resolving) return this.#writes.run(() => this.#send(actor, cmd, []))
+    const prior = this.#resolving
+    const run = (async () => {
+      if (prior) await prior
+      // A repeated client_id is answered with its first message, whatever became of its files.
+      const repeat = cmd.client_id !== undefined && this.log.byClientId(actor.id, cmd.client_id)
+      const files = ids.length && !repeat ? await this.#attachments(actor, cmd) : []
+      return this.#writes.run(() => this.#send(actor, cmd, files))
+    })()
+    const done: Promise<void> = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.#resolving = done
+    void done.then(() => {
+      if (this.#resolving === done) this.#resolving = undefined
+    })
+    return run
+  }
+
+  /** The files a send names, checked by the room's object; image messages take only images. */
+  async #attachments(actor: Actor, cmd: SendCommand): Promise<Attachment[]> {
+    if (!this.#host.attachments) throw new AppError('bad_request', 'This room takes no files')
+    const files = await this.#host.attachments(actor, cmd.file_ids ?? [])
+    if (cmd.message_type === 'image') {
+      const bad = files.findIndex((f) => !f.mime_type.startsWith('image/'))
+      if (bad >= 0)
+        throw validationError([
+          { path: ['file_ids', bad], message: `${files[bad].id} is ${files[bad].mime_type}, not an image` },
+        ])
+    }
+    return files
   }
 
   /** The messages a client resuming after `since` missed, at most `replayLimit` of them. */
@@ -149,7 +198,7 @@ export class MessageRoom {
   // ── Commands ───────────────────────────────────────────────────────────────────────────
 
   /** Stores a message (or finds its first copy) and tells the room; runs in a write batch. */
-  #send(actor: Actor, cmd: SendCommand): SendResult {
+  #send(actor: Actor, cmd: SendCommand, files: Attachment[]): SendResult {
     const now = Date.now()
     if (cmd.reply_to && !this.log.byId(cmd.reply_to)) {
       // A repeated send is acknowledged as such even if its replied-to message is gone.
@@ -168,7 +217,8 @@ export class MessageRoom {
         sender_name: actor.name,
         sender_email: actor.email ?? null,
         content: cmd.content,
-        type: 'text',
+        type: cmd.message_type,
+        files: files.length ? JSON.stringify(files) : null,
         reply_to: cmd.reply_to ?? null,
         client_id: cmd.client_id ?? null,
         created_at: now,

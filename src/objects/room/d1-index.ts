@@ -1,12 +1,12 @@
 import type { ChatLog, IndexBatch, StoredMessage } from './log'
 
-const COLUMNS = `(id, chat_id, seq, sender_id, sender_name, content, type, reply_to, client_id, edited_at, deleted_at, created_at)`
-const ROW = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-/** Rows per upsert statement: D1 binds at most 100 parameters per statement, 12 per row. */
-const ROWS_PER_STATEMENT = 8
+const COLUMNS = `(id, chat_id, seq, sender_id, sender_name, content, type, files, reply_to, client_id, edited_at, deleted_at, created_at)`
+const ROW = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+/** Rows per upsert statement: D1 binds at most 100 parameters per statement, 13 per row. */
+const ROWS_PER_STATEMENT = 7
 const upsert = (rows: number) =>
   `INSERT INTO messages ${COLUMNS} VALUES ${Array.from({ length: rows }, () => ROW).join(', ')}
-  ON CONFLICT (id) DO UPDATE SET content = excluded.content, edited_at = excluded.edited_at, deleted_at = excluded.deleted_at`
+  ON CONFLICT (id) DO UPDATE SET content = excluded.content, files = excluded.files, edited_at = excluded.edited_at, deleted_at = excluded.deleted_at`
 const UPSERTS = Array.from({ length: ROWS_PER_STATEMENT + 1 }, (_, n) => (n ? upsert(n) : ''))
 const ADVANCE_CHAT = `UPDATE chats SET last_seq = ?1, last_message_at = ?2 WHERE id = ?3 AND last_seq < ?1`
 const ADVANCE_READ = `UPDATE chat_members SET last_read_seq = ?1 WHERE chat_id = ?2 AND user_id = ?3 AND last_read_seq < ?1`
@@ -32,6 +32,7 @@ export async function writeIndex(d1: D1Database, chatId: string, batch: IndexBat
         m.sender_name,
         m.content,
         m.type,
+        m.files,
         m.reply_to,
         m.client_id,
         m.edited_at,

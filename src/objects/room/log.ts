@@ -1,3 +1,5 @@
+import type { Attachment } from './commands'
+
 /**
  * One chat's ordered message log in its Durable Object's SQLite storage — the source of truth,
  * for every protocol (JSON chat rooms, live chat, Socket.IO room namespaces). Every method is
@@ -15,7 +17,10 @@ export interface StoredMessage {
   sender_name: string
   sender_email: string | null
   content: string
+  /** text, image or file (seed 001 `messages.type`). */
   type: string
+  /** The attached files as a JSON array of `Attachment`s (room/commands.ts), or null. */
+  files: string | null
   reply_to: string | null
   client_id: string | null
   created_at: number
@@ -27,6 +32,11 @@ export interface StoredMessage {
    * message as Socket.IO broadcast it, which the codec renders the same way.
    */
   body: string | null
+}
+
+/** A stored message's files (none for text messages and tombstones). */
+export function filesOf(m: StoredMessage): Attachment[] {
+  return m.files ? (JSON.parse(m.files) as Attachment[]) : []
 }
 
 /** What a caller supplies to append a message (the log assigns `seq`). */
@@ -63,6 +73,7 @@ CREATE TABLE IF NOT EXISTS messages (
   sender_email TEXT,
   content TEXT NOT NULL,
   type TEXT NOT NULL DEFAULT 'text',
+  files TEXT,
   reply_to TEXT,
   client_id TEXT,
   created_at INTEGER NOT NULL,
@@ -77,11 +88,11 @@ CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TE
 `
 
 /** Version of the layout below; older objects are migrated when they wake (see #migrate). */
-const LAYOUT = '3'
+const LAYOUT = '4'
 
 const INSERT_MESSAGE = `INSERT INTO messages
-  (seq, id, sender_id, sender_name, sender_email, content, type, reply_to, client_id, created_at, body)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  (seq, id, sender_id, sender_name, sender_email, content, type, files, reply_to, client_id, created_at, body)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING`
 
 /** The synchronous storage layer of a message room (see core.ts), for every protocol. */
@@ -145,6 +156,7 @@ export class ChatLog {
       row.sender_email,
       row.content,
       row.type,
+      row.files,
       row.reply_to,
       row.client_id,
       row.created_at,
@@ -184,9 +196,9 @@ export class ChatLog {
     this.#enqueue('msg', String(seq))
   }
 
-  /** Soft delete: the row (its seq, sender, times) stays as a tombstone; the content is erased. */
+  /** Soft delete: the row (its seq, sender, times) stays as a tombstone; the content and file references are erased. */
   remove(seq: number, at: number): void {
-    this.#sql.exec("UPDATE messages SET content = '', deleted_at = ? WHERE seq = ?", at, seq)
+    this.#sql.exec("UPDATE messages SET content = '', files = NULL, deleted_at = ? WHERE seq = ?", at, seq)
     this.#enqueue('msg', String(seq))
   }
 
@@ -308,20 +320,26 @@ export class ChatLog {
    * Layout 1 had no `body` column, and Socket.IO rooms kept their own `chat_log` table
    * (seq, id, client_id, body, created_at): add the column and move those rows into `messages`
    * (same seq, id and body). Layouts 1 and 2 queued every new message in the outbox: start
-   * `indexed_seq` at the newest message. In one transaction.
+   * `indexed_seq` at the newest message. Layouts before 4 had no `files` column. In one transaction.
    */
   #migrate(): void {
-    let hasBody = true
-    try {
-      this.#sql.exec('SELECT body FROM messages LIMIT 0')
-    } catch {
-      hasBody = false
+    const hasColumn = (name: string) => {
+      try {
+        this.#sql.exec(`SELECT ${name} FROM messages LIMIT 0`)
+        return true
+      } catch {
+        return false
+      }
     }
+    const hasBody = hasColumn('body')
+    const hasFiles = hasColumn('files')
     const legacy = this.#all<{ name: string }>(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'chat_log'",
     ).length
     this.#storage.transactionSync(() => {
       if (!hasBody) this.#sql.exec('ALTER TABLE messages ADD COLUMN body TEXT')
+      // Layout 4: messages carry their files.
+      if (!hasFiles) this.#sql.exec('ALTER TABLE messages ADD COLUMN files TEXT')
       if (legacy) this.#importChatLog()
       // Layout 3: new messages are pending for the D1 index by seq, not by an outbox row each;
       // those an older layout queued are still in the outbox and flush from there.

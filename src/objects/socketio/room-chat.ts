@@ -1,10 +1,10 @@
 import { z } from 'zod'
 import { AppError } from '../../worker/lib/errors'
 import { iso } from '../../worker/lib/time'
-import type { SendCommand } from '../room/commands'
+import { MAX_FILES_PER_MESSAGE, MessageType, type Attachment, type SendCommandInput } from '../room/commands'
 import type { Replay } from '../room/core'
 import type { RoomEvent, SendResult } from '../room/events'
-import type { StoredMessage } from '../room/log'
+import { filesOf, type StoredMessage } from '../room/log'
 import { hasBinary } from './codec'
 
 /**
@@ -20,15 +20,22 @@ export interface ChatMessage {
   room: string
   message: string | number | boolean | object
   sender: { identity: string; name: string }
+  /** text, image or file. */
+  type: string
+  /** The attached files (image and file messages only). */
+  files?: Attachment[]
   client_id?: string
   created_at: string
 }
 
 const ClientId = z.string().min(1).max(128)
+const FileIds = z.array(z.string().min(1).max(64)).min(1).max(MAX_FILES_PER_MESSAGE)
 
 /**
- * A `chat-message` payload: a string, or an object with `message` (or `text`, `content`) and an
- * optional `client_id` (or `clientId`); every other field is kept and broadcast with it.
+ * A `chat-message` payload: a string, or an object with `message` (or `text`, `content`), an
+ * optional `client_id` (or `clientId`), and for images and files `type` (`image` or `file`) with
+ * `file_ids` (files uploaded with this room as `room`; `message` is then an optional caption);
+ * every other field is kept and broadcast with it.
  */
 const ChatPayload = z
   .union(
@@ -41,8 +48,22 @@ const ChatPayload = z
     },
   )
   .transform((fields, ctx) => {
+    const type = fields.type === undefined ? undefined : MessageType.safeParse(fields.type)
+    if (type && !type.success) {
+      ctx.addIssue({ code: 'custom', path: ['type'], message: '"type" must be text, image or file' })
+      return z.NEVER
+    }
+    const fileIds = fields.file_ids === undefined ? undefined : FileIds.safeParse(fields.file_ids)
+    if (fileIds && !fileIds.success) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['file_ids'],
+        message: `"file_ids" must be 1-${MAX_FILES_PER_MESSAGE} file ids`,
+      })
+      return z.NEVER
+    }
     const text = fields.message ?? fields.text ?? fields.content
-    if (text === undefined || text === null || text === '') {
+    if ((text === undefined || text === null || text === '') && !fileIds) {
       ctx.addIssue({ code: 'custom', path: ['message'], message: '"message" is required' })
       return z.NEVER
     }
@@ -55,11 +76,18 @@ const ChatPayload = z
       })
       return z.NEVER
     }
-    return { fields, text, clientId: clientId as string | undefined }
+    const { type: _type, file_ids: _ids, ...kept } = fields
+    return {
+      fields: kept,
+      text: text ?? '',
+      clientId: clientId as string | undefined,
+      type: type?.data,
+      fileIds: fileIds?.data,
+    }
   })
 
 /** The room command a `chat-message` payload asks for; throws an AppError naming the problem. */
-export function chatCommand(payload: unknown): SendCommand {
+export function chatCommand(payload: unknown): SendCommandInput {
   // Stored as JSON, which has no bytes: refuse them rather than store `{}` in their place.
   if (hasBinary(payload))
     throw new AppError('validation_failed', 'chat-message: binary attachments are not supported')
@@ -71,10 +99,12 @@ export function chatCommand(payload: unknown): SendCommand {
     }))
     throw new AppError('validation_failed', `chat-message: ${parsed.error.issues[0].message}`, { fields })
   }
-  const { fields, text, clientId } = parsed.data
+  const { fields, text, clientId, type, fileIds } = parsed.data
   return {
     type: 'send',
     content: typeof text === 'string' ? text : JSON.stringify(text),
+    ...(type !== undefined ? { message_type: type } : {}),
+    ...(fileIds !== undefined ? { file_ids: fileIds } : {}),
     ...(clientId !== undefined ? { client_id: clientId } : {}),
     attrs: fields,
   }
@@ -90,6 +120,7 @@ export const chatAck = (r: SendResult) => [{ id: r.message.id, seq: r.message.se
  */
 export function chatMessage(room: string, m: StoredMessage): ChatMessage {
   const attrs = m.body !== null ? (JSON.parse(m.body) as Record<string, unknown>) : {}
+  const files = filesOf(m)
   return {
     ...attrs,
     id: m.id,
@@ -97,6 +128,8 @@ export function chatMessage(room: string, m: StoredMessage): ChatMessage {
     room,
     message: (attrs.message ?? attrs.text ?? attrs.content ?? m.content) as ChatMessage['message'],
     sender: { identity: m.sender_id, name: m.sender_name },
+    type: m.type,
+    ...(files.length ? { files } : {}),
     ...(m.client_id ? { client_id: m.client_id } : {}),
     created_at: iso(m.created_at),
   }

@@ -132,6 +132,8 @@ export const messages = sqliteTable(
     senderName: text('sender_name').notNull(),
     content: text('content').notNull(),
     type: text('type').notNull().default('text'),
+    /** The message's files as a JSON array of {id, filename, mime_type, size} (see objects/room/commands.ts). */
+    files: text('files'),
     replyTo: text('reply_to'),
     clientId: text('client_id'),
     editedAt: integer('edited_at'),

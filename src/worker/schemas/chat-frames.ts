@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_FILES_PER_MESSAGE, MessageType } from '../../objects/room/commands'
 
 /** Chat ids are strings here; seed 003's clients send numbers, which are accepted and stringified. */
 const RoomId = z.union([z.string().min(1).max(64), z.number().int().nonnegative()]).transform(String)
@@ -10,6 +11,11 @@ export const MAX_CONTENT_CHARS = 8000
 export const MessageContent = z.string().trim().min(1, 'must not be empty').max(MAX_CONTENT_CHARS)
 export const ClientId = z.string().min(1).max(64)
 export const MessageId = z.string().min(1).max(64)
+/** A text message's content, or the optional caption of an image or file message. */
+export const MessageText = z.string().trim().max(MAX_CONTENT_CHARS)
+/** Ids of files uploaded to the chat with `POST /api/v1/files` (`chat_id`). */
+export const FileIds = z.array(z.string().min(1).max(64)).min(1).max(MAX_FILES_PER_MESSAGE)
+export { MessageType }
 
 /** Every client → server frame of the JSON WebSocket protocol (SPEC §5.2, seed 003). */
 export const ClientFrame = z.discriminatedUnion('type', [
@@ -23,7 +29,11 @@ export const ClientFrame = z.discriminatedUnion('type', [
     .object({
       type: z.literal('send_message'),
       room_id: RoomId,
-      content: MessageContent,
+      content: MessageText.optional().describe('Required for text; the caption of an image or file message'),
+      message_type: MessageType.optional().describe('text (default), image or file'),
+      file_ids: FileIds.optional().describe(
+        'Files uploaded to this chat; image and file messages need one or more',
+      ),
       client_id: ClientId.optional(),
       reply_to: MessageId.optional(),
     })

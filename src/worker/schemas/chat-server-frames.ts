@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { MessageType } from './chat-frames'
+import { MessageFile } from './files'
 
 /**
  * Server → client frames of the JSON chat protocol (`/api/v1/chat/ws`), as the chat's object
@@ -16,6 +18,8 @@ export const ChatMessageData = z.object({
   message_id: z.string(),
   seq: Seq,
   content: z.string(),
+  message_type: MessageType,
+  files: z.array(MessageFile),
   user_uuid: UserId,
   user_fullname: z.string(),
   user_email: z.string(),
@@ -32,7 +36,9 @@ export const NewMessageFrame = z
     room_id: RoomId,
     seq: Seq,
     user_uuid: UserId,
-    content: z.string(),
+    content: z.string().describe('The text, or the caption of an image or file message (may be empty)'),
+    message_type: MessageType.describe('text, image or file'),
+    files: z.array(MessageFile).describe('The attached files (none for text)'),
     timestamp: Time,
     message_id: z.string(),
     client_id: z.string().nullable(),

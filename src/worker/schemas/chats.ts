@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
-import { ClientId, MessageContent, MessageId } from './chat-frames'
+import { ClientId, FileIds, MessageContent, MessageId, MessageText, MessageType } from './chat-frames'
+import { MessageFile } from './files'
 import { SearchTerm } from './common'
 
 export const ChatType = z.enum(['group', 'direct'])
@@ -116,8 +117,9 @@ export const Message = z
     seq: z.number(),
     chat_id: z.string(),
     sender: z.object({ id: z.string(), name: z.string() }),
-    content: z.string(),
-    type: z.string(),
+    content: z.string().openapi({ description: 'The text, or the caption of an image or file message' }),
+    type: MessageType,
+    files: z.array(MessageFile).openapi({ description: 'The attached files (none for text messages)' }),
     reply_to: z.string().nullable(),
     client_id: z.string().nullable(),
     created_at: z.string(),
@@ -128,7 +130,17 @@ export const Message = z
   .openapi('Message')
 
 export const SendMessageBody = z
-  .object({ content: MessageContent, client_id: ClientId.optional(), reply_to: MessageId.optional() })
+  .object({
+    content: MessageText.optional().describe(
+      'Required for text messages (1–8,000 characters); the optional caption of an image or file message',
+    ),
+    type: MessageType.optional().describe('text (default), image or file'),
+    file_ids: FileIds.optional().describe(
+      'Files uploaded to this chat (`POST /api/v1/files` with `chat_id`): image messages take 1–10 images, file messages 1–10 files of any accepted type; text messages none',
+    ),
+    client_id: ClientId.optional(),
+    reply_to: MessageId.optional(),
+  })
   .openapi('SendMessageRequest')
 
 export const EditMessageBody = z.object({ content: MessageContent }).openapi('EditMessageRequest')

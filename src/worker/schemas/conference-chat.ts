@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi'
+import { MessageType } from './chat-frames'
+import { MessageFile } from './files'
 import { RoomName } from './rooms'
 
 /** One room chat message as Socket.IO `chat-message` delivers it (client fields are kept). */
@@ -9,6 +11,11 @@ export const RoomChatMessage = z
     room: z.string(),
     message: z.unknown(),
     sender: z.object({ identity: z.string(), name: z.string() }),
+    type: MessageType.describe('text, image or file'),
+    files: z
+      .array(MessageFile)
+      .optional()
+      .openapi({ description: 'Image and file messages: the files, uploaded with this room as `room`' }),
     client_id: z.string().optional(),
     created_at: z.string(),
   })

@@ -33,6 +33,21 @@ export const StoredFile = z
   })
   .openapi('StoredFile')
 
+/** A file as a message carries it (image and file messages, seed 001 `messages.type`). */
+export const MessageFile = z
+  .object({
+    id: z.string(),
+    filename: z.string(),
+    mime_type: z.string(),
+    size: z.number().int(),
+    url: z.string().describe('Authorised download: GET with a bearer token; supports Range'),
+    public_url: z
+      .string()
+      .optional()
+      .describe('Conference rooms only: the static capability path, loadable without a token'),
+  })
+  .openapi('MessageFile')
+
 /** Seed 000 `POST /upload/file`: one or more files under `myFiles[]`. */
 export const UploadFilesForm = z
   .object({ 'myFiles[]': z.union([FilePart, z.array(FilePart).min(1).max(20)]) })

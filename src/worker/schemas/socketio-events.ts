@@ -67,11 +67,16 @@ export const SOCKET_IO_NAMESPACES: SocketIoNamespace[] = [
         name: 'chat-message',
         from: 'client',
         summary:
-          'Send a chat message: a string, or {message|text|content, client_id?}; acked after the write',
+          'Send a chat message: a string, or {message|text|content, client_id?}, or an image or file message {type: "image"|"file", file_ids, message?} naming files uploaded with this room as `room`; acked after the write',
         payload: z.union([
           z.string(),
           z
-            .object({ message: z.string().optional(), client_id: z.string().min(1).max(128).optional() })
+            .object({
+              message: z.string().optional(),
+              client_id: z.string().min(1).max(128).optional(),
+              type: z.enum(['text', 'image', 'file']).optional(),
+              file_ids: z.array(z.string().min(1).max(64)).min(1).max(10).optional(),
+            })
             .catchall(z.unknown()),
         ]),
         ack: z.union([z.object({ id: z.string(), seq: z.number().int(), duplicate: z.boolean() }), AckError]),

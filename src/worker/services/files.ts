@@ -1,4 +1,5 @@
-import { and, desc, eq, like } from 'drizzle-orm'
+import { and, desc, eq, inArray, like } from 'drizzle-orm'
+import type { Attachment } from '../../objects/room/commands'
 import type { Config } from '../config'
 import type { Db } from '../db/client'
 import { chatMembers, files } from '../db/schema'
@@ -207,6 +208,41 @@ export function fileView(row: FileRow) {
     public_url: `/${row.key}`,
     created_at: iso(row.createdAt),
   }
+}
+
+/**
+ * The files a message names (seed 001 `messages.type` image/file), in the order named, as the
+ * message keeps them: each must exist (404 naming it) and have been uploaded to this chat
+ * (`chatId`, seed 001/003 chats) or conference room (`room`, seed 000; these also carry the
+ * file's static `public_url`, which the room's Socket.IO clients can load without a bearer).
+ * Membership of the chat or room is the caller's to check (its socket or route did).
+ */
+export async function messageAttachments(
+  db: Db,
+  ids: string[],
+  owner: { chatId: string } | { room: string },
+): Promise<Attachment[]> {
+  if (!ids.length) return []
+  const rows = await db.select().from(files).where(inArray(files.id, ids)).all()
+  const byId = new Map(rows.map((r) => [r.id, r]))
+  return ids.map((id, i) => {
+    const row = byId.get(id)
+    if (!row)
+      throw new AppError('not_found', `File ${id} not found`, {
+        fields: [{ path: `file_ids.${i}`, message: 'no such file' }],
+      })
+    const inChat = 'chatId' in owner ? row.chatId === owner.chatId : row.room === owner.room
+    if (!inChat) throw forbidden(`File ${id} was not uploaded to this ${'chatId' in owner ? 'chat' : 'room'}`)
+    const view = fileView(row)
+    return {
+      id: row.id,
+      filename: row.filename,
+      mime_type: row.mimeType,
+      size: row.size,
+      url: view.url,
+      ...('room' in owner ? { public_url: view.public_url } : {}),
+    }
+  })
 }
 
 /** Seed 000 `GET /upload/list`: uploaded videos, newest first. */

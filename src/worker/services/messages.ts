@@ -1,5 +1,6 @@
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
 import { chatRoom, unwrap, type ApiMessage, type SendResult } from '../../objects/chat-room'
+import type { Attachment } from '../../objects/room/commands'
 import type { Db } from '../db/client'
 import { likeContains } from '../lib/like'
 import { messages } from '../db/schema'
@@ -18,7 +19,13 @@ export async function sendMessage(
   db: Db,
   chatId: string,
   user: AuthIdentity,
-  body: { content: string; client_id?: string; reply_to?: string },
+  body: {
+    content?: string
+    type?: 'text' | 'image' | 'file'
+    file_ids?: string[]
+    client_id?: string
+    reply_to?: string
+  },
 ): Promise<SendResult> {
   await requireMember(db, chatId, user.id)
   return unwrap(await chatRoom(env, chatId).send(chatId, user, body))
@@ -102,6 +109,7 @@ export async function searchMessages(
       sender: { id: m.senderId, name: m.senderName },
       content: m.content,
       type: m.type,
+      files: m.files ? (JSON.parse(m.files) as Attachment[]) : [],
       reply_to: m.replyTo,
       client_id: m.clientId,
       created_at: iso(m.createdAt),
