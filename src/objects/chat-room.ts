@@ -147,21 +147,27 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
 
   // ── Connections ────────────────────────────────────────────────────────────────────────
 
+  /**
+   * A socket opened with `room_id` lives in that chat's object and is in the chat at once. One
+   * opened with only a token (seed 003's client) lives in its user's home object
+   * (`userHome`), in no chat until it sends `join_room`.
+   */
   protected onBeforeConnect(request: Request, user: AuthIdentity | undefined) {
     if (!user) throw unauthorized()
     const url = new URL(request.url)
     const room = url.searchParams.get('room_id')
-    if (!room) throw badRequest('room_id is required')
-    this.#bind(room)
+    const home = room ?? userHome(user.id)
+    this.#bind(home)
     this.#assertExists()
     const batch = ['1', 'true'].includes(url.searchParams.get('batch') ?? '')
     const batchMs = Math.min(100, Math.max(0, Number(url.searchParams.get('batch_ms')) || 0))
     const who: AuthIdentity = { id: user.id, role: user.role, name: user.name.slice(0, 100) }
     if (user.email) who.email = user.email.slice(0, 200)
-    return { user: who, home: room, rooms: [room], batch, batchMs }
+    return { user: who, home, rooms: room ? [room] : [], batch, batchMs }
   }
 
   protected onConnect(conn: Connection<ChatAttachment>, request: Request): void {
+    if (!conn.state.rooms.includes(this.name)) return
     const since = sinceParam(new URL(request.url).searchParams.get('since'))
     const send = (frame: string) => this.sendTo(conn, frame)
     this.#enter(conn.state.user, send)
@@ -212,6 +218,8 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     }
     if (state.rooms.length >= MAX_ROOMS_PER_CONNECTION)
       throw badRequest(`A connection may follow at most ${MAX_ROOMS_PER_CONNECTION} rooms`)
+    // A user's home object holds sockets, never a chat.
+    if (room === this.name && isUserHome(room)) throw notFound('Chat')
     this.saveState(conn, { ...state, rooms: [...state.rooms, room] })
     if (room === this.name) {
       this.#enter(state.user, send)
@@ -339,6 +347,26 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
       const m = this.room.log.byId(id)
       if (!m) throw notFound('Message')
       return apiMessage(chatId, m)
+    })
+  }
+
+  /**
+   * Who is connected to the chat now — sockets here and sockets of other chats' objects that
+   * follow it — with each user's connection count, and the newest seq.
+   */
+  async status(
+    chatId: string,
+  ): Promise<RoomResult<{ last_seq: number; users: { user_id: string; connections: number }[] }>> {
+    return this.#rpc(chatId, () => {
+      const counts = new Map<string, number>()
+      for (const c of this.connections())
+        if (c.state.rooms.includes(chatId))
+          counts.set(c.state.user.id, (counts.get(c.state.user.id) ?? 0) + 1)
+      for (const r of this.#fanout.members(CHAT)) counts.set(r.member, (counts.get(r.member) ?? 0) + r.conns)
+      return {
+        last_seq: this.room.lastSeq,
+        users: [...counts].map(([user_id, connections]) => ({ user_id, connections })),
+      }
     })
   }
 
@@ -551,6 +579,15 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
     await chatRoom(this.env, room).unfollow(room, this.name, user)
   }
 }
+
+const USER_HOME = '~user:'
+
+/** The object name where `userId`'s sockets opened without a `room_id` live (never a chat id). */
+export function userHome(userId: string): string {
+  return `${USER_HOME}${userId}`
+}
+
+const isUserHome = (name: string) => name.startsWith(USER_HOME)
 
 /** The stub of a chat's object (one per chat id). */
 export function chatRoom(env: Env, chatId: string): DurableObjectStub<ChatRoom> {

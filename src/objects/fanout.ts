@@ -95,6 +95,16 @@ export class FanOut<T> {
       : this.#count(`topic = ? AND member = ?`, topic, member)
   }
 
+  /** Subscriber connections following `topic` from other objects, per member. */
+  members(topic: string): { member: string; conns: number }[] {
+    return this.#sql
+      .exec<{ member: string; conns: number }>(
+        `SELECT member, sum(conns) AS conns FROM fanout_followers WHERE topic = ? GROUP BY member HAVING sum(conns) > 0`,
+        topic,
+      )
+      .toArray()
+  }
+
   /** The objects holding subscribers of `topic`. */
   homes(topic: string): Set<string> {
     let homes = this.#homes.get(topic)

@@ -27,6 +27,7 @@ import { adminWebhookRoutes } from './routes/admin-webhooks'
 import { adminStatsRoutes, metricsRoutes } from './routes/metrics'
 import { authRoutes } from './routes/auth'
 import { chatWsRoutes } from './routes/chat-ws'
+import { chatRoomRoutes } from './routes/chat-rooms'
 import { chatRoutes } from './routes/chats'
 import { liveRoutes } from './routes/live'
 import { liveWsRoutes } from './routes/live-ws'
@@ -54,6 +55,7 @@ app.route('/api/v1/auth', authRoutes)
 app.route('/api/v1/users', userRoutes)
 app.route('/api/v1/chats', chatRoutes)
 app.route('/api/v1/chat', chatWsRoutes)
+app.route('/api/v1', chatRoomRoutes)
 app.route('/api/v1/files', fileRoutes)
 app.route('/api/v1/notifications', notificationRoutes)
 app.route('/api/v1/live', liveRoutes)

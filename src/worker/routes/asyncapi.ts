@@ -25,13 +25,19 @@ const CHANNELS: ChannelSpec[] = [
     address: '/api/v1/chat/ws',
     title: 'Chat: JSON WebSocket protocol',
     description:
-      'One socket per chat (its home), following up to 20 chats with join_room. The token and membership are checked before the upgrade (see GET /api/v1/chat/ws in /openapi.json for the refusals). With batch=1 every server frame is a JSON array of these frames.',
+      'A socket opened with room_id lives in that chat’s object and is in the chat at once; one opened with only a token is in no chat until join_room. Either follows up to 20 chats with join_room. The token and membership are checked before the upgrade (see GET /api/v1/chat/ws in /openapi.json for the refusals). With batch=1 every server frame is a JSON array of these frames.',
     servers: ['websocket'],
     bindings: ws(
       z.object({
         token: z.string().describe('An access token (browsers cannot set headers on WebSockets)'),
-        room_id: z.string().describe('The chat to open the socket in'),
-        since: z.string().optional().describe('Replay every message with a greater seq (resume)'),
+        room_id: z
+          .string()
+          .optional()
+          .describe('The chat to open the socket in (omit it to join_room later)'),
+        since: z
+          .string()
+          .optional()
+          .describe('With room_id: replay every message with a greater seq (resume)'),
         batch: z.literal('1').optional().describe('Coalesce frames into JSON arrays'),
         batch_ms: z.string().optional().describe('0–100 ms to collect a batch'),
       }),

@@ -32,7 +32,7 @@ export function documentWebSocketEndpoints(app: OpenAPIHono<AppEnv>) {
     tags: ['Chat'],
     summary: 'WebSocket: the JSON chat protocol (asyncapi.json channel `chat`)',
     description:
-      'Opens a socket in the chat’s object. The token and membership are checked before the upgrade. `since` replays every message after that seq (up to 1,000).',
+      'Opens a socket in the chat’s object, in the chat at once. The token and membership are checked before the upgrade. `since` replays every message after that seq (up to REPLAY_LIMIT). Without `room_id` (seed 003’s client) the socket opens in no chat and follows chats with `join_room` {room_id, since?}.',
     request: {
       headers: upgradeHeaders,
       query: ChatSocketQuery,
@@ -40,7 +40,7 @@ export function documentWebSocketEndpoints(app: OpenAPIHono<AppEnv>) {
     responses: {
       ...upgrade,
       ...refusals(ErrorBody, {
-        400: '`room_id` missing, or `since`/`batch`/`batch_ms` malformed (`validation_failed` naming each)',
+        400: '`room_id`, `since`, `batch` or `batch_ms` malformed, or `since` without `room_id` (`validation_failed` naming each)',
         401: 'No or bad token',
         403: 'Not a member of the chat',
         404: 'No such chat',

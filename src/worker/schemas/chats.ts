@@ -164,12 +164,46 @@ export const ReadState = z.object({ last_read_seq: z.number(), last_seq: z.numbe
  * The chat socket's query (`GET /api/v1/chat/ws`): validated by the route before the upgrade
  * (400 naming each bad field) and documented in /openapi.json.
  */
-export const ChatSocketQuery = z.object({
-  token: z.string().optional().openapi({
-    description: 'An access token (browsers cannot set headers on WebSockets; or send the bearer)',
-  }),
-  room_id: z.string().min(1, 'is required').openapi({ description: 'The chat' }),
-  since: z.coerce.number().int().min(0).optional().openapi({ description: 'Resume after this seq' }),
-  batch: z.literal('1').optional().openapi({ description: 'Every server frame is a JSON array' }),
-  batch_ms: z.coerce.number().int().min(0).max(100).optional(),
+export const ChatSocketQuery = z
+  .object({
+    token: z.string().optional().openapi({
+      description: 'An access token (browsers cannot set headers on WebSockets; or send the bearer)',
+    }),
+    room_id: z.string().min(1, 'must not be empty').max(64).optional().openapi({
+      description:
+        'The chat to open the socket in (joined at once). Without it the socket is in no chat until it sends `join_room` (seed 003’s client)',
+    }),
+    since: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .openapi({ description: 'Resume `room_id` after this seq (with `join_room`, send `since` there)' }),
+    batch: z.literal('1').optional().openapi({ description: 'Every server frame is a JSON array' }),
+    batch_ms: z.coerce.number().int().min(0).max(100).optional(),
+  })
+  .refine((q) => q.since === undefined || q.room_id !== undefined, {
+    message: 'needs room_id (a socket without one resumes with join_room {room_id, since})',
+    path: ['since'],
+  })
+
+/** `GET /api/v1/chat/rooms/{roomID}/status` (seed 003). */
+export const RoomStatus = z
+  .object({
+    room_id: z.string(),
+    last_seq: z.number().openapi({ description: 'The newest message’s seq' }),
+    connections: z.number().openapi({ description: 'Open sockets in the chat, all users' }),
+    users: z.array(z.object({ user_id: z.string(), name: z.string(), connections: z.number() })).openapi({
+      description: 'Who is connected now (sockets opened with the chat or following it with join_room)',
+    }),
+  })
+  .openapi('RoomStatus')
+
+/** Seed 003's `{roomID}` path parameter: a chat id. */
+export const RoomIdParam = z.object({
+  roomID: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'roomID', in: 'path' }, description: 'The chat id' }),
 })

@@ -154,7 +154,19 @@ export async function openDirect(
 export async function joinByCode(db: Db, userId: string, code: string): Promise<ChatView> {
   const chat = await db.select().from(chats).where(eq(chats.code, code)).get()
   if (!chat) throw notFound('Chat with this code')
-  if (chat.type === 'direct') throw forbidden('Direct chats cannot be joined by code')
+  return joinGroup(db, userId, chat)
+}
+
+/** Joins a group chat by its id (seed 003 `POST /rooms/{roomID}/join`): the rules of joining by code. */
+export async function joinById(db: Db, userId: string, chatId: string): Promise<ChatView> {
+  const chat = await db.select().from(chats).where(eq(chats.id, chatId)).get()
+  if (!chat) throw notFound('Chat')
+  return joinGroup(db, userId, chat)
+}
+
+/** The rules of joining: groups only (a direct chat is opened, never joined), idempotent, a member's role kept. */
+async function joinGroup(db: Db, userId: string, chat: ChatRow): Promise<ChatView> {
+  if (chat.type === 'direct') throw forbidden('Direct chats cannot be joined by code or id')
   await insertMembers(db, chat.id, [{ userId, role: 'member' }])
   return describe(db, chat, userId, (await memberRole(db, chat.id, userId)) ?? 'member')
 }
@@ -231,6 +243,36 @@ export async function deleteChat(env: Env, db: Db, chatId: string, actor: AuthId
     db.delete(chatMembers).where(eq(chatMembers.chatId, chatId)),
     db.delete(chats).where(eq(chats.id, chatId)),
   ])
+}
+
+/**
+ * Who is connected to a chat now (from its object: sockets in it here and following it from
+ * elsewhere) with their names, and its newest seq (seed 003 `GET /chat/rooms/{roomID}/status`).
+ */
+export async function roomStatus(env: Env, db: Db, chatId: string, userId: string) {
+  await requireMember(db, chatId, userId)
+  const live = unwrap(await chatRoom(env, chatId).status(chatId))
+  const ids = live.users.map((u) => u.user_id)
+  const names = new Map<string, string>()
+  // ≤ 100 bound parameters per D1 statement.
+  for (let i = 0; i < ids.length; i += 90) {
+    const rows = await db
+      .select({ id: users.id, name: users.name })
+      .from(users)
+      .where(inArray(users.id, ids.slice(i, i + 90)))
+      .all()
+    for (const r of rows) names.set(r.id, r.name)
+  }
+  return {
+    room_id: chatId,
+    last_seq: live.last_seq,
+    connections: live.users.reduce((n, u) => n + u.connections, 0),
+    users: live.users.map((u) => ({
+      user_id: u.user_id,
+      name: names.get(u.user_id) ?? '',
+      connections: u.connections,
+    })),
+  }
 }
 
 /** Members of a chat, owner first. */
