@@ -53,7 +53,7 @@ class InProcessWebSocket {
 }
 
 /** engine.io-client's own WebSocket transport, opening its socket in-process. */
-class InProcessTransport extends WebSocketTransport {
+export class InProcessTransport extends WebSocketTransport {
   override createSocket(uri: string): any {
     return new InProcessWebSocket(uri)
   }

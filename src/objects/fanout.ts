@@ -120,6 +120,11 @@ export class FanOut<T> {
     return homes
   }
 
+  /** Resolves once every delivery queued so far for `home` on `topic` was sent. */
+  async settled(topic: string, home: string): Promise<void> {
+    await this.#queues.get(`${topic}\n${home}`)?.chain
+  }
+
   /** Queues `item` for every home following `topic`: one delivery per home per turn, in order. */
   publish(topic: string, item: T): void {
     for (const home of this.homes(topic)) this.#queue(topic, home, item)

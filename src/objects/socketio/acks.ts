@@ -1,5 +1,14 @@
 import type { AckAsk } from './namespace'
 
+/** A pending acknowledgement as moved between objects (a session handed over at its upgrade). */
+export interface PendingAck {
+  nsp: string
+  id: number
+  purpose: string
+  ctx: string | null
+  expires: number
+}
+
 /** A pending acknowledgement as stored: what the ack will mean once the client sends it. */
 interface AckRow {
   purpose: string
@@ -28,15 +37,21 @@ export class PendingAcks {
     sql.exec(`CREATE TABLE IF NOT EXISTS sio_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`)
   }
 
-  /** A fresh ack id (durable: bumped in storage before use). */
-  nextId(): number {
+  /** The next ack id, not taken. */
+  #peek(): number {
     if (this.#next === undefined) {
       const row = this.sql
         .exec<{ value: string }>(`SELECT value FROM sio_meta WHERE key = 'ack'`)
         .toArray()[0]
       this.#next = row ? Number(row.value) : 1
     }
-    const id = this.#next++
+    return this.#next
+  }
+
+  /** A fresh ack id (durable: bumped in storage before use). */
+  nextId(): number {
+    const id = this.#peek()
+    this.#next = id + 1
     this.sql.exec(`INSERT OR REPLACE INTO sio_meta (key, value) VALUES ('ack', ?)`, String(this.#next))
     return id
   }
@@ -69,6 +84,38 @@ export class PendingAcks {
     return {
       purpose: row.purpose,
       ...(row.ctx ? { ctx: JSON.parse(row.ctx) as Record<string, unknown> } : {}),
+    }
+  }
+
+  /** Removes and answers every ack session `eid` owes (it moves to another object). */
+  export(eid: string): PendingAck[] {
+    return this.sql
+      .exec<PendingAck & AckRow>(
+        `DELETE FROM sio_acks WHERE eid = ? RETURNING nsp, id, purpose, ctx, expires`,
+        eid,
+      )
+      .toArray()
+      .map(({ nsp, id, purpose, ctx, expires }) => ({ nsp, id, purpose, ctx, expires }))
+  }
+
+  /** Takes over acks session `eid` owed another object; later ids here stay above theirs. */
+  import(eid: string, acks: PendingAck[]): void {
+    for (const a of acks) {
+      this.sql.exec(
+        `INSERT OR REPLACE INTO sio_acks (eid, nsp, id, purpose, ctx, expires) VALUES (?, ?, ?, ?, ?, ?)`,
+        eid,
+        a.nsp,
+        a.id,
+        a.purpose,
+        a.ctx,
+        a.expires,
+      )
+    }
+    // Ids are never reused: the counter moves past the imported ones.
+    const top = Math.max(0, ...acks.map((a) => a.id))
+    if (top >= this.#peek()) {
+      this.#next = top + 1
+      this.sql.exec(`INSERT OR REPLACE INTO sio_meta (key, value) VALUES ('ack', ?)`, String(this.#next))
     }
   }
 

@@ -4,7 +4,7 @@ import { encodeSio, encodeSioEvent, SIO, type EngineFrame } from './codec'
 import type { HostContext } from './context'
 import type { AckAsk, NamespaceHandler, NsData } from './namespace'
 import type { RemoteFollow } from './realtime-types'
-import { refFromKey, refKey, sameRef } from './refs'
+import { refFromKey, refKey, sameRef, type ObjectRef } from './refs'
 import type { Membership } from './session'
 import type { Transport } from './transport'
 
@@ -124,6 +124,11 @@ export class Adapter {
     for (const eid of eids) this.acks.add(eid, nsp, id, ask, expires)
     this.scheduleAlarm(expires)
     return encodeSio({ type: SIO.EVENT, nsp, id, data: [event, ...args] })
+  }
+
+  /** Resolves once the deliveries already queued for `home` on `nsp` were sent. */
+  settled(nsp: string, home: ObjectRef): Promise<void> {
+    return this.#fanout.settled(topicOf(nsp), refKey(home))
   }
 
   // ── This object as a follower ──────────────────────────────────────────────────────────

@@ -66,6 +66,11 @@ export class SioClient {
     )
   }
 
+  /** The CONNECT session `eid` is running now (CONNECTs run one at a time), if any. */
+  connecting(eid: string): Promise<void> | undefined {
+    return this.#connecting.get(eid)
+  }
+
   /** The session ended: a packet still waiting for attachments is dropped. */
   ended(eid: string): void {
     this.#partial.delete(eid)

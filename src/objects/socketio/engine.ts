@@ -4,7 +4,7 @@ import { decodePayload, EIO, openPacket, type EngineFrame } from './codec'
 import type { HostContext } from './context'
 import { Heartbeat } from './heartbeat'
 import { engineError, PollingTransport, type PollTimers } from './polling'
-import { newEngineSid } from './refs'
+import { newEngineSid, refFromSid, refKey, sameRef, type ObjectRef } from './refs'
 import type { SessionState } from './session'
 import { WebSocketTransport, type SocketIo, type Transport } from './transport'
 
@@ -25,6 +25,13 @@ export interface EngineHooks extends SocketIo {
   admitConnection(): void
   /** Closes a WebSocket (Channel.disconnect). */
   disconnect(conn: Connection<SessionState>, code: number, reason: string): void
+  /** The room side of a session handed over from its home object at the upgrade (handoff.ts). */
+  handOff: {
+    begin(home: ObjectRef, eid: string): Promise<boolean>
+    probed(session: WebSocketTransport): Promise<void>
+    failed(session: WebSocketTransport): void
+    upgrade(session: WebSocketTransport): Promise<void>
+  }
   /** Deadlines besides the heartbeat's (server-initiated acks), epoch ms or Infinity. */
   nextDeadline(): number
   /** Sets the object's one alarm (null: none). */
@@ -42,6 +49,8 @@ export class Engine {
   readonly #ws = new Map<string, WebSocketTransport>()
   readonly #polls = new Map<string, PollingTransport>()
   readonly #heartbeat: Heartbeat
+  /** Frames that came after a handed-over session's `5`, run in order once it has moved here. */
+  readonly #arriving = new Map<string, (string | ArrayBuffer)[]>()
 
   constructor(
     readonly host: HostContext,
@@ -54,7 +63,7 @@ export class Engine {
       host.ctx.storage.kv,
       () => host.config,
       (s, reason) =>
-        s.state.probing ? this.#failProbe(s, 1000, reason) : hooks.disconnect(s.conn, 1000, reason),
+        s.state.probing ? this.failProbe(s, 1000, reason) : hooks.disconnect(s.conn, 1000, reason),
     )
   }
 
@@ -67,6 +76,23 @@ export class Engine {
   *receivers(): IterableIterator<Transport> {
     for (const s of this.#ws.values()) if (!s.state.probing) yield s
     yield* this.#polls.values()
+  }
+
+  /** A polling session held here (a hand-off's home side). */
+  poll(eid: string): PollingTransport | undefined {
+    return this.#polls.get(eid)
+  }
+
+  /** A polling session moved to another object: forgotten without saying goodbye to its namespaces. */
+  forgetPoll(eid: string): void {
+    this.#polls.delete(eid)
+    this.rearm()
+  }
+
+  /** Whether session id `sid` names another object (a WebSocket for it is a hand-off probe). */
+  #elsewhere(sid: string): ObjectRef | undefined {
+    const ref = refFromSid(sid)
+    return ref && !sameRef(ref, this.host.me()) ? ref : undefined
   }
 
   /** Long-polling sessions held (they count toward the connection limit like WebSockets). */
@@ -87,21 +113,28 @@ export class Engine {
     const poll = this.#polls.get(sid)
     if (this.#ws.has(sid) || (poll && poll.upgrade !== 'polling'))
       return closedWebSocket('Session already upgraded')
-    if (!poll) return engineError(400, 1, 'Session ID unknown')
+    if (!poll && !this.#elsewhere(sid)) return engineError(400, 1, 'Session ID unknown')
     return undefined
   }
 
-  /** Only a new session counts against the connection limit, not a WebSocket upgrading one. */
+  /** Only a new session counts against the connection limit, not one upgrading here (one handed over does). */
   isNewSession(request: Request): boolean {
-    return !new URL(request.url).searchParams.get('sid')
+    const sid = new URL(request.url).searchParams.get('sid')
+    return !sid || !!this.#elsewhere(sid)
   }
 
-  /** The attachment of a WebSocket being accepted: a new session, or the probe of a polling one. */
-  webSocketState(request: Request): Omit<SessionState, 'id' | 'connectedAt'> {
+  /**
+   * The attachment of a WebSocket being accepted: a new session, the probe of a polling one, or
+   * the probe of a polling session another object holds (a hand-off, handoff.ts).
+   */
+  async webSocketState(request: Request): Promise<Omit<SessionState, 'id' | 'connectedAt'>> {
     const url = new URL(request.url)
     const sid = url.searchParams.get('sid')
     if (!sid) return { eid: newEngineSid(this.host.me()), nsps: {}, ...keptQuery(url) }
     const poll = this.#polls.get(sid)
+    const home = poll ? undefined : this.#elsewhere(sid)
+    if (home && (await this.hooks.handOff.begin(home, sid)))
+      return { eid: sid, nsps: {}, probing: 1, h: refKey(home) }
     if (!poll || !poll.step('open')) throw new AppError('bad_request', 'Session ID unknown')
     return {
       eid: sid,
@@ -121,6 +154,9 @@ export class Engine {
   async webSocketMessage(conn: Connection<SessionState>, frame: string | ArrayBuffer): Promise<void> {
     const session = this.#ws.get(conn.state.eid)
     if (!session) return
+    const arriving = this.#arriving.get(session.eid)
+    if (arriving) return void arriving.push(frame)
+    if (conn.state.h) return this.#onHandOffFrame(session, frame)
     if (conn.state.probing) return this.#onProbeFrame(session, frame)
     await this.#onFrame(session, frame)
   }
@@ -129,7 +165,11 @@ export class Engine {
     const session = this.#ws.get(conn.state.eid)
     if (session?.conn.ws === conn.ws) this.#ws.delete(conn.state.eid)
     this.#heartbeat.forget(conn.state.eid)
-    // A failed upgrade probe leaves the polling session in charge.
+    // A failed upgrade probe leaves the polling session in charge (here or in its home).
+    if (conn.state.h) {
+      if (session?.conn.ws === conn.ws) this.hooks.handOff.failed(session)
+      return
+    }
     const poll = conn.state.probing ? this.#polls.get(conn.state.eid) : undefined
     if (poll) {
       poll.step('fail')
@@ -151,8 +191,8 @@ export class Engine {
       if (poll.upgrade === 'probing') poll.step('probe')
       return
     }
-    if (frame !== EIO.upgrade || !poll.step('upgrade')) return this.#failProbe(session, 1002, 'bad upgrade')
-    const state: SessionState = { ...session.state, nsps: poll.state.nsps, q: poll.state.q }
+    if (frame !== EIO.upgrade || !poll.step('upgrade')) return this.failProbe(session, 1002, 'bad upgrade')
+    const state: SessionState = { ...session.state, nsps: poll.state.nsps, q: poll.state.q, pong: Date.now() }
     delete state.probing
     session.save(state)
     const pending = poll.drain()
@@ -163,9 +203,30 @@ export class Engine {
     this.rearm()
   }
 
+  /** A probe for a session another object holds: `2probe` / `3probe`, then `5` moves the session here. */
+  async #onHandOffFrame(session: WebSocketTransport, frame: string | ArrayBuffer): Promise<void> {
+    if (frame === EIO.ping + 'probe') {
+      session.send([EIO.pong + 'probe'])
+      return this.hooks.handOff.probed(session)
+    }
+    if (frame !== EIO.upgrade) return this.failProbe(session, 1002, 'bad upgrade')
+    // The client writes its buffered packets right after `5`: they wait until the session moved.
+    const arriving: (string | ArrayBuffer)[] = []
+    this.#arriving.set(session.eid, arriving)
+    try {
+      await this.hooks.handOff.upgrade(session)
+      this.rearm()
+      for (let f = arriving.shift(); f !== undefined; f = arriving.shift())
+        if (this.#ws.get(session.eid) === session) await this.#onFrame(session, f)
+    } finally {
+      this.#arriving.delete(session.eid)
+    }
+  }
+
   /** Closes a probe that failed; its polling session is polling again at once (a new probe may come before this one's close event). */
-  #failProbe(session: WebSocketTransport, code: number, reason: string): void {
-    this.#polls.get(session.eid)?.step('fail')
+  failProbe(session: WebSocketTransport, code: number, reason: string): void {
+    if (session.state.h) this.hooks.handOff.failed(session)
+    else this.#polls.get(session.eid)?.step('fail')
     if (this.#ws.get(session.eid) === session) this.#ws.delete(session.eid)
     this.hooks.disconnect(session.conn, code, reason)
   }
@@ -213,6 +274,7 @@ export class Engine {
       await this.#closePoll(session, EIO.close)
       return engineError(400, 3, 'Malformed payload')
     }
+    session.posts++
     // Each packet passes the same per-message limits as a WebSocket frame does.
     for (const frame of frames) {
       if (session.closed) break

@@ -9,6 +9,7 @@ import { SioClient } from './client'
 import type { HostContext } from './context'
 import { Engine } from './engine'
 import { errorEvent } from './errors'
+import { HandOff, type HandedOver } from './handoff'
 import type { AckAsk } from './namespace'
 import { NamespaceRunner } from './namespace-runner'
 import type {
@@ -35,6 +36,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   readonly #client: SioClient
   readonly #runner: NamespaceRunner
   readonly #adapter: Adapter
+  readonly #handOff: HandOff
   /** Acknowledgements this object asked its sockets for (durable). */
   readonly #acks: PendingAcks
   #stubs = new Map<string, HostStub>()
@@ -70,6 +72,12 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
         refused: (session, frame, refused) => this.#client.refuse(session, frame, refused),
         admitConnection: () => this.admitConnection(),
         disconnect: (conn, code, reason) => this.disconnect(conn, code, reason),
+        handOff: {
+          begin: (home, eid) => this.#handOff.begin(home, eid),
+          probed: (session) => this.#handOff.probed(session),
+          failed: (session) => this.#handOff.failed(session),
+          upgrade: (session) => this.#handOff.upgrade(session),
+        },
         nextDeadline: () => this.#acks.nextExpiry() ?? Infinity,
         setAlarmAt: (at) => this.setAlarmAt(at),
       },
@@ -78,6 +86,14 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     this.#adapter = new Adapter(host, this.#engine, this.#acks, (at) => this.scheduleAlarm(at))
     this.#runner = new NamespaceRunner(host, this.#engine, this.#adapter, this.#acks)
     this.#client = new SioClient(host, this.#engine, this.#runner)
+    this.#handOff = new HandOff(
+      host,
+      this.#engine,
+      this.#adapter,
+      this.#acks,
+      (nsp) => this.#runner.route(nsp),
+      (eid) => this.#client.connecting(eid),
+    )
   }
 
   /** Which kind of object this is (with its name, how other objects and session ids reach it). */
@@ -148,7 +164,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   protected onBeforeConnect(
     request: Request,
     _user: AuthIdentity | undefined,
-  ): Omit<SessionState, 'id' | 'connectedAt'> {
+  ): Promise<Omit<SessionState, 'id' | 'connectedAt'>> {
     return this.#engine.webSocketState(request)
   }
 
@@ -219,6 +235,33 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   /** The socket stopped following (it left the namespace or closed). */
   async sioUnfollow(req: RemoteFollow): Promise<void> {
     this.#adapter.removeFollower(req)
+  }
+
+  // ── RPC: a session moving to its room's object at the upgrade (handoff.ts) ────────────
+
+  /** The Worker asks where a WebSocket for session `eid` (held here, polling) should go. */
+  async sioUpgradeTarget(eid: string): Promise<ObjectRef | null> {
+    return (await this.#handOff.upgradeTarget(eid)) ?? null
+  }
+
+  /** Object `to` opened an upgrade probe for session `eid`: whether it may go on. */
+  async sioHandOffStart(eid: string, to: ObjectRef): Promise<boolean> {
+    return this.#handOff.start(eid, to)
+  }
+
+  /** The probe answered `3probe` (`probe`), or failed (`fail`). */
+  async sioHandOffStep(eid: string, input: 'probe' | 'fail'): Promise<void> {
+    this.#handOff.step(eid, input)
+  }
+
+  /** The session's state once probed (its namespaces, handshake query). */
+  async sioHandOffState(eid: string): Promise<SessionState | null> {
+    return this.#handOff.state(eid) ?? null
+  }
+
+  /** The client's `5` reached the new object: the session leaves this one, with its queue and pending acks. */
+  async sioHandOffFinish(eid: string): Promise<HandedOver | null> {
+    return this.#handOff.finish(eid) ?? null
   }
 
   // ── RPC: follower side (called by owners) ──────────────────────────────────────────────

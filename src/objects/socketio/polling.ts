@@ -37,6 +37,8 @@ export class PollingTransport implements Transport {
   /** When the last ping went out: pings keep a fixed rate while pongs come in time. */
   #pingAt = 0
   closed = false
+  /** POSTs received (the first one carries socket.io-client's CONNECT). */
+  posts = 0
   /** Where this session's upgrade to a WebSocket stands (upgrade.ts). */
   upgrade: UpgradeState = 'polling'
 

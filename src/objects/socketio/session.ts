@@ -21,6 +21,8 @@ export interface SessionState extends BaseAttachment {
   q?: Record<string, string>
   /** A WebSocket opened to upgrade a polling session, before the client's `5` arrives. */
   probing?: 1
+  /** A probe for a polling session another object holds (its refKey): the session moves here at `5`. */
+  h?: string
   /** When the client last answered a ping (epoch ms; WebSocket sessions, kept across hibernation). */
   pong?: number
 }

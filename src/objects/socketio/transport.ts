@@ -27,6 +27,8 @@ export interface SocketIo {
 /** A WebSocket-transport session: a Channel connection and its attachment (survives hibernation). */
 export class WebSocketTransport implements Transport {
   readonly transport = 'websocket'
+  /** Frames held back while a session handed over from another object waits for that object's queue. */
+  #held: EngineFrame[] | undefined
   constructor(
     readonly conn: Connection<SessionState>,
     readonly io: SocketIo,
@@ -38,7 +40,18 @@ export class WebSocketTransport implements Transport {
     return this.conn.state
   }
   send(frames: EngineFrame[]): void {
-    for (const f of frames) this.io.send(this.conn, f)
+    if (this.#held) this.#held.push(...frames)
+    else for (const f of frames) this.io.send(this.conn, f)
+  }
+  /** From now on frames wait (in order) until `release`. */
+  hold(): void {
+    this.#held ??= []
+  }
+  /** Sends `first`, then everything held, and stops holding. */
+  release(first: EngineFrame[] = []): void {
+    const held = this.#held ?? []
+    this.#held = undefined
+    this.send([...first, ...held])
   }
   save(state: SessionState): void {
     this.io.save(this.conn, state)

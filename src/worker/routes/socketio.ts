@@ -10,7 +10,8 @@ import type { AppEnv } from '../env'
  * the room's ConferenceRoom when the URL hints at one (query `room`, or query `token` — a LiveKit
  * token whose `video.room` names it, read here for routing only and verified at CONNECT), so the
  * room's sockets live with the room; otherwise to a fresh home object that follows the
- * namespaces its socket joins.
+ * namespaces its socket joins — until its upgrade to a WebSocket, which goes to the room's object
+ * when the home says so (src/objects/socketio/handoff.ts).
  */
 export const socketIoRoutes = new Hono<AppEnv>()
 
@@ -24,6 +25,13 @@ socketIoRoutes.all('*', async (c) => {
   const sid = url.searchParams.get('sid')
   const ref = sid ? refFromSid(sid) : homeFor(url)
   if (!ref) return engineError(400, 1, 'Session ID unknown')
+  if (sid && isUpgrade && ref.kind === 'room' && ref.name.startsWith('~')) {
+    // A session that opened without a hint moves to its room's object at the upgrade.
+    const to = await hostStub(c.env, ref)
+      .sioUpgradeTarget(sid)
+      .catch(() => null)
+    if (to) return hostStub(c.env, to).fetch(c.req.raw)
+  }
   return hostStub(c.env, ref).fetch(c.req.raw)
 })
 
