@@ -17,6 +17,7 @@ const migrations = await readD1Migrations('./migrations')
 const TIMER_TESTS = [
   'test/objects/socketio-hibernation.test.ts',
   'test/objects/socketio-notification.test.ts',
+  'test/objects/object-metrics.test.ts',
 ]
 // Tests of the Engine.IO / Socket.IO protocol behaviour the official suite checks, with its settings.
 const CONFORMANCE_TESTS = ['test/objects/socketio-engine.test.ts']
@@ -79,10 +80,16 @@ export default defineConfig({
         },
       ),
       // Socket.IO pings every 250 ms (timeout 1 s) and acks time out after 500 ms, so tests can
-      // evict objects across several ping intervals, or let acks expire, in seconds.
+      // evict objects across several ping intervals, or let acks expire, in seconds; objects
+      // report metrics at most once a second.
       workersProject(
         'workers-timers',
-        { SOCKETIO_PING_INTERVAL: '250', SOCKETIO_PING_TIMEOUT: '1000', SOCKETIO_ACK_TIMEOUT: '500' },
+        {
+          SOCKETIO_PING_INTERVAL: '250',
+          SOCKETIO_PING_TIMEOUT: '1000',
+          SOCKETIO_ACK_TIMEOUT: '500',
+          METRICS_REPORT_INTERVAL_MS: '1000',
+        },
         { include: TIMER_TESTS },
       ),
       // The protocol suite's reference server: echo namespaces, pings 300/200 ms, connect timeout 1 s.

@@ -2,7 +2,10 @@ import { DurableObject } from 'cloudflare:workers'
 import { AppError, type ErrorCode } from '../worker/lib/errors'
 import type { AuthIdentity } from '../worker/lib/identity'
 import { utf8Exceeds } from '../worker/lib/utf8'
+import type { Env as WorkerEnv } from '../worker/env'
+import type { Protocol, RoomKind } from '../worker/metrics/report'
 import { logEvent, type LogLevel } from './log'
+import { ObjectMetrics } from './metrics'
 
 /** The request header through which the Worker hands an authenticated identity to an object. */
 export const IDENTITY_HEADER = 'x-switchboard-identity'
@@ -55,6 +58,10 @@ export abstract class Channel<
   #buckets = new Map<string, { tokens: number; at: number }>()
   /** When the alarm is set to ring (null: not set); read once at start, then kept here. */
   #alarmAt: number | null = null
+  /** The earliest time `scheduleAlarm` asked for since the alarm last rang (`setAlarmAt` keeps it). */
+  #wantedAt: number | null = null
+  /** Live metrics (null: this object reports none); made on the first event, see `metrics`. */
+  #metrics: ObjectMetrics | null | undefined
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -146,10 +153,25 @@ export abstract class Channel<
     return []
   }
 
+  /** What this object reports to the metrics registry: its kind and its WebSockets' protocol (none by default). */
+  protected metricsOf(): { kind: RoomKind; protocol: Protocol } | undefined {
+    return undefined
+  }
+
+  /** Rooms this object holds open now, for metrics: 1 while it holds any connection. */
+  protected openRooms(): number {
+    return this.#connections.size + this.heldElsewhere() > 0 ? 1 : 0
+  }
+
   // ── Platform entry points ──────────────────────────────────────────────────────────────
 
   async fetch(request: Request): Promise<Response> {
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return this.onRequest(request)
+    const metrics = this.metrics
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+      const response = await this.onRequest(request)
+      this.reportMetrics()
+      return response
+    }
     try {
       const user = identityFrom(request)
       if (this.countsAsNew(request)) this.admitConnection()
@@ -158,7 +180,9 @@ export abstract class Channel<
       const { 0: client, 1: server } = new WebSocketPair()
       this.ctx.acceptWebSocket(server, this.tags(state))
       const conn = this.#attach(server, state)
+      metrics?.opened('websocket')
       await this.onConnect(conn, request)
+      this.reportMetrics()
       return new Response(null, { status: 101, webSocket: client })
     } catch (err) {
       const e = asAppError(err)
@@ -167,13 +191,18 @@ export abstract class Channel<
   }
 
   async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const metrics = this.metrics
     const conn = this.#connections.get(ws) ?? this.#track(ws)
     if (!conn) return
     const refused = this.admitMessage(this.rateKey(conn), message)
-    if (refused) return this.onRefused(conn, message, refused)
+    if (refused) {
+      this.onRefused(conn, message, refused)
+      return this.reportMetrics()
+    }
     try {
       await this.onMessage(conn, message)
     } catch (err) {
+      metrics?.error()
       const e = asAppError(err)
       if (e.code === 'internal_error') this.log('error', 'onMessage', { error: err })
       this.sendTo(
@@ -186,11 +215,15 @@ export abstract class Channel<
         ),
       )
     }
+    this.reportMetrics()
   }
 
   async alarm(): Promise<void> {
+    void this.metrics
     this.#alarmAt = null
+    this.#wantedAt = null
     await this.onAlarm()
+    this.reportMetrics()
   }
 
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -228,8 +261,9 @@ export abstract class Channel<
     return undefined
   }
 
-  /** Answers a message the limits refused: an error frame by default (nothing of it was processed). */
+  /** Answers a message the limits refused: an error frame by default (nothing of it was processed; counted as an error). */
   protected onRefused(conn: Connection<A>, message: string | ArrayBuffer, refused: Refusal): void {
+    this.metrics?.error()
     this.sendTo(conn, this.errorFrame(refused.code, refused.message, this.errorRefs(message), conn))
   }
 
@@ -257,13 +291,19 @@ export abstract class Channel<
 
   /** Makes the alarm ring by `at`; an earlier alarm already set stays (earliest wins). */
   protected scheduleAlarm(at: number): void {
+    if (this.#wantedAt === null || at < this.#wantedAt) this.#wantedAt = at
     if (this.#alarmAt !== null && this.#alarmAt <= at) return
     this.#alarmAt = at
     void this.ctx.storage.setAlarm(at)
   }
 
-  /** Makes the alarm ring exactly at `at` (null: not at all), replacing whatever was set. */
+  /**
+   * Makes the alarm ring at `at` (null: not at all), replacing what this caller set before — but
+   * never later than what `scheduleAlarm` asked for since the alarm last rang (typing expiry,
+   * pending presence leaves, metrics), so one component's deadlines do not cancel another's.
+   */
   protected setAlarmAt(at: number | null): void {
+    if (this.#wantedAt !== null && (at === null || this.#wantedAt < at)) at = this.#wantedAt
     if (at === this.#alarmAt) return
     this.#alarmAt = at
     void (at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at))
@@ -272,7 +312,34 @@ export abstract class Channel<
   /** Clears the alarm. */
   protected async cancelAlarm(): Promise<void> {
     this.#alarmAt = null
+    this.#wantedAt = null
     await this.ctx.storage.deleteAlarm()
+  }
+
+  /**
+   * This object's live metrics (README "Operations"), or null when it reports none: made on the
+   * first event of a wake, counting the WebSockets it already holds.
+   */
+  protected get metrics(): ObjectMetrics | null {
+    if (this.#metrics === undefined) {
+      const of = this.metricsOf()
+      this.#metrics = of
+        ? new ObjectMetrics(this.ctx, this.env as unknown as WorkerEnv, this.name, of, this.#connections.size)
+        : null
+    }
+    return this.#metrics
+  }
+
+  /** Counts messages a room stored (metrics) and reports if due; called once per write batch. */
+  protected countMessages(n: number): void {
+    this.metrics?.message(n)
+    this.reportMetrics()
+  }
+
+  /** Sends a metrics report if one is due, and makes the alarm ring for the next (earliest wins). */
+  protected reportMetrics(): void {
+    const next = this.metrics?.tick(this.openRooms(), this.heldElsewhere())
+    if (next !== undefined && next !== null) this.scheduleAlarm(Math.max(next, Date.now()))
   }
 
   /** One structured log line naming this object. */
@@ -347,11 +414,14 @@ export abstract class Channel<
   }
 
   async #drop(ws: WebSocket, code: number, reason: string): Promise<void> {
+    const metrics = this.metrics
     const conn = this.#connections.get(ws) ?? this.#track(ws)
     this.#connections.delete(ws)
     if (!conn) return
+    metrics?.closed('websocket')
     this.#buckets.delete(this.rateKey(conn))
     await this.onClose(conn, code, reason)
+    this.reportMetrics()
   }
 
   #take(id: string, per10s: number): boolean {

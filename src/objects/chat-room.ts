@@ -15,6 +15,7 @@ import { IndexMirror, writeIndex } from './room/d1-index'
 import { exceptUser, type RoomDetails, type RoomEvent } from './room/events'
 import type { Attachment } from './room/commands'
 import { filesOf, type IndexBatch, type StoredMessage } from './room/log'
+import { roomWebhooks } from './room/webhooks'
 
 /** Per-socket state (attachment): who, which object it lives in, which chats it follows. */
 export interface ChatAttachment extends BaseAttachment {
@@ -119,6 +120,14 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
         },
         // The sender is a member (checked before the socket opened or the REST call arrived).
         attachments: (_actor, ids) => messageAttachments(db(this.env.DB), ids, { chatId: this.name }),
+        observers: [
+          roomWebhooks(this.ctx, this.env, {
+            kind: 'chat',
+            id: () => this.name,
+            scheduleAlarm: (at) => this.scheduleAlarm(at),
+          }),
+          { committed: (messages) => this.countMessages(messages.length) },
+        ],
       },
       roomOptions(this.env, { index: true }),
     )
@@ -134,6 +143,15 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
 
   protected limits(): ChannelLimits {
     return configuredLimits(this.env)
+  }
+
+  protected metricsOf() {
+    return { kind: 'chat', protocol: 'json' } as const
+  }
+
+  /** A user's home object (`~user:…`) holds sockets but no chat. */
+  protected openRooms(): number {
+    return isUserHome(this.name) ? 0 : super.openRooms()
   }
 
   protected errorFrame(code: ErrorCode, message: string, extra?: Record<string, unknown>): string {

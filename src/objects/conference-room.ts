@@ -1,9 +1,12 @@
 import { db } from '../worker/db/client'
 import type { Env } from '../worker/env'
 import { messageAttachments } from '../worker/services/files'
+import { serviceOfRoom } from '../worker/services/rooms'
 import { roomOptions } from './limits'
 import { MessageRoom } from './room/core'
 import { provideRoom } from './room/registry'
+import { roomWebhooks } from './room/webhooks'
+import { adminDisconnect, adminEmit, adminSockets, type AdminSocket } from './socketio/admin-namespace'
 import { SocketIoHost } from './socketio/host'
 import * as sio from './socketio/room-chat'
 import { markRoomClosed } from './socketio/room-status'
@@ -37,9 +40,27 @@ export class ConferenceRoom extends SocketIoHost {
         localConnections: () => 0,
         // The sender holds this room's LiveKit token (checked at CONNECT); files name the room.
         attachments: (_actor, ids) => messageAttachments(db(this.env.DB), ids, { room: this.name }),
+        observers: [
+          roomWebhooks(this.ctx, this.env, {
+            kind: 'conference',
+            id: () => this.name,
+            scheduleAlarm: (at) => this.scheduleAlarm(at),
+            service: () => serviceOfRoom(db(this.env.DB), this.name),
+          }),
+          { committed: (messages) => this.countMessages(messages.length) },
+        ],
       },
       roomOptions(this.env, { index: false }),
     ))
+  }
+
+  protected metricsOf() {
+    return { kind: 'conference', protocol: 'socketio' } as const
+  }
+
+  /** A home object (`~…`) holds sessions but no room. */
+  protected openRooms(): number {
+    return this.name.startsWith('~') ? 0 : super.openRooms()
   }
 
   protected async onAlarm(): Promise<void> {
@@ -52,6 +73,23 @@ export class ConferenceRoom extends SocketIoHost {
     const data = args[0] as { status?: unknown } | undefined
     if (event === 'conference-status' && data?.status === 'closed') markRoomClosed(this.ctx)
     return super.publish(nsp, event, args)
+  }
+
+  // ── Admin UI (socketio/admin-namespace.ts): every Socket.IO session is held by one of these ──
+
+  /** The sockets this object holds, as the admin UI lists them. */
+  async adminSockets(): Promise<AdminSocket[]> {
+    return adminSockets(this.adminSessions())
+  }
+
+  /** Emits to this object's sockets of `nsp` (or the one `sid`); answers how many got it. */
+  async adminEmit(nsp: string, sid: string | undefined, event: string, args: unknown[]): Promise<number> {
+    return adminEmit(this.adminSessions(), nsp, sid, event, args)
+  }
+
+  /** Disconnects this object's sockets of `nsp` (or the one `sid`), closing their connection with `close`. */
+  async adminDisconnect(nsp: string, sid: string | undefined, close: boolean): Promise<number> {
+    return adminDisconnect(this.adminSessions(), nsp, sid, close)
   }
 
   /** A page of the chat log: messages before `before` (or the newest), oldest first. */

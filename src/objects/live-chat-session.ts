@@ -8,6 +8,7 @@ import * as livechat from './protocols/livechat'
 import type { Actor } from './room/commands'
 import { MessageRoom } from './room/core'
 import { exceptUser, type RoomEvent } from './room/events'
+import { roomWebhooks } from './room/webhooks'
 
 export type { ConnectionStatus, LiveChatMessage } from './protocols/livechat'
 
@@ -37,6 +38,14 @@ export class LiveChatSession extends Channel<Env, LiveChatAttachment> {
         emit: (e) => this.#emit(e),
         scheduleAlarm: (at) => this.scheduleAlarm(at),
         localConnections: (userId) => this.#connectionsOf(userId),
+        observers: [
+          roomWebhooks(ctx, env, {
+            kind: 'livechat',
+            id: () => this.name,
+            scheduleAlarm: (at) => this.scheduleAlarm(at),
+          }),
+          { committed: (messages) => this.countMessages(messages.length) },
+        ],
       },
       roomOptions(env, { index: false }),
     )
@@ -49,6 +58,10 @@ export class LiveChatSession extends Channel<Env, LiveChatAttachment> {
 
   protected limits(): ChannelLimits {
     return configuredLimits(this.env)
+  }
+
+  protected metricsOf() {
+    return { kind: 'livechat', protocol: 'livechat' } as const
   }
 
   // ── RPC for the Worker ─────────────────────────────────────────────────────────────────

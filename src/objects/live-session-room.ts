@@ -28,6 +28,10 @@ export class LiveSessionRoom extends Channel<Env, LiveAttachment> {
     return configuredLimits(this.env)
   }
 
+  protected metricsOf() {
+    return { kind: 'live', protocol: 'json' } as const
+  }
+
   // ── RPC for the Worker ─────────────────────────────────────────────────────────────────
 
   /** Sends one event to every socket and applies its effect on them. Returns how many sockets got it. */

@@ -5,6 +5,8 @@ import { ConferenceRoom as ProductionConferenceRoom } from '../../src/objects/co
 import { LiveChatSession as ProductionLiveChatSession } from '../../src/objects/live-chat-session'
 import type { RoomOptions } from '../../src/objects/room/core'
 import type { IndexBatch } from '../../src/objects/room/log'
+import { MetricsRegistry as ProductionMetricsRegistry } from '../../src/worker/metrics/registry'
+import type { ObjectReport, RegistryReport } from '../../src/worker/metrics/report'
 
 /** What a test may change in an object: its limits and its message room's options. */
 export interface TestSettings {
@@ -97,3 +99,17 @@ export const liveChatStub = (id: string) =>
 /** The stub of a conference room's object, typed as the test subclass it runs as. */
 export const conferenceRoomStub = (room: string) =>
   env.CONFERENCE_ROOM.getByName(room) as unknown as DurableObjectStub<ConferenceRoom>
+
+/** The metrics registry, keeping every object report it received (in memory) for tests to read. */
+export class MetricsRegistry extends ProductionMetricsRegistry {
+  received: ObjectReport[] = []
+
+  report(batch: RegistryReport): void {
+    this.received.push(...(batch.objects ?? []))
+    super.report(batch)
+  }
+}
+
+/** The registry's stub, typed as the test subclass it runs as. */
+export const metricsRegistryStub = () =>
+  env.METRICS_REGISTRY.getByName('global') as unknown as DurableObjectStub<MetricsRegistry>

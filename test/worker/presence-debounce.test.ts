@@ -71,6 +71,18 @@ describe('PresenceDebouncer', () => {
     expect(types(after.due(T + 12_000))).toEqual(['presence.left u2'])
   })
 
+  it('should adopt a connection announced before a wake without reporting it, so its close is a leave', () => {
+    const p = new PresenceDebouncer({ graceMs: 5000 })
+    p.restore([], [{ room: 'r', userId: 'u2', userName: 'Bo', leftAt: T, dueAt: T + 5000 }])
+    p.adopt({ room: 'r', userId: 'u1', userName: 'Ann', connectionId: 'c1' })
+    expect(p.disconnected('r', 'u1', 'c1', T + 1000)).toEqual([])
+    // Adopting a user whose leave is pending means they are here after all.
+    p.adopt({ room: 'r', userId: 'u2', connectionId: 'c2' })
+    expect(p.due(T + 10_000)).toEqual([
+      { type: 'presence.left', room: 'r', userId: 'u1', userName: 'Ann', at: T + 1000 },
+    ])
+  })
+
   it('should refuse a negative grace', () => {
     expect(() => new PresenceDebouncer({ graceMs: -1 })).toThrow(/graceMs/)
   })

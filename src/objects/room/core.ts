@@ -4,6 +4,7 @@ import { utf8Exceeds } from '../../worker/lib/utf8'
 import { RoomCommand, type Actor, type Attachment, type RoomCommandInput, type SendCommand } from './commands'
 import type { RoomDetails, RoomEvent, SendResult } from './events'
 import { ChatLog, type StoredMessage } from './log'
+import type { RoomObserver } from './webhooks'
 import { WriteBatch } from './write-batch'
 
 /** How a room behaves; read from configuration by its object (tests may change them). */
@@ -37,6 +38,8 @@ export interface RoomHost {
    * exist (404 naming it) and belong to this room (403). Rooms without it take no files.
    */
   attachments?(actor: Actor, ids: string[]): Promise<Attachment[]>
+  /** Told of stored messages and presence changes, off the send path (webhooks, metrics: room/webhooks.ts). */
+  observers?: RoomObserver[]
 }
 
 /** What each command answers. */
@@ -70,6 +73,8 @@ export class MessageRoom {
   #writes = new WriteBatch()
   /** Set while sends with files have their files looked up: every later send queues behind them. */
   #resolving: Promise<void> | undefined
+  /** Messages the current write batch created, for the observer once the batch has run. */
+  #created: StoredMessage[] = []
 
   constructor(storage: DurableObjectStorage, host: RoomHost, options: RoomOptions) {
     this.log = new ChatLog(storage, { index: options.index })
@@ -162,13 +167,16 @@ export class MessageRoom {
 
   /** A connection of `user` joined the room (already counted by `connectionsOf`). */
   arrived(user: Actor): void {
-    this.#host.emit({ type: 'presence', user, online: true, connections: this.connectionsOf(user.id) })
+    const connections = this.connectionsOf(user.id)
+    this.#host.emit({ type: 'presence', user, online: true, connections })
+    if (connections === 1) this.#tell((o) => o.presence?.(user, true))
   }
 
   /** A connection of `user` left the room (no longer counted); the last one ends their typing. */
   departed(user: Actor): void {
     const connections = this.connectionsOf(user.id)
     this.#host.emit({ type: 'presence', user, online: false, connections })
+    if (connections === 0) this.#tell((o) => o.presence?.(user, false))
     if (connections === 0 && this.log.stopTyping(user.id))
       this.#host.emit({ type: 'typing', user, typing: false })
   }
@@ -193,6 +201,7 @@ export class MessageRoom {
       this.#host.emit({ type: 'typing', user: { id: t.user_id, name: t.name }, typing: false })
     const next = this.log.nextTypingExpiry()
     if (next !== undefined) this.#host.scheduleAlarm(next)
+    this.#tell((o) => o.onAlarm?.(now))
   }
 
   // ── Commands ───────────────────────────────────────────────────────────────────────────
@@ -230,6 +239,7 @@ export class MessageRoom {
       this.#host.emit({ type: 'typing', user: actor, typing: false, implicit: true })
     this.#host.emit({ type: 'message', message: row })
     this.#changed(now)
+    if (this.#host.observers) this.#observe(row)
     return { message: row, duplicate: false }
   }
 
@@ -285,6 +295,19 @@ export class MessageRoom {
     if (!m) throw notFound('Message')
     if (m.deleted_at !== null) throw new AppError('conflict', 'Message was deleted')
     return m
+  }
+
+  /** Hands the batch's new messages to the observers once, after every send of the batch has run. */
+  #observe(row: StoredMessage): void {
+    if (this.#created.push(row) > 1) return
+    queueMicrotask(() => {
+      const rows = this.#created.splice(0)
+      this.#tell((o) => o.committed?.(rows))
+    })
+  }
+
+  #tell(fn: (o: RoomObserver) => void): void {
+    for (const o of this.#host.observers ?? []) fn(o)
   }
 
   #changed(at: number): void {

@@ -14,4 +14,6 @@ export interface HostContext {
   /** A (cached) stub of another Socket.IO host. */
   stub(ref: ObjectRef): HostStub
   log(level: LogLevel, where: string, fields?: Record<string, unknown>): void
+  /** A client's event or ack was answered with an error (counted in the object's metrics). */
+  failed(): void
 }

@@ -339,6 +339,12 @@ export class Engine {
     await this.#closePoll(session as PollingTransport, EIO.noop)
   }
 
+  /** Closes a session from the server's side (the admin UI's disconnect with `close`). */
+  async close(session: Transport, reason: string): Promise<void> {
+    if (session instanceof WebSocketTransport) return this.hooks.disconnect(session.conn, 1000, reason)
+    await this.#closePoll(session as PollingTransport, EIO.close)
+  }
+
   /**
    * A packet the protocol does not allow (unknown type, malformed payload, bad ack id, too many
    * attachments…): like socket.io, the connection is closed.

@@ -4,6 +4,7 @@ import type { ErrorCode } from '../../worker/lib/errors'
 import type { AuthIdentity } from '../../worker/lib/identity'
 import { Channel, type ChannelLimits, type Connection, type Refusal } from '../channel'
 import { PendingAcks } from './acks'
+import type { AdminSession } from './admin-namespace'
 import { Adapter, type SioDelivery } from './adapter'
 import { SioClient } from './client'
 import type { HostContext } from './context'
@@ -57,6 +58,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       me: () => this.#me(),
       stub: (ref) => this.#stub(ref),
       log: (level, where, fields) => this.log(level, where, fields),
+      failed: () => this.metrics?.error(),
     }
     this.#engine = new Engine(
       host,
@@ -69,7 +71,10 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
           await this.#runner.ended(eid, state)
         },
         admitMessage: (eid, frame) => this.admitMessage(eid, frame),
-        refused: (session, frame, refused) => this.#client.refuse(session, frame, refused),
+        refused: (session, frame, refused) => {
+          this.metrics?.error()
+          this.#client.refuse(session, frame, refused)
+        },
         admitConnection: () => this.admitConnection(),
         disconnect: (conn, code, reason) => this.disconnect(conn, code, reason),
         handOff: {
@@ -140,6 +145,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
 
   protected onRefused(conn: Connection<SessionState>, message: string | ArrayBuffer, refused: Refusal): void {
     const session = this.#engine.session(conn.state.eid)
+    this.metrics?.error()
     if (session) this.#client.refuse(session, message, refused)
   }
 
@@ -190,6 +196,18 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
     this.#engine.alarm()
     this.#acks.expire()
     this.#engine.rearm()
+  }
+
+  /** The Socket.IO sessions this object holds, for the admin UI (admin-namespace.ts). */
+  adminSessions(): AdminSession[] {
+    return [...this.#engine.receivers()].map((s) => ({
+      eid: s.eid,
+      transport: s.transport,
+      state: s.state,
+      send: (frames) => s.send(frames),
+      leave: (nsp) => this.#runner.leave(s, nsp),
+      close: () => this.#engine.close(s, 'closed by an admin'),
+    }))
   }
 
   // ── Broadcasting, for subclasses ───────────────────────────────────────────────────────

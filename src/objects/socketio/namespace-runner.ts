@@ -169,6 +169,7 @@ export class NamespaceRunner {
         })
       } catch (err) {
         this.host.log('error', 'sioEvent', { nsp, error: err })
+        this.host.failed()
         result = {
           frames: errorEvent(
             nsp,
@@ -207,6 +208,7 @@ export class NamespaceRunner {
         true,
       )
     } catch (err) {
+      this.host.failed()
       frames = errorEvent(nsp, asAppError(err))
     }
     this.sessions.session(session.eid)?.send(frames)
@@ -353,6 +355,7 @@ export class NamespaceRunner {
       const e = asAppError(err)
       if (e.code === 'internal_error')
         this.host.log('error', 'event', { nsp, name, error: err, stack: (err as Error)?.stack })
+      this.host.failed()
       return { frames: errorEvent(nsp, e, ackId) }
     }
   }

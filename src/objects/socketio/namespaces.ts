@@ -1,4 +1,5 @@
 import { AppError } from '../../worker/lib/errors'
+import { adminNamespace } from './admin-namespace'
 import { conformanceNamespace } from './conformance-namespace'
 import { mobileNamespace } from './mobile-namespace'
 import type { NamespaceHandler } from './namespace'
@@ -26,6 +27,7 @@ export const ROOM_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,127}$/
 
 const FIXED: Record<string, NamespaceRoute> = {
   '/': { handler: mainNamespace },
+  '/admin': { handler: adminNamespace },
   '/mobile': { handler: mobileNamespace },
   '/notification': { handler: notificationNamespace },
   '/queue': { owner: { kind: 'queue', name: 'queue' }, handler: queueNamespace },

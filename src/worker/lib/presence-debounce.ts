@@ -90,6 +90,25 @@ export class PresenceDebouncer {
     return this.due(now, k)
   }
 
+  /**
+   * Marks a connection open without reporting anything: one announced before a wake that this
+   * debouncer was not told of (callers that learn of open connections lazily rather than through
+   * `restore`). As in `restore`, a pending leave of its user is dropped (they are connected).
+   */
+  adopt(c: OpenConnection): void {
+    const k = key(c.room, c.userId)
+    const user = this.#open.get(k) ?? {
+      room: c.room,
+      userId: c.userId,
+      userName: c.userName ?? null,
+      ids: new Set(),
+    }
+    if (c.userName) user.userName = c.userName
+    user.ids.add(c.connectionId)
+    this.#open.set(k, user)
+    this.#pending.delete(k)
+  }
+
   /** Leaves whose grace has passed by `now` (removed as they are returned), oldest first. */
   due(now = Date.now(), only?: string): PresenceChange[] {
     const out: PresenceChange[] = []

@@ -1,6 +1,12 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../env'
-import { STALE_AFTER_MS, type ConnectionCount, type ObjectReport, type RegistryReport } from './report'
+import {
+  STALE_AFTER_MS,
+  type ConnectionCount,
+  type ObjectReport,
+  type Protocol,
+  type RegistryReport,
+} from './report'
 import { log } from '../lib/log'
 
 /** Minute buckets kept for the per-minute rates. */
@@ -128,6 +134,21 @@ export class MetricsRegistry extends DurableObject<Env> {
       errors_per_minute: errors,
       totals,
     }
+  }
+
+  /**
+   * The objects (`kind:name`, as they report) whose latest current report holds connections of
+   * `protocol`: where the Socket.IO admin UI looks for sockets.
+   */
+  holding(protocol: Protocol, now = Date.now()): string[] {
+    return this.ctx.storage.sql
+      .exec<{ object: string; connections: string }>(
+        'SELECT object, connections FROM objects WHERE at >= ? ORDER BY object',
+        now - STALE_AFTER_MS,
+      )
+      .toArray()
+      .filter((r) => (JSON.parse(r.connections) as ConnectionCount[]).some((c) => c.protocol === protocol))
+      .map((r) => r.object)
   }
 
   #add(name: string, label: string, n: number) {

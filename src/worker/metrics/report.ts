@@ -62,11 +62,17 @@ export class MetricsReporter {
   #changed = false
   #lastSent = -Infinity
 
-  constructor(object: string, kind: RoomKind, options: { intervalMs: number; keepAliveMs?: number }) {
+  /** `lastSentAt`: when this object last reported before a wake (kept by the object), so batching holds across wakes. */
+  constructor(
+    object: string,
+    kind: RoomKind,
+    options: { intervalMs: number; keepAliveMs?: number; lastSentAt?: number },
+  ) {
     this.#object = object
     this.#kind = kind
     this.#intervalMs = options.intervalMs
     this.#keepAliveMs = options.keepAliveMs ?? KEEP_ALIVE_MS
+    this.#lastSent = options.lastSentAt ?? -Infinity
   }
 
   connectionOpened(protocol: Protocol, transport: Transport): void {

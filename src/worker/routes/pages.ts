@@ -15,6 +15,7 @@ export const pageRoutes = new Hono<AppEnv>()
 export const PAGE_PATHS = [
   '/docs',
   '/console',
+  '/admin-ui',
   '/join/:linkID',
   '/hls/:linkID',
   '/car/:linkID',
@@ -39,5 +40,6 @@ export const landingForBrowsers = async (c: Context<AppEnv>, next: () => Promise
 
 pageRoutes.get('/docs', (c) => c.redirect('/reference/', 301))
 pageRoutes.get('/console', (c) => c.redirect('/console/', 301))
+pageRoutes.get('/admin-ui', (c) => c.redirect('/admin-ui/', 301))
 for (const kind of ['join', 'hls', 'car']) pageRoutes.get(`/${kind}/:linkID`, (c) => page(c, '/caller/'))
 pageRoutes.get('/live/:session_id', (c) => page(c, '/live/'))
