@@ -8,9 +8,19 @@ const SIO_CHAT = [
   'sb-chat-wd',
   'sb-chat-batch-wd',
   'sb-livechat-wd',
+  'sb-sio-default-wd',
+  'sb-sio-home-wd',
 ]
 // Targets run at both room sizes, so their CPU splits into per-message and per-send parts.
-const BOTH_SIZES = ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-chat-wd', 'sb-chat-batch-wd', 'sb-livechat-wd']
+const BOTH_SIZES = [
+  'node-sio',
+  'floor-wd',
+  'sb-sio-wd',
+  'sb-sio-default-wd',
+  'sb-chat-wd',
+  'sb-chat-batch-wd',
+  'sb-livechat-wd',
+]
 
 const SMOKE_TARGETS = ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-chat-wd']
 
@@ -32,7 +42,7 @@ export const PROFILES = {
           rate: 200,
           timeoutMs: 10_000,
           budgetS: 20,
-          targets: ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-chat-wd'],
+          targets: ['node-sio', 'floor-wd', 'sb-sio-wd', 'sb-sio-default-wd', 'sb-chat-wd'],
         },
         {
           id: '50x5-sat',

@@ -5,13 +5,16 @@ import { findStamps } from './fanout.mjs'
 
 /**
  * socket.io-client against `${base}${nsp}`: one connection per socket (forceNew), websocket
- * transport. `payload(text)` builds the chat-message argument; `event` is what is sent and heard.
+ * transport unless `transports` says otherwise (undefined: the client's defaults, long-polling
+ * then the upgrade — each socket counts as open once upgraded). `payload(text)` builds the
+ * chat-message argument; `event` is what is sent and heard.
  */
 export function sioAdapter({
   base,
   nsp,
   auth,
   query,
+  transports = ['websocket'],
   event = 'chat-message',
   payload = (text) => ({ message: text }),
 }) {
@@ -19,7 +22,7 @@ export function sioAdapter({
     open(n, onStamps) {
       return new Promise((resolve, reject) => {
         const socket = io(base + nsp, {
-          transports: ['websocket'],
+          ...(transports ? { transports } : {}),
           forceNew: true,
           reconnection: false,
           timeout: 20_000,
@@ -31,13 +34,18 @@ export function sioAdapter({
           reject(new Error(`socket.io connect ${nsp}: ${err?.message ?? err}`))
         }
         socket.once('connect_error', fail)
-        socket.once('connect', () => {
+        const ready = () => {
           socket.off('connect_error', fail)
           resolve({
             socket,
             send: (text) => socket.emit(event, payload(text)),
             close: () => socket.close(),
           })
+        }
+        socket.once('connect', () => {
+          const engine = socket.io.engine
+          if (transports || engine.transport.name === 'websocket') return ready()
+          engine.once('upgrade', ready)
         })
         if (onStamps)
           socket.on(event, (...args) => {

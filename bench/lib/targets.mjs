@@ -16,6 +16,22 @@ export const FANOUT_TARGETS = {
   // Without a routing hint in the URL the socket lives in its own home object, which follows
   // the room across objects: the uncommon, slower path (SPEC §5.1 fan-out across objects).
   'sb-sio-home-wd': { server: 'sb-wd', kind: 'sio', floor: 'floor-wd', hint: false },
+  // What unchanged seed-000 frontends do: `io(url + '/' + room, { auth: { token } })` with
+  // socket.io-client's default transports (long-polling, then the upgrade) and no hint.
+  'sb-sio-default-wd': {
+    server: 'sb-wd',
+    kind: 'sio',
+    floor: 'floor-wd',
+    hint: false,
+    transports: 'default',
+  },
+  'sb-sio-default-mf': {
+    server: 'sb-mf',
+    kind: 'sio',
+    floor: 'floor-mf',
+    hint: false,
+    transports: 'default',
+  },
   'sb-chat-wd': { server: 'sb-wd', kind: 'chat', floor: 'floor-wd' },
   'sb-chat-batch-wd': { server: 'sb-wd', kind: 'chat', batch: true, floor: 'floor-wd' },
   'sb-chat-mf': { server: 'sb-mf', kind: 'chat', floor: 'floor-mf' },
@@ -45,6 +61,7 @@ export async function prepareTarget(subjects, name, room, { probe = true } = {})
       if (def.hint !== false) sio.query = { room: generated.room ?? room }
     }
     // Probe: one socket must get in, or the subject is not there (e.g. not on main yet).
+    if (def.transports === 'default') sio.transports = undefined
     const adapter = sioAdapter(sio)
     if (probe) (await adapter.open(0, null)).close()
     return { srv, def, sio, adapter }
