@@ -16,7 +16,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { stripVTControlCharacters } from 'node:util'
@@ -82,8 +82,16 @@ function ensureDevVars(): Record<string, string> {
   return { ...defaults, ...parseDevVars(readFileSync(DEV_VARS, 'utf8')) }
 }
 
-/** wrangler's CLI, run with this Node (no `npx` in between: one process less to pass signals through). */
-const WRANGLER = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js')
+/**
+ * wrangler's CLI, run with this Node (no `npx` in between: one process less to pass signals
+ * through). Found through its package.json's `bin`, which every release exports (later releases
+ * do not export `bin/wrangler.js` itself).
+ */
+const WRANGLER = (() => {
+  const pkg = createRequire(import.meta.url).resolve('wrangler/package.json')
+  const { bin } = JSON.parse(readFileSync(pkg, 'utf8')) as { bin: string | Record<string, string> }
+  return resolve(dirname(pkg), typeof bin === 'string' ? bin : bin.wrangler)
+})()
 /**
  * What every wrangler run gets: no prompts, no telemetry, and no fetch of Cloudflare's `Request.cf`
  * sample at start (offline it fails with a stack trace; the Worker does not read `request.cf`).
