@@ -297,13 +297,16 @@ export class MessageRoom {
     return m
   }
 
-  /** Hands the batch's new messages to the observers once, after every send of the batch has run. */
+  /**
+   * Hands the batch's new messages to the observers once, in a later task: after every send of
+   * the batch has run and its acknowledgements and broadcasts were handed to the sockets.
+   */
   #observe(row: StoredMessage): void {
     if (this.#created.push(row) > 1) return
-    queueMicrotask(() => {
+    setTimeout(() => {
       const rows = this.#created.splice(0)
       this.#tell((o) => o.committed?.(rows))
-    })
+    }, 0)
   }
 
   #tell(fn: (o: RoomObserver) => void): void {
