@@ -40,6 +40,9 @@ export interface Refusal {
 
 const ATTACHMENT_MAX = 2048
 
+/** Storage key (synchronous KV) of the object's own name. */
+const NAME_KEY = 'channel:name'
+
 /**
  * Base for every hibernatable WebSocket room (PartyServer's shape): it owns the platform entry
  * points (`fetch`, `webSocketMessage`, `webSocketClose`, `webSocketError`, `alarm`) and calls
@@ -56,6 +59,8 @@ export abstract class Channel<
 > extends DurableObject<Env> {
   #connections = new Map<WebSocket, Connection<A>>()
   #buckets = new Map<string, { tokens: number; at: number }>()
+  /** The object's name, once known (see `name`). */
+  #name: string | undefined
   /** When the alarm is set to ring (null: not set); read once at start, then kept here. */
   #alarmAt: number | null = null
   /** The earliest time `scheduleAlarm` asked for since the alarm last rang (`setAlarmAt` keeps it). */
@@ -75,11 +80,20 @@ export abstract class Channel<
   /**
    * The object's own name (the `idFromName` / `getByName` name it was reached by): every object
    * of this project is named, so it knows which chat, room or session it is without being told.
+   * An object woken by its alarm (after an eviction or a restart) is not told its name
+   * (`ctx.id.name` is undefined there), so the name is kept in storage the first time it is known.
    */
   get name(): string {
-    const name = this.ctx.id.name
-    if (!name) throw new AppError('internal_error', 'Object reached without a name')
-    return name
+    if (this.#name) return this.#name
+    const kv = this.ctx.storage.kv
+    const known = this.ctx.id.name
+    if (known) {
+      if (kv.get<string>(NAME_KEY) !== known) kv.put(NAME_KEY, known)
+      return (this.#name = known)
+    }
+    const stored = kv.get<string>(NAME_KEY)
+    if (!stored) throw new AppError('internal_error', 'Object reached without a name')
+    return (this.#name = stored)
   }
 
   /** Start-up work, run once per wake inside `blockConcurrencyWhile` (before any event). */
@@ -166,6 +180,7 @@ export abstract class Channel<
   // ── Platform entry points ──────────────────────────────────────────────────────────────
 
   async fetch(request: Request): Promise<Response> {
+    if (this.ctx.id.name) void this.name // kept for wakes that do not carry it (alarms)
     const metrics = this.metrics
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
       const response = await this.onRequest(request)
