@@ -140,17 +140,7 @@ export class PresenceDebouncer {
   restore(connections: Iterable<OpenConnection>, pending: Iterable<PendingLeave> = []): void {
     this.#open.clear()
     this.#pending.clear()
-    for (const c of connections) {
-      const k = key(c.room, c.userId)
-      const user = this.#open.get(k) ?? {
-        room: c.room,
-        userId: c.userId,
-        userName: c.userName ?? null,
-        ids: new Set(),
-      }
-      user.ids.add(c.connectionId)
-      this.#open.set(k, user)
-    }
+    for (const c of connections) this.adopt(c)
     for (const p of pending)
       if (!this.#open.has(key(p.room, p.userId))) this.#pending.set(key(p.room, p.userId), p)
   }
