@@ -3,6 +3,7 @@ import type { Env } from '../worker/env'
 import { AppError, badRequest, forbidden, notFound, unauthorized, type ErrorCode } from '../worker/lib/errors'
 import type { AuthIdentity } from '../worker/lib/identity'
 import { iso } from '../worker/lib/time'
+import type { SendMessageRequest } from '../worker/schemas/chats'
 import { memberRole } from '../worker/services/chat-members'
 import { messageAttachments } from '../worker/services/files'
 import { asAppError, Channel, type BaseAttachment, type ChannelLimits, type Connection } from './channel'
@@ -321,17 +322,7 @@ export class ChatRoom extends Channel<Env, ChatAttachment> {
   }
 
   /** Sends a message (REST): the same path as a socket's `send_message`. */
-  async send(
-    chatId: string,
-    user: AuthIdentity,
-    body: {
-      content?: string
-      type?: 'text' | 'image' | 'file'
-      file_ids?: string[]
-      client_id?: string
-      reply_to?: string
-    },
-  ): Promise<RoomResult<SendResult>> {
+  async send(chatId: string, user: AuthIdentity, body: SendMessageRequest): Promise<RoomResult<SendResult>> {
     const { type, ...rest } = body
     const frame = {
       type: 'send_message' as const,

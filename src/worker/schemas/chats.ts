@@ -142,6 +142,7 @@ export const SendMessageBody = z
     reply_to: MessageId.optional(),
   })
   .openapi('SendMessageRequest')
+export type SendMessageRequest = z.infer<typeof SendMessageBody>
 
 export const EditMessageBody = z.object({ content: MessageContent }).openapi('EditMessageRequest')
 

@@ -5,6 +5,7 @@ import type { Db } from '../db/client'
 import { likeContains } from '../lib/like'
 import { messages } from '../db/schema'
 import type { Env } from '../env'
+import type { SendMessageRequest } from '../schemas/chats'
 import type { AuthIdentity } from '../lib/identity'
 import { iso } from '../lib/time'
 import { requireMember } from './chats'
@@ -19,13 +20,7 @@ export async function sendMessage(
   db: Db,
   chatId: string,
   user: AuthIdentity,
-  body: {
-    content?: string
-    type?: 'text' | 'image' | 'file'
-    file_ids?: string[]
-    client_id?: string
-    reply_to?: string
-  },
+  body: SendMessageRequest,
 ): Promise<SendResult> {
   await requireMember(db, chatId, user.id)
   return unwrap(await chatRoom(env, chatId).send(chatId, user, body))
