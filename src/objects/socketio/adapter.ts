@@ -17,8 +17,9 @@ export interface Receivers {
 export type SioDelivery =
   { frames: EngineFrame[]; except?: string } | { event: string; args: unknown[]; ask: AckAsk }
 
-/** Storage topic of a namespace in the fan-out table. */
+/** Storage topic of a namespace in the fan-out table, and back. */
 const topicOf = (nsp: string) => `sio:${nsp}`
+const nspOf = (topic: string) => topic.slice('sio:'.length)
 
 /**
  * Socket.IO's adapter across Durable Objects: a broadcast reaches this object's own sessions and,
@@ -40,7 +41,7 @@ export class Adapter {
   ) {
     const source = () => refKey(host.me())
     this.#fanout = new FanOut<SioDelivery>(host.ctx.storage.sql, {
-      send: (home, topic, items) => host.stub(refFromKey(home)).sioDeliver(source(), topic.slice(4), items),
+      send: (home, topic, items) => host.stub(refFromKey(home)).sioDeliver(source(), nspOf(topic), items),
       legacy: {
         table: 'sio_followers',
         copy: `INSERT OR IGNORE INTO fanout_followers (topic, home, member, conns)
