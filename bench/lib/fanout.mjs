@@ -137,6 +137,7 @@ export async function fanout(adapter, opts) {
     messagesPerSec: delivered / subscribers / duration,
     p50: lat.p50,
     p99: lat.p99,
+    p999: lat.p999,
     max: lat.max,
     orders,
     seqs,

@@ -16,18 +16,25 @@ export function createReport({ dir, mode, command }) {
      * Records one figure. `vs` maps a reference name to its value (same unit); ratios are this/ref,
      * or ref/this when `lowerIsBetter` (so > 1 always means "Switchboard ahead").
      */
-    add({ suite, name, value, unit, digits = 0, vs = {}, lowerIsBetter = false, pass, note = '' }) {
+    add({ suite, name, value, unit, digits = 0, vs = {}, lowerIsBetter = false, pass, target, note = '' }) {
       const ratios = Object.entries(vs)
         .filter(([, ref]) => Number.isFinite(ref) && ref > 0 && Number.isFinite(value))
         .map(([ref, refValue]) => ({ ref, ratio: lowerIsBetter ? refValue / value : value / refValue }))
       const row = { suite, name, value, unit, digits, ratios, pass, note, load: os.loadavg()[0] }
+      // A target is a verdict on one ratio (`ratio ≥ atLeast` vs `ref`), reported, not a failed check.
+      // Several targets on one figure: one per reference (e.g. the bare floor and the contract's floor).
+      row.targets = [target ?? []].flat().map((t) => {
+        const ratio = ratios.find((r) => r.ref === t.ref)?.ratio
+        return { ...t, ratio, met: ratio !== undefined && ratio >= t.atLeast }
+      })
       rows.push(row)
       const ratioText = ratios.length
         ? ` (${ratios.map((r) => `${r.ratio.toFixed(2)}× vs ${r.ref}`).join(', ')})`
         : ''
       const passText = pass === undefined ? '' : pass ? ' PASS' : ' FAIL'
+      const targetText = row.targets.map((t) => ` [${targetVerdict(t)}]`).join('')
       console.log(
-        `bench: ${name} ${typeof value === 'number' ? fmt(value, digits) : value} ${unit}${ratioText}${passText}${note ? ` — ${note}` : ''}`,
+        `bench: ${name} ${typeof value === 'number' ? fmt(value, digits) : value} ${unit}${ratioText}${passText}${targetText}${note ? ` — ${note}` : ''}`,
       )
       return row
     },
@@ -36,7 +43,7 @@ export function createReport({ dir, mode, command }) {
       console.log(`bench: note ${suite}: ${text}`)
     },
     finish() {
-      const table = renderTable(rows)
+      const table = `${renderTable(rows)}${renderTargets(rows)}`
       const seconds = (Date.now() - started.getTime()) / 1000
       const load = (l) => l.map((x) => x.toFixed(1)).join(' / ')
       const header = `Machine: ${machine}\nCommand: ${command}\nStarted: ${started.toISOString()}, took ${seconds.toFixed(0)} s, mode ${mode}\nLoad average (1 / 5 / 15 min): ${load(loadAtStart)} at the start, ${load(os.loadavg())} at the end\n`
@@ -54,6 +61,19 @@ export function createReport({ dir, mode, command }) {
   }
 }
 
+/** `target ≥0.80× vs floor-wd: met (0.91×)`. */
+const targetVerdict = (t) =>
+  `target ≥${t.atLeast.toFixed(2)}× vs ${t.ref}: ${t.ratio === undefined ? 'NOT MEASURED' : t.met ? 'met' : 'MISSED'}${t.ratio === undefined ? '' : ` (${t.ratio.toFixed(2)}×)`}`
+
+/** The targets' verdicts, one line each, after the table. */
+function renderTargets(rows) {
+  const targets = rows.flatMap((r) => (r.targets ?? []).map((t) => ({ name: r.name, t })))
+  if (!targets.length) return ''
+  const met = targets.filter(({ t }) => t.met).length
+  const lines = targets.map(({ name, t }) => `- ${t.label ?? name}: ${targetVerdict(t)}`)
+  return `\n\nTargets: ${met} of ${targets.length} met\n${lines.join('\n')}\n`
+}
+
 function renderTable(rows) {
   const lines = [
     '| suite | run | figure | ratios (>1 = Switchboard ahead) | result | note |',
@@ -66,7 +86,14 @@ function renderTable(rows) {
     }
     const v = typeof r.value === 'number' ? fmt(r.value, r.digits) : r.value
     const ratios = r.ratios.map((x) => `${x.ratio.toFixed(2)}× vs ${x.ref}`).join(', ')
-    const pass = r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**'
+    const pass =
+      r.pass !== undefined
+        ? r.pass
+          ? 'pass'
+          : '**FAIL**'
+        : (r.targets ?? [])
+            .map((t) => `target ≥${t.atLeast.toFixed(2)}× vs ${t.ref}: ${t.met ? 'met' : '**missed**'}`)
+            .join('; ')
     lines.push(`| ${r.suite} | ${r.name} | ${v} ${r.unit} | ${ratios} | ${pass} | ${r.note ?? ''} |`)
   }
   return lines.join('\n')

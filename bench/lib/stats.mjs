@@ -13,7 +13,7 @@ export function summarize(latencies) {
   v.sort()
   const at = (p) =>
     v.length ? v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))] : NaN
-  return { n: v.length, p50: at(50), p99: at(99), max: v.length ? v[v.length - 1] : NaN }
+  return { n: v.length, p50: at(50), p99: at(99), p999: at(99.9), max: v.length ? v[v.length - 1] : NaN }
 }
 
 export const fmt = (n, digits = 0) =>

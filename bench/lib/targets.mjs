@@ -3,7 +3,16 @@ import { call } from './http.mjs'
 import { jsonWsAdapter, sioAdapter } from './clients.mjs'
 import { roomToken } from './switchboard.mjs'
 
-/** Runs compared against each other: `ref` names the floor of the same run mode. */
+/**
+ * Issue targets, as ratios to the subject's floor in the same run (> 1 = ahead): deliveries/s at
+ * saturation, deliveries per CPU-second, and p99 at half the floor's saturation (≥ 1/1.5: a p99
+ * at most 1.5× the floor's). Unchanged frontends (socket.io-client defaults, token in `auth`, no
+ * hint) must reach 0.8×; websocket-only clients without a hint 0.5×.
+ */
+const DEFAULT_GOALS = { saturation: 0.8, efficiency: 0.8, latency: 1 / 1.5 }
+const WS_ONLY_GOALS = { saturation: 0.5, efficiency: 0.5 }
+
+/** Runs compared against each other: `floor` names the floor of the same run mode. */
 export const FANOUT_TARGETS = {
   'node-sio': { server: 'node-sio', kind: 'sio', role: 'baseline' },
   'floor-wd': { server: 'floor-wd', kind: 'sio', role: 'floor' },
@@ -11,11 +20,26 @@ export const FANOUT_TARGETS = {
   // The floor plus one more step of the send path each (bench/floor/worker.js `?mode=`).
   'floor+parse-wd': { server: 'floor-wd', kind: 'sio', role: 'variant', mode: 'parse', floor: 'floor-wd' },
   'floor+store-wd': { server: 'floor-wd', kind: 'sio', role: 'variant', mode: 'store', floor: 'floor-wd' },
+  'floor+contract-wd': {
+    server: 'floor-wd',
+    kind: 'sio',
+    role: 'variant',
+    mode: 'contract',
+    floor: 'floor-wd',
+  },
+  'floor+contract-mf': {
+    server: 'floor-mf',
+    kind: 'sio',
+    role: 'variant',
+    mode: 'contract',
+    floor: 'floor-mf',
+  },
   'sb-sio-wd': { server: 'sb-wd', kind: 'sio', floor: 'floor-wd' },
   'sb-sio-mf': { server: 'sb-mf', kind: 'sio', floor: 'floor-mf' },
   // Without a routing hint in the URL the socket lives in its own home object, which follows
   // the room across objects: the uncommon, slower path (SPEC §5.1 fan-out across objects).
-  'sb-sio-home-wd': { server: 'sb-wd', kind: 'sio', floor: 'floor-wd', hint: false },
+  'sb-sio-home-wd': { server: 'sb-wd', kind: 'sio', floor: 'floor-wd', hint: false, goals: WS_ONLY_GOALS },
+  'sb-sio-home-mf': { server: 'sb-mf', kind: 'sio', floor: 'floor-mf', hint: false, goals: WS_ONLY_GOALS },
   // What unchanged seed-000 frontends do: `io(url + '/' + room, { auth: { token } })` with
   // socket.io-client's default transports (long-polling, then the upgrade) and no hint.
   'sb-sio-default-wd': {
@@ -24,6 +48,7 @@ export const FANOUT_TARGETS = {
     floor: 'floor-wd',
     hint: false,
     transports: 'default',
+    goals: DEFAULT_GOALS,
   },
   'sb-sio-default-mf': {
     server: 'sb-mf',
@@ -31,6 +56,7 @@ export const FANOUT_TARGETS = {
     floor: 'floor-mf',
     hint: false,
     transports: 'default',
+    goals: DEFAULT_GOALS,
   },
   'sb-chat-wd': { server: 'sb-wd', kind: 'chat', floor: 'floor-wd' },
   'sb-chat-batch-wd': { server: 'sb-wd', kind: 'chat', batch: true, floor: 'floor-wd' },
