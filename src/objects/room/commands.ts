@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isPlainObject } from '../../worker/lib/plain-object'
 
 /** Who does something in a room, as events name them. */
 export interface Actor {
@@ -40,7 +41,7 @@ const SendFields = z.object({
   client_id: z.string().min(1).max(128).optional(),
   reply_to: MessageRef.optional(),
   /** Protocol fields kept with the message and handed back to its codec (Socket.IO's extra fields). */
-  attrs: z.record(z.string(), z.unknown()).optional(),
+  attrs: z.custom<Record<string, unknown>>(isPlainObject, { error: 'must be an object' }).optional(),
 })
 
 /** The rules a send's type, text and files follow, whatever protocol it came from. */

@@ -2,6 +2,7 @@
  * Engine.IO v4 and Socket.IO v5 wire codecs (socket.io's docs/engine.io-protocol/v4-current.md and
  * docs/socket.io-protocol/v5-current.md). Pure functions: no I/O, usable anywhere.
  */
+import { isPlainObject } from '../../worker/lib/plain-object'
 
 /** Engine.IO packet types. */
 export const EIO = {
@@ -126,9 +127,6 @@ function validPayload(p: SioPacket): boolean {
       return Array.isArray(p.data)
   }
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Replaces binary values with `{_placeholder:true,num}` and collects them, in order. */
 function deconstruct(value: unknown, buffers: ArrayBuffer[]): unknown {

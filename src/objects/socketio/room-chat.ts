@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { AppError } from '../../worker/lib/errors'
+import { isPlainObject } from '../../worker/lib/plain-object'
 import { iso } from '../../worker/lib/time'
 import { MAX_FILES_PER_MESSAGE, MessageType, type Attachment, type SendCommandInput } from '../room/commands'
 import type { Replay } from '../room/core'
@@ -38,16 +39,13 @@ const FileIds = z.array(z.string().min(1).max(64)).min(1).max(MAX_FILES_PER_MESS
  * every other field is kept and broadcast with it.
  */
 const ChatPayload = z
-  .union(
-    [
-      z.string().transform((message): Record<string, unknown> => ({ message })),
-      z.record(z.string(), z.unknown()),
-    ],
-    {
-      error: 'expected a string or an object with "message"',
-    },
-  )
-  .transform((fields, ctx) => {
+  // One check of the payload's shape, not a union of string and record: that tried the string
+  // first and then walked every key of the object, on every message (a tenth of the room's CPU).
+  .custom<string | Record<string, unknown>>((v) => typeof v === 'string' || isPlainObject(v), {
+    error: 'expected a string or an object with "message"',
+  })
+  .transform((payload, ctx) => {
+    const fields = typeof payload === 'string' ? { message: payload } : payload
     const type = fields.type === undefined ? undefined : MessageType.safeParse(fields.type)
     if (type && !type.success) {
       ctx.addIssue({ code: 'custom', path: ['type'], message: '"type" must be text, image or file' })

@@ -1,5 +1,6 @@
 import { AppError } from '../../worker/lib/errors'
 import { verifyLiveKitToken } from '../../worker/lib/livekit/tokens'
+import { isPlainObject } from '../../worker/lib/plain-object'
 import type { NamespaceHandler, NsContext, NsSocket } from './namespace'
 import { roomIn } from '../room/registry'
 import { chatAck, chatCommand, encodeReplay } from './room-chat'
@@ -55,7 +56,7 @@ export const roomNamespace: NamespaceHandler = {
     await room.written()
     switch (name) {
       case 'position': {
-        if (!isObject(payload))
+        if (!isPlainObject(payload))
           throw new AppError('validation_failed', 'position: expected an object {lat, lng}')
         if (typeof payload.lat !== 'number' || typeof payload.lng !== 'number')
           throw new AppError('validation_failed', 'position: lat and lng must be numbers')
@@ -103,6 +104,3 @@ function recovery(auth: Record<string, unknown>, lastSeq: number): { pid: string
   const pid = `p${lastSeq}.${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`
   return { pid, ...(seen !== undefined ? { since: seen } : {}) }
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
