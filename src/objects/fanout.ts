@@ -130,6 +130,11 @@ export class FanOut<T> {
     for (const home of this.homes(topic)) this.#queue(topic, home, item)
   }
 
+  /** Queues `item` for one home following `topic` only, in order with what `publish` queues for it. */
+  publishTo(topic: string, home: string, item: T): void {
+    if (this.homes(topic).has(home)) this.#queue(topic, home, item)
+  }
+
   #queue(topic: string, home: string, item: T): void {
     const key = `${topic}\n${home}`
     let q = this.#queues.get(key)

@@ -50,6 +50,28 @@ describe('FanOut (one fan-out across objects for chats and Socket.IO)', () => {
     })
   })
 
+  it('should queue an item for one home only, in order with what every home gets', async () => {
+    await withSql(async (sql) => {
+      const sent: { home: string; items: string[] }[] = []
+      const f = new FanOut<string>(sql, {
+        send: async (home, _topic, items) => {
+          sent.push({ home, items })
+          return 1
+        },
+      })
+      f.follow('t', 'h1', 'a')
+      f.follow('t', 'h2', 'b')
+      f.publish('t', 'all-1')
+      f.publishTo('t', 'h2', 'only-h2')
+      f.publishTo('t', 'h3', 'nobody') // not following: nothing queued
+      f.publish('t', 'all-2')
+      for (let i = 0; i < 20 && sent.length < 2; i++) await tick()
+      expect(sent.find((s) => s.home === 'h1')?.items).toEqual(['all-1', 'all-2'])
+      expect(sent.find((s) => s.home === 'h2')?.items).toEqual(['all-1', 'only-h2', 'all-2'])
+      expect(sent.some((s) => s.home === 'h3')).toBe(false)
+    })
+  })
+
   it('should drop a home that answers it holds no subscriber, and keep one whose delivery failed', async () => {
     await withSql(async (sql) => {
       const answers: Record<string, () => Promise<number>> = {
