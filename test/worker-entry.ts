@@ -2,4 +2,10 @@
 // replaced by their test subclasses (test/objects/test-classes.ts) under the same names.
 export * from '../src/worker/index'
 export { default } from '../src/worker/index'
-export { ChatRoom, ConferenceRoom, LiveChatSession, MetricsRegistry } from './objects/test-classes'
+export {
+  ChatRoom,
+  ConferenceRoom,
+  LiveChatSession,
+  LiveSessionRoom,
+  MetricsRegistry,
+} from './objects/test-classes'

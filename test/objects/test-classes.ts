@@ -3,6 +3,7 @@ import type { ChannelLimits } from '../../src/objects/channel'
 import { ChatRoom as ProductionChatRoom } from '../../src/objects/chat-room'
 import { ConferenceRoom as ProductionConferenceRoom } from '../../src/objects/conference-room'
 import { LiveChatSession as ProductionLiveChatSession } from '../../src/objects/live-chat-session'
+import { LiveSessionRoom as ProductionLiveSessionRoom } from '../../src/objects/live-session-room'
 import type { RoomOptions } from '../../src/objects/room/core'
 import type { IndexBatch } from '../../src/objects/room/log'
 import { MetricsRegistry as ProductionMetricsRegistry } from '../../src/worker/metrics/registry'
@@ -87,6 +88,19 @@ export class ConferenceRoom extends ProductionConferenceRoom {
     return { ...super.limits(), ...this.limitOverrides }
   }
 }
+
+/** A live session's object (the session's own or one of its shards) whose limits a test can change. */
+export class LiveSessionRoom extends ProductionLiveSessionRoom {
+  limitOverrides: Partial<ChannelLimits> = {}
+
+  protected limits(): ChannelLimits {
+    return { ...super.limits(), ...this.limitOverrides }
+  }
+}
+
+/** The stub of a live session's object or shard (`<id>#<k>`), typed as the test subclass it runs as. */
+export const liveSessionStub = (name: string) =>
+  env.LIVE_SESSION.getByName(name) as unknown as DurableObjectStub<LiveSessionRoom>
 
 /** The stub of a chat's object, typed as the test subclass it runs as. */
 export const chatRoomStub = (chatId: string) =>

@@ -7,7 +7,8 @@ import { socketRole } from '../services/live-sessions'
 /**
  * `GET /api/v1/live/sessions/:session_id/ws?token=<jwt>` — a live session's event socket. The
  * token and the caller's place in the session are checked here, before the upgrade (401 / 403 /
- * 404 / 409 as HTTP); the socket then lives in the session's object (objects/live-session-room.ts).
+ * 404 / 409 as HTTP); the socket then lives in the session's object (objects/live-session-room.ts),
+ * or, once that holds MAX_CONNECTIONS_PER_ROOM sockets, in the shard of it the object names.
  */
 export const liveWsRoutes = router()
 
@@ -18,5 +19,7 @@ liveWsRoutes.get('/sessions/:session_id/ws', async (c) => {
   const url = new URL(c.req.url)
   url.searchParams.delete('token')
   url.searchParams.set('role', role)
-  return forwardUpgrade(liveSessionRoom(c.env, id), new Request(url, c.req.raw), who)
+  return forwardUpgrade(liveSessionRoom(c.env, id), new Request(url, c.req.raw), who, (shard) =>
+    liveSessionRoom(c.env, shard),
+  )
 })

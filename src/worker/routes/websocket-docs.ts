@@ -55,7 +55,8 @@ export function documentWebSocketEndpoints(app: OpenAPIHono<AppEnv>) {
     path: '/api/v1/live/sessions/{session_id}/ws',
     tags: ['Live sessions'],
     summary: 'WebSocket: a live session’s events (asyncapi.json channel `liveSession`)',
-    description: 'The owner, admins and participants who joined (and were not kicked) may connect.',
+    description:
+      'The owner, admins and participants who joined (and were not kicked) may connect. Past MAX_CONNECTIONS_PER_ROOM sockets the session’s object places new ones in shard objects (same frames, same order).',
     request: { headers: upgradeHeaders, params: SessionIdParam, query: z.object({ token }) },
     responses: {
       ...upgrade,
@@ -65,6 +66,7 @@ export function documentWebSocketEndpoints(app: OpenAPIHono<AppEnv>) {
         404: 'No such session, or a private one you cannot see',
         409: 'The session has ended',
         426: 'Not a WebSocket upgrade',
+        503: 'The shards the session named were full at each of four tries (`rate_limited`)',
       }),
     },
   })
