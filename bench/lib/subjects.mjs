@@ -15,9 +15,12 @@ export const PORTS = {
   sbWd: BASE + 6, // + inspector BASE + 7
   sbMf: BASE + 8, // + inspector BASE + 12
   sbMfInspector: BASE + 12,
+  peerWd: BASE + 9, // + inspector BASE + 10
+  peerMf: BASE + 11,
   liveKit: BASE + 19,
 }
 const FLOOR_CONFIG = path.join(ROOT, 'bench/floor/wrangler.toml')
+const PEER_CONFIG = path.join(ROOT, 'bench/peer/wrangler.toml')
 
 export function createSubjects() {
   const running = new Map()
@@ -48,6 +51,22 @@ export function createSubjects() {
         port: PORTS.floorMf,
         persist: tempDir('floor'),
         logFile: log('floor-mf'),
+      }),
+    // The JSON chat protocol's peer: PartyServer's chat example (bench/peer/), both run modes.
+    'peer-wd': () =>
+      startWranglerDev({
+        config: PEER_CONFIG,
+        port: PORTS.peerWd,
+        persist: tempDir('peer'),
+        logFile: log('peer-wd'),
+      }),
+    'peer-mf': async () =>
+      startMiniflare({
+        config: PEER_CONFIG,
+        script: await bundled(PEER_CONFIG),
+        port: PORTS.peerMf,
+        persist: tempDir('peer'),
+        logFile: log('peer-mf'),
       }),
     'sb-wd': (prior) => startSb('wrangler', PORTS.sbWd, prior),
     'sb-mf': (prior) => startSb('miniflare', PORTS.sbMf, prior),

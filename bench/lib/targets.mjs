@@ -58,10 +58,31 @@ export const FANOUT_TARGETS = {
     transports: 'default',
     goals: DEFAULT_GOALS,
   },
-  'sb-chat-wd': { server: 'sb-wd', kind: 'chat', floor: 'floor-wd' },
-  'sb-chat-batch-wd': { server: 'sb-wd', kind: 'chat', batch: true, floor: 'floor-wd' },
-  'sb-chat-mf': { server: 'sb-mf', kind: 'chat', floor: 'floor-mf' },
-  'sb-chat-batch-mf': { server: 'sb-mf', kind: 'chat', batch: true, floor: 'floor-mf' },
+  // The JSON chat protocol, persisted and ordered. `peer`: the PartyServer room of the same run
+  // mode, and the share of its deliveries/s at saturation this run must reach (issue 15: ≥ 1.0×
+  // one frame per message, ≥ 2× batched).
+  'sb-chat-wd': { server: 'sb-wd', kind: 'chat', floor: 'floor-wd', peer: 'peer-party-wd', atLeast: 1 },
+  'sb-chat-batch-wd': {
+    server: 'sb-wd',
+    kind: 'chat',
+    batch: true,
+    floor: 'floor-wd',
+    peer: 'peer-party-wd',
+    atLeast: 2,
+  },
+  'sb-chat-mf': { server: 'sb-mf', kind: 'chat', floor: 'floor-mf', peer: 'peer-party-mf', atLeast: 1 },
+  'sb-chat-batch-mf': {
+    server: 'sb-mf',
+    kind: 'chat',
+    batch: true,
+    floor: 'floor-mf',
+    peer: 'peer-party-mf',
+    atLeast: 2,
+  },
+  // The JSON protocol's peer: PartyServer's chat example (bench/peer/), the same frames sent and
+  // heard, re-broadcast untouched to every socket in the room.
+  'peer-party-wd': { server: 'peer-wd', kind: 'party', role: 'peer', floor: 'floor-wd' },
+  'peer-party-mf': { server: 'peer-mf', kind: 'party', role: 'peer', floor: 'floor-mf' },
   // Seed 004's live chat: one session, every socket the customer's own (a session has one
   // customer and one assigned agent, so a fan-out room is one user's many sockets).
   'sb-livechat-wd': { server: 'sb-wd', kind: 'livechat', floor: 'floor-wd' },
@@ -109,6 +130,10 @@ export async function prepareTarget(subjects, name, room, { probe = true } = {})
     })
     return { srv, def, session, adapter }
   }
+  if (def.kind === 'party') {
+    const url = `${srv.url.replace(/^http/, 'ws')}/parties/chat/${encodeURIComponent(room)}`
+    return { srv, def, adapter: chatAdapter(url, room) }
+  }
   // JSON WebSocket chat protocol: a group chat owned by the bench member.
   const token = srv.member.access_token
   const chat = (
@@ -120,10 +145,14 @@ export async function prepareTarget(subjects, name, room, { probe = true } = {})
   const q = new URLSearchParams({ token, room_id: chat.id })
   if (def.batch) q.set('batch', '1')
   const url = `${srv.url.replace(/^http/, 'ws')}/api/v1/chat/ws?${q}`
+  return { srv, def, chat, adapter: chatAdapter(url, chat.id) }
+}
+
+/** The JSON protocol's `send_message` frames out, any frame with a stamp in (Switchboard and its peer). */
+function chatAdapter(url, roomId) {
   let n = 0
-  const adapter = jsonWsAdapter({
+  return jsonWsAdapter({
     url,
-    sendFrame: (text) => ({ type: 'send_message', room_id: chat.id, content: text, client_id: `c${n++}` }),
+    sendFrame: (text) => ({ type: 'send_message', room_id: roomId, content: text, client_id: `c${n++}` }),
   })
-  return { srv, def, chat, adapter }
 }

@@ -70,6 +70,8 @@ export async function run(ctx) {
         if (floor) out[t.def.floor] = f(floor)
         // Socket.IO subjects also against the floor that sends their contract's bytes (see bench/floor).
         if (contractFloor && by[sc.id][contractFloor]) out[contractFloor] = f(by[sc.id][contractFloor])
+        // The JSON chat protocol also against its peer (PartyServer) in the same run mode.
+        if (t.def.peer && by[sc.id][t.def.peer]) out[t.def.peer] = f(by[sc.id][t.def.peer])
         return out
       }
       const label = `fanout/${sc.id}/${t.name}`
@@ -103,7 +105,12 @@ export async function run(ctx) {
           value: best.deliveriesPerSec,
           unit: 'deliveries/s',
           vs: vs((r) => r.deliveriesPerSec),
-          target: goal('saturation', 'deliveries/s at saturation'),
+          target: [
+            ...(goal('saturation', 'deliveries/s at saturation') ?? []),
+            ...(t.def.peer
+              ? [{ ref: t.def.peer, atLeast: t.def.atLeast, label: `${label} deliveries/s at saturation` }]
+              : []),
+          ],
           note: `${best.messagesPerSec.toFixed(0)} msg/s in; p50/p99 ${best.p50.toFixed(0)}/${best.p99.toFixed(0)} ms (queueing); server CPU ${best.cpuUsPerDelivery.toFixed(1)} µs/delivery ${lossNote} (run took ${took})`,
         })
         // Deliveries per CPU-second of the server processes: steadier than wall-clock throughput
