@@ -6,8 +6,15 @@ import { roomOptions } from './limits'
 import { MessageRoom } from './room/core'
 import { provideRoom } from './room/registry'
 import { roomWebhooks } from './room/webhooks'
-import { adminDisconnect, adminEmit, adminSockets, type AdminSocket } from './socketio/admin-namespace'
+import {
+  adminDisconnect,
+  adminEmit,
+  adminRooms,
+  adminSockets,
+  type AdminSocket,
+} from './socketio/admin-namespace'
 import { SocketIoHost } from './socketio/host'
+import { roomMembers } from './socketio/room-members'
 import * as sio from './socketio/room-chat'
 import { markRoomClosed } from './socketio/room-status'
 
@@ -36,8 +43,9 @@ export class ConferenceRoom extends SocketIoHost {
           if (json) this.broadcastJson(`/${this.name}`, json)
         },
         scheduleAlarm: (at) => this.scheduleAlarm(at),
-        // Presence here is Socket.IO's own per-socket user-connection / user-disconnect.
-        localConnections: () => 0,
+        // Sockets announce themselves with Socket.IO's user-connection / user-disconnect; the core
+        // counts each user's sockets (held here or in home objects) for presence webhooks.
+        localConnections: (userId) => roomMembers(this.ctx).count(userId),
         // The sender holds this room's LiveKit token (checked at CONNECT); files name the room.
         attachments: (_actor, ids) => messageAttachments(db(this.env.DB), ids, { room: this.name }),
         observers: [
@@ -82,14 +90,19 @@ export class ConferenceRoom extends SocketIoHost {
     return adminSockets(this.adminSessions())
   }
 
-  /** Emits to this object's sockets of `nsp` (or the one `sid`); answers how many got it. */
-  async adminEmit(nsp: string, sid: string | undefined, event: string, args: unknown[]): Promise<number> {
-    return adminEmit(this.adminSessions(), nsp, sid, event, args)
+  /** Emits to this object's sockets of `nsp` (in `room`, when given); answers how many got it. */
+  async adminEmit(nsp: string, room: string | undefined, event: string, args: unknown[]): Promise<number> {
+    return adminEmit(this.adminSessions(), nsp, room, event, args)
   }
 
-  /** Disconnects this object's sockets of `nsp` (or the one `sid`), closing their connection with `close`. */
-  async adminDisconnect(nsp: string, sid: string | undefined, close: boolean): Promise<number> {
-    return adminDisconnect(this.adminSessions(), nsp, sid, close)
+  /** Disconnects this object's sockets of `nsp` (in `room`, when given), closing their connection with `close`. */
+  async adminDisconnect(nsp: string, room: string | undefined, close: boolean): Promise<number> {
+    return adminDisconnect(this.adminSessions(), nsp, room, close)
+  }
+
+  /** Makes this object's sockets of `nsp` (in room `filter`, when given) join or leave `room`. */
+  async adminRooms(nsp: string, filter: string | undefined, room: string, join: boolean): Promise<number> {
+    return adminRooms(this.adminSessions(), nsp, filter, room, join)
   }
 
   /** A page of the chat log: messages before `before` (or the newest), oldest first. */

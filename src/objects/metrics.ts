@@ -1,6 +1,7 @@
 import { loadConfig } from '../worker/config'
 import type { Env } from '../worker/env'
 import { reportMetrics } from '../worker/metrics/registry'
+import { flushWorkerCounts, workerFlushDue } from '../worker/metrics/worker-counts'
 import { MetricsReporter, type Protocol, type RoomKind, type Transport } from '../worker/metrics/report'
 
 /** Storage key (synchronous KV) of when this object last reported, so batching holds across wakes. */
@@ -18,6 +19,7 @@ export class ObjectMetrics {
   readonly #ctx: DurableObjectState
   readonly #env: Env
   readonly #reporter: MetricsReporter
+  readonly #intervalMs: number
   /** Connections held besides WebSockets (long-polling sessions) at the last tick. */
   #polling = 0
   /** The protocol this object's connections speak. */
@@ -34,8 +36,9 @@ export class ObjectMetrics {
     this.#ctx = ctx
     this.#env = env
     this.protocol = of.protocol
+    this.#intervalMs = loadConfig(env).METRICS_REPORT_INTERVAL_MS
     this.#reporter = new MetricsReporter(`${of.kind}:${object}`, of.kind, {
-      intervalMs: loadConfig(env).METRICS_REPORT_INTERVAL_MS,
+      intervalMs: this.#intervalMs,
       lastSentAt: ctx.storage.kv.get<number>(LAST_SENT_KEY),
     })
     if (websockets > 0)
@@ -73,6 +76,9 @@ export class ObjectMetrics {
       this.#ctx.storage.kv.put(LAST_SENT_KEY, now)
       this.#ctx.waitUntil(reportMetrics(this.#env, report))
     }
+    // What this isolate counted itself (e.g. webhook events a room emitted): an object's isolate
+    // serves no Worker request that would send them, so its ticks do.
+    if (workerFlushDue(this.#intervalMs, now)) this.#ctx.waitUntil(flushWorkerCounts(this.#env, now))
     return this.#reporter.nextReportAt()
   }
 }

@@ -7,6 +7,8 @@ import { connect, groupWith } from '../chat-client'
 import { call, json, mintToken } from '../helpers'
 import { sioClient, sioConnected } from '../sio-client'
 import { InProcessPolling } from './contract-drivers'
+import { ObjectMetrics } from '../../src/objects/metrics'
+import { countWorker } from '../../src/worker/metrics/worker-counts'
 import { metricsRegistryStub, type MetricsRegistry } from './test-classes'
 
 // Room objects report what they hold to the metrics registry (README "Operations"), batched: at
@@ -133,5 +135,26 @@ describe('metrics from room objects', () => {
     ws.disconnect()
     polling.disconnect()
     await until(object, (rs) => rs.at(-1)!.connections.length === 0, 'the emptied room reported')
+  })
+
+  it('should send what the object’s own isolate counted (webhook events) with its ticks', async () => {
+    const chat = env.CHAT_ROOM.getByName(`metrics-flush-${Date.now().toString(36)}`)
+    const label = `t=${Date.now().toString(36)}`
+    await runInDurableObject(chat, async (_o, state) => {
+      countWorker('object_counted', { t: label.slice(2) })
+      const m = new ObjectMetrics(state, env as never, 'flush-test', { kind: 'chat', protocol: 'json' }, 0)
+      m.tick(0, 0, Date.now() + 10 * INTERVAL)
+    })
+    const deadline = Date.now() + 5000
+    let rows: unknown[] = []
+    while (!rows.length && Date.now() < deadline) {
+      rows = await runInDurableObject(metricsRegistryStub(), (_r, state) =>
+        state.storage.sql
+          .exec('SELECT value FROM totals WHERE name = ? AND label = ?', 'object_counted', label)
+          .toArray(),
+      )
+      if (!rows.length) await sleep(50)
+    }
+    expect(rows).toEqual([{ value: 1 }])
   })
 })

@@ -184,6 +184,30 @@ describe('presence.joined / presence.left from the room core', () => {
     expect(left.data.user_id).toBe(users[0].id)
   })
 
+  it('should report conference presence per LiveKit identity over Socket.IO, whichever object holds the socket', async () => {
+    const staff = await serviceToken()
+    const room = `wh-pres-${Date.now().toString(36)}`
+    const p = await generateParticipant(staff, room, { service: 44 })
+    // One socket in the room's own object (hinted), one in a home object following the room.
+    const s1 = await sioConnected(sioClient(`/${room}`, { auth: { token: p.token }, query: { room } }))
+    const s2 = await sioConnected(sioClient(`/${room}`, { auth: { token: p.token } }))
+    const [joined] = await eventsFor((e) => e.type === 'presence.joined' && inRoom(room)(e))
+    expect(joined).toMatchObject({
+      service: 44,
+      data: { room: { kind: 'conference', id: room }, user_id: p.identity },
+    })
+    // One of two sockets leaves: still present.
+    s1.disconnect()
+    await sleep(GRACE + 1500)
+    expect(events((e) => e.type.startsWith('presence.') && inRoom(room)(e))).toHaveLength(1)
+    // The last one leaves: reported once, after the grace.
+    s2.disconnect()
+    const [left] = await eventsFor((e) => e.type === 'presence.left' && inRoom(room)(e))
+    expect(left.data).toMatchObject({ user_id: p.identity, room: { kind: 'conference', id: room } })
+    await sleep(300)
+    expect(events((e) => e.type.startsWith('presence.') && inRoom(room)(e))).toHaveLength(2)
+  })
+
   it('should report live-chat presence per user over the live-chat protocol', async () => {
     const customer = await registerUser()
     const opened = await call('/api/v1/livechat/sessions', {

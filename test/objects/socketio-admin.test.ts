@@ -76,7 +76,17 @@ describe('/admin (Socket.IO admin UI protocol)', () => {
     const again = adminSocket({ sessionId: session })
     await sioConnected(again.s)
     expect(ui.got.config[0][0]).toEqual({
-      supportedFeatures: ['EMIT', 'DISCONNECT', 'MDISCONNECT', 'AGGREGATED_EVENTS', 'ALL_EVENTS'],
+      supportedFeatures: [
+        'EMIT',
+        'JOIN',
+        'LEAVE',
+        'DISCONNECT',
+        'MJOIN',
+        'MLEAVE',
+        'MDISCONNECT',
+        'AGGREGATED_EVENTS',
+        'ALL_EVENTS',
+      ],
     })
 
     const sockets = ui.got.all_sockets.at(-1)![0] as any[]
@@ -127,9 +137,57 @@ describe('/admin (Socket.IO admin UI protocol)', () => {
     const closed = new Promise((resolve) => c1.once('disconnect', resolve))
     expect(await ui.s.emitWithAck('_disconnect', `/${room}`, true, c1.id)).toBe(1)
     expect(await closed).toBe('transport close')
+  })
 
-    await expect(ui.s.emitWithAck('join', `/${room}`, 'x')).resolves.toMatchObject({
-      error: { code: 'bad_request' },
+  it('should make sockets join and leave rooms, and emit and disconnect by room, wherever they are held', async () => {
+    const room = `admin-r-${Date.now().toString(36)}`
+    const nsp = `/${room}`
+    const d1 = await member(room, 'dan')
+    const d2 = await member(room, 'dee', true)
+    const d3 = await member(room, 'dot')
+    const ui = adminSocket({ token: await mintToken('admin') })
+    await sioConnected(ui.s)
+    await until('config', () => !!ui.got.config)
+    expect((ui.got.config[0][0] as any).supportedFeatures).toEqual(expect.arrayContaining(['JOIN', 'LEAVE']))
+
+    // One socket by its own room (its id), then the polling one: both now in "vip".
+    expect(await ui.s.emitWithAck('join', nsp, 'vip', d1.id)).toBe(1)
+    expect(await ui.s.emitWithAck('join', nsp, 'vip', d2.id)).toBe(1)
+    expect(await ui.s.emitWithAck('join', nsp, 'vip', d2.id)).toBe(0) // already there
+    ui.got.all_sockets = []
+    await until('a refreshed list', () => ui.got.all_sockets.length > 0, 5000)
+    const rooms = (s: Socket) =>
+      (ui.got.all_sockets.at(-1)![0] as any[]).find((x) => x.id === s.id && x.nsp === nsp)?.rooms
+    expect(rooms(d1)).toEqual([d1.id, 'vip'])
+    expect(rooms(d2)).toEqual([d2.id, 'vip'])
+    expect(rooms(d3)).toEqual([d3.id])
+
+    const heard: string[] = []
+    for (const [s, name] of [
+      [d1, 'dan'],
+      [d2, 'dee'],
+      [d3, 'dot'],
+    ] as const)
+      s.on('notice', () => heard.push(name))
+    expect(await ui.s.emitWithAck('emit', nsp, 'vip', 'notice', 1)).toBe(2)
+    await until('two notices', () => heard.length === 2)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(heard.sort()).toEqual(['dan', 'dee'])
+
+    // Leaving: only d2 stays in "vip"; a room filter reaches only its members.
+    expect(await ui.s.emitWithAck('leave', nsp, 'vip', d1.id)).toBe(1)
+    const gone = new Promise((resolve) => d2.once('disconnect', resolve))
+    expect(await ui.s.emitWithAck('_disconnect', nsp, false, 'vip')).toBe(1)
+    expect(await gone).toBe('io server disconnect')
+    expect(d1.connected && d3.connected).toBe(true)
+
+    // Every socket of the namespace, without a filter; a bad room name is refused.
+    expect(await ui.s.emitWithAck('join', nsp, 'all-hands')).toBe(2)
+    await expect(ui.s.emitWithAck('join', nsp, 'no spaces')).resolves.toMatchObject({
+      error: { code: 'validation_failed' },
+    })
+    await expect(ui.s.emitWithAck('join', nsp)).resolves.toMatchObject({
+      error: { code: 'validation_failed' },
     })
   })
 })

@@ -6,7 +6,7 @@ import { metricsRegistry } from '../../worker/metrics/registry'
 import { accessToken, authenticate } from '../../worker/services/auth'
 import { encodeSio, SIO, type EngineFrame } from './codec'
 import type { NamespaceHandler, NsContext } from './namespace'
-import type { SessionState } from './session'
+import type { Membership, SessionState } from './session'
 
 /**
  * `/admin`: the server side of `@socket.io/admin-ui`'s protocol (README "Operations"), whose UI
@@ -16,14 +16,19 @@ import type { SessionState } from './session'
  * (`adminSockets`), and sends `all_sockets` (the whole list), `socket_connected` /
  * `socket_disconnected` for what changed, and `server_stats` (connections and long-polling
  * connections with a socket, sockets per namespace, and connections and disconnections as
- * aggregated events). Commands: `emit` and `_disconnect` reach
- * the named socket (or every socket of a namespace) wherever it is held. Socket.IO rooms other
- * than each socket's own are not used by Switchboard's namespaces, so `join` / `leave` are not
- * offered (and answer an error). Admins only: `auth.username` / `auth.password` (an admin's
+ * aggregated events). Commands: `emit`, `join`, `leave` and `_disconnect` reach the sockets of a
+ * namespace in a room (a socket's own id is its room; without a filter: every socket of the
+ * namespace) wherever they are held. Switchboard's namespaces use no Socket.IO rooms themselves:
+ * the rooms an admin makes sockets join (at most MAX_ADMIN_ROOMS per socket, kept with the
+ * socket) serve the admin's own `emit`, `join`, `leave` and `_disconnect`. Admins only: `auth.username` / `auth.password` (an admin's
  * Switchboard email and password, as the UI's login form sends them; answered with a `session`
  * token the UI reconnects with as `auth.sessionId`), or an admin access token as `auth.token` or
  * `auth.sessionId`.
  */
+
+/** Rooms an admin can make one socket join (they are kept in its ≤ 2 KiB attachment). */
+export const MAX_ADMIN_ROOMS = 8
+const ROOM_NAME = /^[\w.:@-]{1,64}$/
 
 /** How often the UI's lists and stats are refreshed, ms (the Node server's stats interval). */
 export const REFRESH_MS = 2000
@@ -58,9 +63,21 @@ export interface AdminSession {
   leave(nsp: string): Promise<void>
   /** Closes its whole connection. */
   close(): Promise<void>
+  /** Replaces the admin rooms of its socket in `nsp`. */
+  setRooms(nsp: string, rooms: string[]): void
 }
 
-const FEATURES = ['EMIT', 'DISCONNECT', 'MDISCONNECT', 'AGGREGATED_EVENTS', 'ALL_EVENTS']
+const FEATURES = [
+  'EMIT',
+  'JOIN',
+  'LEAVE',
+  'DISCONNECT',
+  'MJOIN',
+  'MLEAVE',
+  'MDISCONNECT',
+  'AGGREGATED_EVENTS',
+  'ALL_EVENTS',
+]
 
 export const adminNamespace: NamespaceHandler = {
   async connect(c, _sock, auth) {
@@ -113,24 +130,31 @@ export const adminNamespace: NamespaceHandler = {
         const [nsp, filter, event, ...rest] = args
         if (typeof nsp !== 'string' || typeof event !== 'string')
           throw new AppError('validation_failed', 'emit: expected (nsp, filter, event, ...args)')
-        const sid = typeof filter === 'string' && filter ? filter : undefined
-        return [await acrossObjects(c.env, (o) => o.adminEmit(nsp, sid, event, rest))]
+        return [await acrossObjects(c.env, (o) => o.adminEmit(nsp, roomFilter(filter), event, rest))]
       }
       case '_disconnect': {
         const [nsp, close, filter] = args
         if (typeof nsp !== 'string')
           throw new AppError('validation_failed', '_disconnect: expected (nsp, close, filter)')
-        const sid = typeof filter === 'string' && filter ? filter : undefined
-        return [await acrossObjects(c.env, (o) => o.adminDisconnect(nsp, sid, close === true))]
+        return [await acrossObjects(c.env, (o) => o.adminDisconnect(nsp, roomFilter(filter), close === true))]
       }
       case 'join':
-      case 'leave':
+      case 'leave': {
+        const [nsp, room, filter] = args
+        if (typeof nsp !== 'string' || typeof room !== 'string' || !ROOM_NAME.test(room))
+          throw new AppError(
+            'validation_failed',
+            `${name}: expected (nsp, room, filter) with a room of 1-64 letters, digits or . : @ _ -`,
+          )
+        return [
+          await acrossObjects(c.env, (o) => o.adminRooms(nsp, roomFilter(filter), room, name === 'join')),
+        ]
+      }
+      default:
         throw new AppError(
           'bad_request',
-          `${name}: Switchboard's namespaces use no Socket.IO rooms besides each socket's own`,
+          `Unknown event "${name}" on /admin (use emit, join, leave, _disconnect)`,
         )
-      default:
-        throw new AppError('bad_request', `Unknown event "${name}" on /admin (use emit, _disconnect)`)
     }
   },
 
@@ -210,8 +234,9 @@ async function refresh(
 /** ConferenceRoom's admin RPCs (declared here: their namespace data is JSON of no fixed shape). */
 interface AdminStub {
   adminSockets(): Promise<AdminSocket[]>
-  adminEmit(nsp: string, sid: string | undefined, event: string, args: unknown[]): Promise<number>
-  adminDisconnect(nsp: string, sid: string | undefined, close: boolean): Promise<number>
+  adminEmit(nsp: string, room: string | undefined, event: string, args: unknown[]): Promise<number>
+  adminDisconnect(nsp: string, room: string | undefined, close: boolean): Promise<number>
+  adminRooms(nsp: string, filter: string | undefined, room: string, join: boolean): Promise<number>
 }
 
 /** The objects holding Socket.IO sessions, from the registry. */
@@ -260,17 +285,24 @@ export function adminSockets(sessions: AdminSession[]): AdminSocket[] {
           url: '/socket.io/',
           xdomain: false,
         },
-        rooms: [m.sid],
+        rooms: [m.sid, ...(m.j ?? [])],
       })
   }
   return out
 }
 
-/** Emits `event` to the sockets of `nsp` (only `sid`, when given); answers how many got it. */
+/** The admin UI's filter: a room name (a socket's id is its own room), or none for every socket. */
+const roomFilter = (filter: unknown) => (typeof filter === 'string' && filter ? filter : undefined)
+
+/** Whether membership `m` is in room `room` (every socket is, without one). */
+const inRoom = (m: Membership, room: string | undefined) =>
+  room === undefined || m.sid === room || (m.j?.includes(room) ?? false)
+
+/** Emits `event` to the sockets of `nsp` in room `room` (every one without); answers how many got it. */
 export function adminEmit(
   sessions: AdminSession[],
   nsp: string,
-  sid: string | undefined,
+  room: string | undefined,
   event: string,
   args: unknown[],
 ): number {
@@ -278,7 +310,7 @@ export function adminEmit(
   let n = 0
   for (const s of sessions) {
     const m = s.state.nsps[nsp]
-    if (!m || (sid && m.sid !== sid)) continue
+    if (!m || !inRoom(m, room)) continue
     s.send(frames)
     n++
   }
@@ -292,13 +324,13 @@ export function adminEmit(
 export async function adminDisconnect(
   sessions: AdminSession[],
   nsp: string,
-  sid: string | undefined,
+  room: string | undefined,
   close: boolean,
 ): Promise<number> {
   let n = 0
   for (const s of sessions) {
     const m = s.state.nsps[nsp]
-    if (!m || (sid && m.sid !== sid)) continue
+    if (!m || !inRoom(m, room)) continue
     n++
     if (close) {
       await s.close()
@@ -306,6 +338,29 @@ export async function adminDisconnect(
     }
     s.send(encodeSio({ type: SIO.DISCONNECT, nsp }))
     await s.leave(nsp)
+  }
+  return n
+}
+
+/**
+ * Makes the sockets of `nsp` in room `filter` (every one without) join or leave room `room`;
+ * answers how many changed. A socket already in MAX_ADMIN_ROOMS rooms joins no more.
+ */
+export function adminRooms(
+  sessions: AdminSession[],
+  nsp: string,
+  filter: string | undefined,
+  room: string,
+  join: boolean,
+): number {
+  let n = 0
+  for (const s of sessions) {
+    const m = s.state.nsps[nsp]
+    if (!m || !inRoom(m, filter) || m.sid === room) continue
+    const rooms = m.j ?? []
+    if (join === rooms.includes(room) || (join && rooms.length >= MAX_ADMIN_ROOMS)) continue
+    s.setRooms(nsp, join ? [...rooms, room] : rooms.filter((r) => r !== room))
+    n++
   }
   return n
 }

@@ -207,6 +207,12 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
       send: (frames) => s.send(frames),
       leave: (nsp) => this.#runner.leave(s, nsp),
       close: () => this.#engine.close(s, 'closed by an admin'),
+      setRooms: (nsp, rooms) => {
+        const m = s.state.nsps[nsp]
+        if (!m) return
+        const { j: _old, ...rest } = m
+        s.save({ ...s.state, nsps: { ...s.state.nsps, [nsp]: rooms.length ? { ...rest, j: rooms } : rest } })
+      },
     }))
   }
 

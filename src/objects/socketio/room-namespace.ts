@@ -5,6 +5,7 @@ import type { NamespaceHandler, NsContext, NsSocket } from './namespace'
 import { roomIn } from '../room/registry'
 import { chatAck, chatCommand, encodeReplay } from './room-chat'
 import { roomClosed } from './room-status'
+import { roomMembers } from './room-members'
 import { recordSocketId } from './socket-id-writes'
 
 /** Events a room member may send that are relayed to the rest of the room as they are. */
@@ -40,6 +41,9 @@ export const roomNamespace: NamespaceHandler = {
 
   connected(c, sock) {
     c.broadcast('user-connection', [member(c, sock)], { except: sock.sid })
+    const user = actor(sock)
+    roomMembers(c.ctx).add(sock.sid, user.id, user.name)
+    roomIn(c.ctx).arrived(user)
     const since = sock.data.since
     if (typeof since === 'number')
       for (const json of encodeReplay(roomOf(c), roomIn(c.ctx).replay(since))) c.emitJson(json)
@@ -49,8 +53,7 @@ export const roomNamespace: NamespaceHandler = {
     const payload = args[0]
     const room = roomIn(c.ctx)
     if (name === 'chat-message') {
-      const sender = { id: String(sock.data.id), name: String(sock.data.n ?? '') }
-      return chatAck(await room.execute(sender, chatCommand(payload)))
+      return chatAck(await room.execute(actor(sock), chatCommand(payload)))
     }
     // Other events keep their order behind chat messages still being written.
     await room.written()
@@ -74,8 +77,12 @@ export const roomNamespace: NamespaceHandler = {
 
   disconnect(c, sock) {
     c.broadcast('user-disconnect', [member(c, sock)], { except: sock.sid })
+    if (roomMembers(c.ctx).remove(sock.sid)) roomIn(c.ctx).departed(actor(sock))
   },
 }
+
+/** The socket's user as the room core names them. */
+const actor = (sock: NsSocket) => ({ id: String(sock.data.id), name: String(sock.data.n ?? '') })
 
 function member(c: NsContext, sock: NsSocket) {
   return {

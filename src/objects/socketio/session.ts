@@ -9,6 +9,8 @@ export interface Membership {
   r?: 1
   /** Keys (`refKey`) of the objects this socket follows besides the owner (`follows`); only their deliveries reach it. */
   f?: string[]
+  /** Socket.IO rooms an admin made it join (admin UI `join`), besides its own (`sid`). */
+  j?: string[]
 }
 
 /** Everything one Engine.IO session carries (a WebSocket attachment: ≤ 2 KiB). */
