@@ -4,6 +4,8 @@
 // `send` returns, storage commits behind the output gate, the proxy process) is not in it — the
 // fan-out suite's CPU figures and the floor variants cover that.
 import { fanout } from '../lib/fanout.mjs'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { startProfile, summarizeProfile } from '../lib/profile.mjs'
 import { PORTS } from '../lib/subjects.mjs'
 import { prepareTarget } from '../lib/targets.mjs'
@@ -68,6 +70,12 @@ export async function run(ctx) {
         `${name}: no usable profile (${r.delivered}/${r.expected} delivered while profiling)`,
       )
       continue
+    }
+    // BENCH_PROFILE_DIR=<dir> keeps each raw profile (open it in Chrome DevTools' Performance tab).
+    if (process.env.BENCH_PROFILE_DIR) {
+      const file = path.join(process.env.BENCH_PROFILE_DIR, `where-${name}-${Date.now()}.cpuprofile`)
+      writeFileSync(file, JSON.stringify(profile))
+      ctx.report.note('where', `${name}: profile kept in ${file}`)
     }
     const s = summarizeProfile(profile, GROUPS)
     for (const [label, share] of Object.entries(s.groups)) {
