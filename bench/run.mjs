@@ -1,6 +1,7 @@
 // `npm run bench` — every benchmark and reliability run, bounded to < 10 minutes on 2 cores,
 // traffic to 127.0.0.1 only. `node bench/run.mjs --smoke` proves the harness in about a minute;
-// `--only fanout,rest` runs some suites, `--targets a,b` some subjects. Results: printed `bench: …` lines, a final table, and
+// `--only fanout,rest` runs some suites, `--targets a,b` some subjects, `--scenarios 50x5-sat` some fan-out shapes.
+// Results: printed `bench: …` lines, a final table, and
 // bench/results/latest-<mode>.md (+ a timestamped .json/.md).
 import { mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -21,7 +22,12 @@ import * as where from './suites/where.mjs'
 const SUITES = { reliability, fuzz, where, fanout, rest, connections }
 
 const { values } = parseArgs({
-  options: { smoke: { type: 'boolean' }, only: { type: 'string' }, targets: { type: 'string' } },
+  options: {
+    smoke: { type: 'boolean' },
+    only: { type: 'string' },
+    targets: { type: 'string' },
+    scenarios: { type: 'string' },
+  },
 })
 const mode = values.smoke ? 'smoke' : 'full'
 const profile = PROFILES[mode]
@@ -33,6 +39,11 @@ if (values.targets) {
   profile.where.targets = profile.where.targets.filter((t) => keep.has(t))
   for (const t of Object.keys(profile.connections.targets))
     if (!keep.has(t)) delete profile.connections.targets[t]
+}
+// `--scenarios 50x5-sat,500x5-sat` keeps only those fan-out shapes.
+if (values.scenarios) {
+  const keep = new Set(values.scenarios.split(','))
+  profile.fanout.scenarios = profile.fanout.scenarios.filter((sc) => keep.has(sc.id))
 }
 mkdirSync(RESULTS, { recursive: true })
 
