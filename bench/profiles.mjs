@@ -44,7 +44,7 @@ export const PROFILES = {
     budgetS: 480,
     hardLimitS: 590,
     // Seconds kept for each suite while earlier ones run (a suite may use what is left over).
-    reserveS: { fuzz: 25, where: 15, fanout: 130, rest: 35, connections: 190 },
+    reserveS: { fuzz: 25, where: 15, fanout: 130, rest: 45, connections: 190 },
     fanout: {
       repeats: 1,
       scenarios: [
@@ -98,7 +98,15 @@ export const PROFILES = {
       wakeSeconds: 10,
       minSeconds: 40,
     },
-    rest: { servers: ['sb-wd', 'sb-mf'], floor: 'floor-mf', concurrency: 16, seconds: 4 },
+    // Each Switchboard server is held against the D1 floor run the same way (wrangler dev / one
+    // workerd): the bare floor Worker first, then the same Worker behind static assets.
+    rest: {
+      floors: { 'sb-wd': ['floor-wd', 'floor-assets-wd'], 'sb-mf': ['floor-mf', 'floor-assets-mf'] },
+      concurrency: 16,
+      rounds: 3,
+      slice: 1,
+      loginSeconds: 3,
+    },
     reliability: {
       orderTargets: ['sb-sio-wd', 'sb-chat-wd'],
       orderSubscribers: 10,
@@ -158,7 +166,7 @@ export const PROFILES = {
       wakeSeconds: 5,
       minSeconds: 10,
     },
-    rest: { servers: ['sb-wd'], floor: 'floor-wd', concurrency: 4, seconds: 1 },
+    rest: { floors: { 'sb-wd': ['floor-wd'] }, concurrency: 4, rounds: 1, slice: 1, loginSeconds: 1 },
     reliability: {
       orderTargets: ['sb-sio-wd', 'sb-chat-wd'],
       orderSubscribers: 3,

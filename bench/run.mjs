@@ -76,7 +76,7 @@ const uses = {
   fuzz: ['sb-wd'],
   where: ['sb-wd'],
   fanout: profile.fanout.scenarios.flatMap((s) => s.targets).map((t) => FANOUT_TARGETS[t].server),
-  rest: [profile.rest.floor, ...profile.rest.servers],
+  rest: Object.entries(profile.rest.floors).flatMap(([server, floors]) => [...floors, server]),
   connections: Object.keys(profile.connections.targets).map((t) => FANOUT_TARGETS[t].server),
 }
 ctx.subjects.prestart([

@@ -17,10 +17,14 @@ export const PORTS = {
   sbMfInspector: BASE + 12,
   peerWd: BASE + 9, // + inspector BASE + 10
   peerMf: BASE + 11,
+  floorAssetsWd: BASE + 13, // + inspector BASE + 14
+  floorAssetsMf: BASE + 15,
   liveKit: BASE + 19,
 }
 const FLOOR_CONFIG = path.join(ROOT, 'bench/floor/wrangler.toml')
 const PEER_CONFIG = path.join(ROOT, 'bench/peer/wrangler.toml')
+// The same floor Worker with static assets in front, as Switchboard has (the REST suite's second floor).
+const FLOOR_ASSETS_CONFIG = path.join(ROOT, 'bench/floor/wrangler-assets.toml')
 
 export function createSubjects() {
   const running = new Map()
@@ -67,6 +71,21 @@ export function createSubjects() {
         port: PORTS.peerMf,
         persist: tempDir('peer'),
         logFile: log('peer-mf'),
+      }),
+    'floor-assets-wd': () =>
+      startWranglerDev({
+        config: FLOOR_ASSETS_CONFIG,
+        port: PORTS.floorAssetsWd,
+        persist: tempDir('floor-assets'),
+        logFile: log('floor-assets-wd'),
+      }),
+    'floor-assets-mf': async () =>
+      startMiniflare({
+        config: FLOOR_ASSETS_CONFIG,
+        script: await bundled(FLOOR_ASSETS_CONFIG),
+        port: PORTS.floorAssetsMf,
+        persist: tempDir('floor-assets'),
+        logFile: log('floor-assets-mf'),
       }),
     'sb-wd': (prior) => startSb('wrangler', PORTS.sbWd, prior),
     'sb-mf': (prior) => startSb('miniflare', PORTS.sbMf, prior),

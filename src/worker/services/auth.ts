@@ -106,55 +106,48 @@ export async function login(env: Env, db: Db, config: Config, email: string, pas
  * racing refreshes only one wins. Presenting a used token again is reuse — the whole family
  * (every token descended from that login) is revoked.
  *
- * The exchange is one D1 batch (one transaction, one round trip — local D1 costs ≈ 1 ms of CPU per
- * round trip): claim the old token, insert its successor only if that claim changed a row
- * (`changes()` of the statement before it, same transaction), then read the old token with its
- * user for the answer or for telling reuse, revocation and expiry apart. A disabled user's
- * refresh is refused (403) and its family revoked.
+ * The exchange is one D1 batch (one transaction, one round trip) of two statements: insert the
+ * successor only while the presented token is unused, unrevoked and unexpired; then mark the
+ * presented token used only if that insert happened (`changes()` of the statement before it, same
+ * transaction), returning it with its user — for the answer, or for telling reuse, revocation and
+ * expiry apart. A disabled user's refresh is refused (403) and its family revoked.
  */
 export async function refresh(db: Db, config: Config, token: string): Promise<SessionTokens> {
   const next = secretToken()
   const [hash, nextHash] = await Promise.all([sha256Hex(token), sha256Hex(next)])
   const now = Date.now()
   const d1 = db.$client
-  const [, inserted, read] = await d1.batch([
-    d1
-      .prepare(
-        `UPDATE refresh_tokens SET used_at = ?1
-         WHERE token_hash = ?2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?1`,
-      )
-      .bind(now, hash),
+  const [issued, claimed] = await d1.batch([
     d1
       .prepare(
         `INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at)
-         SELECT ?1, user_id, family_id, ?2, ?3 FROM refresh_tokens WHERE token_hash = ?4 AND changes() = 1`,
+         SELECT ?1, user_id, family_id, ?2, ?3 FROM refresh_tokens
+         WHERE token_hash = ?4 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?5`,
       )
-      .bind(newId(), nextHash, now + config.REFRESH_TOKEN_TTL * 1000, hash),
+      .bind(newId(), nextHash, now + config.REFRESH_TOKEN_TTL * 1000, hash, now),
     d1
       .prepare(
-        `SELECT t.family_id, t.used_at, t.revoked_at, u.id, u.email, u.name, u.role, u.disabled_at
-         FROM refresh_tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`,
+        `UPDATE refresh_tokens SET used_at = CASE WHEN changes() = 1 THEN ?2 ELSE used_at END
+         WHERE token_hash = ?1
+         RETURNING family_id, used_at, revoked_at,
+           (SELECT json_object('id', id, 'email', email, 'name', name, 'role', role, 'disabled_at', disabled_at)
+            FROM users WHERE users.id = refresh_tokens.user_id) AS user`,
       )
-      .bind(hash),
+      .bind(hash, now),
   ])
-  const known = read.results[0] as
-    | {
-        family_id: string
-        used_at: number | null
-        revoked_at: number | null
-        id: string | null
-        email: string
-        name: string
-        role: UserRow['role']
+  const known = claimed.results[0] as
+    { family_id: string; used_at: number | null; revoked_at: number | null; user: string | null } | undefined
+  const user = known?.user
+    ? (JSON.parse(known.user) as Pick<UserRow, 'id' | 'email' | 'name' | 'role'> & {
         disabled_at: number | null
-      }
-    | undefined
-  if (known?.disabled_at != null) {
+      })
+    : undefined
+  if (known && user?.disabled_at != null) {
     // Disabling revoked the user's tokens; one exchanged in the same instant is revoked here.
     await revokeFamily(db, known.family_id)
     throw accountDisabled()
   }
-  if (inserted.meta.changes !== 1) {
+  if (issued.meta.changes !== 1) {
     if (!known) throw unauthorized('Invalid refresh token')
     if (known.revoked_at) throw unauthorized('Refresh token has been revoked')
     if (known.used_at) {
@@ -166,11 +159,11 @@ export async function refresh(db: Db, config: Config, token: string): Promise<Se
     }
     throw new AppError('token_expired', 'Refresh token has expired')
   }
-  if (!known?.id) throw unauthorized('Account no longer exists')
-  const user = { id: known.id, email: known.email, name: known.name, role: known.role }
+  if (!user) throw unauthorized('Account no longer exists')
+  const identity = { id: user.id, email: user.email, name: user.name, role: user.role }
   return {
-    user,
-    access_token: await accessToken(config, user),
+    user: identity,
+    access_token: await accessToken(config, identity),
     refresh_token: next,
     expires_in: config.ACCESS_TOKEN_TTL,
   }

@@ -12,20 +12,21 @@ export const HEALTH_TIMEOUT_SECONDS = 5
 
 /**
  * Mirrors the configured nodes into D1 `livekit_nodes` (new ones start healthy; a changed URL is
- * updated). One statement, idempotent; run before reading node health.
+ * updated). One statement, idempotent (await it, or put it in a batch); run before reading node health.
  */
-export async function syncNodes(d: Db, config: Config): Promise<void> {
-  const rows = configuredNodes(config).map((n) => ({ name: n.name, url: n.url }))
-  await d
+const syncNodes = (d: Db, config: Config) =>
+  d
     .insert(liveKitNodes)
-    .values(rows)
+    .values(configuredNodes(config).map((n) => ({ name: n.name, url: n.url })))
     .onConflictDoUpdate({ target: liveKitNodes.name, set: { url: sql`excluded.url` } })
-}
 
-/** Health and current load (rooms not closed) of every configured node, in configuration order. */
+/**
+ * Health and current load (rooms not closed) of every configured node, in configuration order.
+ * One D1 round trip: the nodes mirrored, their health and the room counts in one batch.
+ */
 export async function nodeLoads(d: Db, config: Config): Promise<NodeLoad[]> {
-  await syncNodes(d, config)
-  const [health, counts] = await Promise.all([
+  const [, health, counts] = await d.batch([
+    syncNodes(d, config),
     d.select({ name: liveKitNodes.name, healthy: liveKitNodes.healthy }).from(liveKitNodes),
     d
       .select({ node: conferenceRooms.node, n: sql<number>`count(*)` })

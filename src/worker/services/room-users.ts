@@ -9,7 +9,7 @@ import { mintUserToken, type UserType } from '../lib/livekit'
 import { iso } from '../lib/time'
 import {
   assertJoinable,
-  ensureRoom,
+  createRoom,
   getOpenRoom,
   getRoom,
   roomService,
@@ -138,7 +138,13 @@ async function addToExistingRoom(
   return grantFor(config, room, identity, input)
 }
 
-/** Seed 000 `generateUser`: the room (created when absent) and a new participant's token. */
+/**
+ * Seed 000 `generateUser`: the room (created when absent) and a new participant's token. D1 round
+ * trips: one into an existing room (`addToExistingRoom`); four for a new one — that lookup, the
+ * nodes' health and load (one batch), the room's row (before LiveKit is asked, so of two racing
+ * creations one wins) and, once LiveKit has the room, the participant; three when no name is given
+ * (nothing to look up).
+ */
 export async function generateUser(
   d: Db,
   config: Config,
@@ -147,7 +153,7 @@ export async function generateUser(
   const { room: name, userName, userType, ...settings } = input
   const existing = name ? await addToExistingRoom(d, config, name, { userName, userType }) : undefined
   if (existing) return existing
-  const room = await ensureRoom(d, config, { name, ...settings })
+  const room = await createRoom(d, config, { name, ...settings })
   return addRoomUser(d, config, room, { userName, userType })
 }
 

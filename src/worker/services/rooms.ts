@@ -83,21 +83,16 @@ export interface NewRoom {
 const ROOM_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 
 /**
- * Returns the room called `input.name`, creating it when absent (a fresh random name when none is
- * given). A new room is recorded in D1 first — so of two racing creations one row wins — placed
- * on the healthy node with the fewest open rooms, and created there through RoomService. A node
- * that does not answer is marked down and the next one is tried. When no node answers, the room is
- * kept on the preferred node without a LiveKit room: tokens still work once the node is back
- * (LiveKit creates a room when its first participant joins). An error reply from LiveKit is a 502.
+ * Creates the room called `input.name` (a fresh random name when none is given). The new room is
+ * recorded in D1 first — so of two racing creations one row wins, and the loser answers the
+ * winner's room (409 when it is not open) — placed on the healthy node with the fewest open rooms,
+ * and created there through RoomService. A node that does not answer is marked down and the next
+ * one is tried. When no node answers, the room is kept on the preferred node without a LiveKit
+ * room: tokens still work once the node is back (LiveKit creates a room when its first participant
+ * joins). An error reply from LiveKit is a 502. The caller has looked for the room already
+ * (`generateUser` in the same round trip as adding its participant), so there is no lookup here.
  */
-export async function ensureRoom(d: Db, config: Config, input: NewRoom): Promise<RoomRow> {
-  if (input.name) {
-    const existing = await findRoom(d, input.name)
-    if (existing) {
-      assertJoinable(existing)
-      return existing
-    }
-  }
+export async function createRoom(d: Db, config: Config, input: NewRoom): Promise<RoomRow> {
   const node = (await chooseNode(d, config)) ?? roomNode(config, 'default')
   const name = input.name ?? randomString(10, ROOM_ALPHABET)
   const created = await d
