@@ -34,7 +34,9 @@ describe('POST /api/v1/auth/refresh round trips', () => {
     const { res, trips } = await counted('/api/v1/auth/refresh', { refresh_token: u.refresh_token })
     expect(res.status).toBe(200)
     expect(trips).toHaveLength(1)
-    expect(trips[0]).toMatch(/^batch\[INSERT INTO refresh_tokens .*; UPDATE refresh_tokens .* RETURNING .*\]$/)
+    expect(trips[0]).toMatch(
+      /^batch\[INSERT INTO refresh_tokens .*; UPDATE refresh_tokens .* RETURNING .*\]$/,
+    )
     // The batch did the whole rotation: the new token works, the old one is spent.
     const next = (await json(res)).data.refresh_token
     expect((await counted('/api/v1/auth/refresh', { refresh_token: next })).res.status).toBe(200)

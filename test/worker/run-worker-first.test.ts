@@ -5,7 +5,9 @@ import wranglerToml from '../../wrangler.toml?raw'
 // wrangler.toml's `assets.run_worker_first` sends API paths straight to the Worker instead of
 // looking each one up among the static files first. It must cover every API route (a route it
 // misses still works, only slower); the browser pages are left to the static files.
-const rules = JSON.parse(/^run_worker_first = (\[[^\]]*\])/m.exec(wranglerToml)![1].replace(/,\s*\]/, ']')) as string[]
+const rules = JSON.parse(
+  /^run_worker_first = (\[[^\]]*\])/m.exec(wranglerToml)![1].replace(/,\s*\]/, ']'),
+) as string[]
 const matches = (path: string) =>
   rules.some((rule) => new RegExp(`^${rule.split('*').map(escape).join('.*')}$`).test(path))
 function escape(text: string) {
