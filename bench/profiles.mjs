@@ -11,10 +11,14 @@ const CHAT_PEER = [
 ]
 // The path unchanged seed-000 frontends take comes first (socket.io-client defaults, token in
 // `auth`, no hint): the headline figures; the hinted path (`sb-sio-*` without `default`) is the variant.
+// Each floor runs before the subjects compared with it (a ratio needs its reference measured):
+// floor+contract-* is the floor sending seed 000's chat-message bytes (bench/floor).
 const SIO = [
   'node-sio',
   'floor-wd',
   'floor-mf',
+  'floor+contract-wd',
+  'floor+contract-mf',
   'sb-sio-default-wd',
   'sb-sio-default-mf',
   'sb-sio-home-wd',
@@ -26,15 +30,26 @@ const SIO = [
 const BOTH_SIZES = [
   'floor-wd',
   'floor-mf',
+  'floor+contract-wd',
+  'floor+contract-mf',
   'sb-sio-default-wd',
   'sb-sio-default-mf',
-  'floor+contract-wd',
   'sb-sio-home-wd',
   'node-sio',
   ...CHAT_PEER,
 ]
 // Latency at half the floor's saturation (each subject offered half of what its own floor took).
-const HALF = ['floor-wd', 'floor-mf', 'sb-sio-default-wd', 'sb-sio-default-mf', 'sb-sio-wd', 'sb-chat-wd']
+// floor+contract-* are offered their bare floor's half too: what the contract's bytes alone cost in latency.
+const HALF = [
+  'floor-wd',
+  'floor-mf',
+  'floor+contract-wd',
+  'floor+contract-mf',
+  'sb-sio-default-wd',
+  'sb-sio-default-mf',
+  'sb-sio-wd',
+  'sb-chat-wd',
+]
 
 const SMOKE_TARGETS = ['node-sio', 'floor-wd', 'sb-sio-wd', 'peer-party-wd', 'sb-chat-wd']
 
@@ -59,7 +74,7 @@ export const PROFILES = {
           // floor+parse-wd / floor+store-wd (one send-path step each) are not in the full run: the
           // `where` profile and floor+contract answer that question now. `--targets` still runs them.
           // (Subjects run in the order first listed: the Socket.IO headline runs and their floors first.)
-          targets: [...SIO, 'floor+contract-wd', 'floor+contract-mf', ...CHAT_PEER, 'sb-livechat-wd'],
+          targets: [...SIO, ...CHAT_PEER, 'sb-livechat-wd'],
         },
         {
           id: '50x5@half',
