@@ -5,8 +5,9 @@
 // For the "where time goes" runs, `?mode=` adds one step of the real send path at a time:
 //   parse — JSON.parse the event and re-encode it once (JSON.stringify) before the broadcast;
 //   store — parse + a SQLite append per message (SELECT max(seq) + INSERT, as a chat log does);
-//   contract — store, and the frame carries what seed 000's `chat-message` must (id, seq, room,
-//     sender, type, created_at): the same bytes per send as Switchboard's, nothing else.
+//   contract — parse, and send the frame seed 000's `chat-message` carries in Switchboard (id,
+//     seq, room, sender, type, created_at, and the recovery offset): the same bytes per send as
+//     Switchboard's, nothing stored — what the bytes alone cost.
 import { DurableObject } from 'cloudflare:workers'
 
 const OPEN = '0{"sid":"floor","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'
@@ -57,6 +58,21 @@ export class Floor extends DurableObject {
   step(message) {
     const start = message.indexOf('[')
     const [name, payload] = JSON.parse(message.slice(start))
+    if (this.mode === 'contract') {
+      const seq = (this.seq = (this.seq ?? 0) + 1)
+      const comma = message.indexOf(',')
+      const room = message[2] === '/' && comma > 0 && comma < start ? message.slice(3, comma) : 'room'
+      const frame = {
+        ...payload,
+        id: crypto.randomUUID(),
+        seq,
+        room,
+        sender: { identity: `bench-${room}`, name: `bench-${room}` },
+        type: 'text',
+        created_at: new Date().toISOString(),
+      }
+      return `${message.slice(0, start)}${JSON.stringify([name, frame, String(seq)])}`
+    }
     let seq = 0
     if (this.mode !== 'parse') {
       const sql = this.ctx.storage.sql
@@ -68,20 +84,6 @@ export class Floor extends DurableObject {
       }
       seq = (sql.exec('SELECT max(seq) AS seq FROM log').one().seq ?? 0) + 1
       sql.exec('INSERT INTO log (seq, body, at) VALUES (?, ?, ?)', seq, JSON.stringify(payload), Date.now())
-    }
-    if (this.mode === 'contract') {
-      const comma = message.indexOf(',')
-      const room = message[2] === '/' && comma > 0 && comma < start ? message.slice(3, comma) : 'room'
-      const frame = {
-        ...payload,
-        id: crypto.randomUUID(),
-        seq,
-        room,
-        sender: { identity: 'floor', name: 'floor' },
-        type: 'text',
-        created_at: new Date().toISOString(),
-      }
-      return `${message.slice(0, start)}${JSON.stringify([name, frame])}`
     }
     return `${message.slice(0, start)}${JSON.stringify([name, { ...payload, seq }])}`
   }

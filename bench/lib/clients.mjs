@@ -23,6 +23,9 @@ export function sioAdapter({
       return new Promise((resolve, reject) => {
         const socket = io(base + nsp, {
           ...(transports ? { transports } : {}),
+          // BENCH_NO_DEFLATE=1: the clients do not offer permessage-deflate (a diagnostic: browsers
+          // and socket.io-client's defaults do, and local workerd then deflates every frame per socket).
+          ...(process.env.BENCH_NO_DEFLATE ? { perMessageDeflate: false } : {}),
           forceNew: true,
           reconnection: false,
           timeout: 20_000,
