@@ -6,21 +6,21 @@ import { AppError } from '../lib/errors'
 export const UPLOAD_PATHS = /^\/(api\/v1\/files|upload\/(file|video))$/
 
 /**
- * How much of a refused chunked body is still read (and dropped) before the 413 goes out. Under
- * `wrangler dev` a request reaches the Worker through wrangler's proxy, which streams the body
- * over a connection it reuses: answering while it is still sending left that connection broken
- * (workerd: "Can't read from request stream after response has been sent"), and the next request
- * through the proxy — any client's — failed on it, which the proxy reports as 503 "Your worker
- * restarted mid-request". Reading the rest first lets the proxy finish. Beyond this many bytes the
- * body is cancelled instead, so no client can make the Worker read without end.
- */
-export const REFUSED_BODY_DRAIN_BYTES = 16 * 1024 * 1024
-
-/**
  * Rejects bodies over MAX_BODY_BYTES (uploads: FILE_SIZE_LIMIT) with a 413, before reading them
  * whole: a declared `Content-Length` is checked before any byte is read; a chunked body is counted
- * as it arrives, and once past the limit its rest is drained (up to REFUSED_BODY_DRAIN_BYTES)
- * before the answer.
+ * as it arrives, and once past the limit the rest of it is read to its end and dropped before the
+ * answer.
+ *
+ * Why to its end: answering while a body is still arriving leaves the connection it came on
+ * unusable once more than 64 KiB of it is unread (workerd's HTTP server drains that much, then
+ * closes). In production the Worker is reached from Cloudflare's edge, which refuses bodies over
+ * the plan's limit itself (413 above 100 MB on Free and Pro), so the read is bounded there. Under
+ * `wrangler dev` every client's request reaches the Worker through wrangler's proxy over a
+ * connection it reuses: cancelling the rest of a body broke that connection, and the next request
+ * through it — any client's — failed with 503 "Your worker restarted mid-request"
+ * (cloudflare/workerd#1741, cloudflare/workers-sdk#15709). `wrangler dev` itself reads every body a
+ * Worker left unread to its end, without a bound (its `ensure-req-body-drained` middleware); this
+ * does the same for the body it started reading.
  */
 export function bodySize(): MiddlewareHandler<AppEnv> {
   return async function bodySize(c, next) {
@@ -43,7 +43,7 @@ export function bodySize(): MiddlewareHandler<AppEnv> {
       if (done) break
       size += value.byteLength
       if (size > maxSize) {
-        await drain(reader, REFUSED_BODY_DRAIN_BYTES)
+        await drain(reader)
         throw tooLarge()
       }
       chunks.push(value)
@@ -59,18 +59,13 @@ export function bodySize(): MiddlewareHandler<AppEnv> {
   }
 }
 
-/** Reads and drops the rest of a body, at most `limit` bytes; past that it is cancelled. */
-async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number): Promise<void> {
-  let read = 0
+/** Reads and drops the rest of a body (a client that goes away ends it too). */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
   try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return
-      read += value.byteLength
-      if (read > limit) break
+    while (!(await reader.read()).done) {
+      // dropped
     }
   } catch {
-    return // the client went away
+    // the client went away
   }
-  await reader.cancel().catch(() => {})
 }
