@@ -1,30 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { afterAll, describe, expect, it } from 'vitest'
+import { SHOTS, useChromium, watchPage } from './browser'
 import { baseUrl, client, closeAll, connected, liveKitToken, staffToken, uniqueRoom } from './helpers'
 
 // The Socket.IO admin UI (@socket.io/admin-ui's own build, served at /admin-ui/) in Chromium
 // against `wrangler dev`: it connects to `/admin`, lists the live sockets of two rooms held by
 // two objects, and its disconnect button closes the chosen socket.
-const CHROMIUM = '/usr/bin/chromium'
-const available = existsSync(CHROMIUM)
-if (!available) console.warn(`skipping admin UI browser tests: no Chromium at ${CHROMIUM}`)
-const SHOTS = 'test-artifacts/screenshots'
-let browser: Browser
+const chrome = useChromium('admin UI browser tests')
 
-beforeAll(async () => {
-  if (!available) return
-  mkdirSync(SHOTS, { recursive: true })
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  })
-})
-
-afterAll(async () => {
-  closeAll()
-  await browser?.close()
-})
+afterAll(() => closeAll())
 
 /** Picks `nsp` in the sockets page's namespace selector (the drawer's select is the language). */
 async function selectNamespace(page: Page, nsp: string) {
@@ -33,7 +17,7 @@ async function selectNamespace(page: Page, nsp: string) {
   await page.locator('.menuable__content__active').waitFor({ state: 'detached' })
 }
 
-describe.skipIf(!available)('the Socket.IO admin UI in Chromium', () => {
+describe.skipIf(!chrome.available)('the Socket.IO admin UI in Chromium', () => {
   it('should load from this server with nothing from a CDN, list the sockets of two rooms, and disconnect the chosen one', async () => {
     const roomA = uniqueRoom('admin-a')
     const roomB = uniqueRoom('admin-b')
@@ -49,17 +33,12 @@ describe.skipIf(!available)('the Socket.IO admin UI in Chromium', () => {
     const [idA1, idA2, idB1] = [a1.id!, a2.id!, b1.id!]
     const gone = new Promise<string>((resolve) => a2.once('disconnect', (reason) => resolve(reason)))
 
-    const context = await browser.newContext({ viewport: { width: 1300, height: 900 } })
+    const context = await chrome.browser().newContext({ viewport: { width: 1300, height: 900 } })
     const token = await staffToken()
     // A signed-in admin: the UI reconnects with its stored session (here an admin access token).
     await context.addInitScript({ content: `localStorage.setItem('session_id', ${JSON.stringify(token)})` })
     const page = await context.newPage()
-    const errors: string[] = []
-    const outside: string[] = []
-    page.on('pageerror', (e) => errors.push(String(e)))
-    page.on('request', (r) => {
-      if (!r.url().startsWith(baseUrl())) outside.push(r.url())
-    })
+    const { errors, outside } = watchPage(page)
     page.setDefaultTimeout(10_000)
     await page.goto(`${baseUrl()}/admin-ui/#/sockets/`)
     await page.waitForSelector('.v-data-table')

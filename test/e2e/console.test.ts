@@ -1,34 +1,20 @@
-import { existsSync, mkdirSync } from 'node:fs'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, describe, expect, it } from 'vitest'
+import { SHOTS, useChromium } from './browser'
 import { baseUrl, staffToken, uniqueRoom } from './helpers'
 
 // The console and the caller's page in a real browser (Debian's Chromium; .ci/run installs it):
 // two people chatting, a reconnect that resumes, a caller reaching a staff console.
-const CHROMIUM = '/usr/bin/chromium'
-const available = existsSync(CHROMIUM)
-if (!available) console.warn(`skipping console browser tests: no Chromium at ${CHROMIUM}`)
-const SHOTS = 'test-artifacts/screenshots'
-let browser: Browser
+const chrome = useChromium('console browser tests')
 const contexts: BrowserContext[] = []
-
-beforeAll(async () => {
-  if (!available) return
-  mkdirSync(SHOTS, { recursive: true })
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  })
-})
 
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => {})
-  await browser?.close()
 })
 
 /** A fresh browser context (its own storage: another person) with one page; page errors collected. */
 async function person(options: Parameters<Browser['newContext']>[0] = {}) {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 850 }, ...options })
+  const context = await chrome.browser().newContext({ viewport: { width: 1200, height: 850 }, ...options })
   contexts.push(context)
   const page = await context.newPage()
   const errors: string[] = []
@@ -50,7 +36,7 @@ const logText = (page: Page) => page.locator('#chat-log').innerText()
 const seqs = (page: Page) =>
   page.$$eval('#chat-log .msg', (els) => els.map((e) => Number((e as any).dataset.seq)))
 
-describe.skipIf(!available)('the console in Chromium', () => {
+describe.skipIf(!chrome.available)('the console in Chromium', () => {
   let ada: Page
   let bob: Page
 
@@ -175,7 +161,7 @@ async function staffPerson() {
   return staff
 }
 
-describe.skipIf(!available)('the staff side of the console in Chromium', () => {
+describe.skipIf(!chrome.available)('the staff side of the console in Chromium', () => {
   it('should show the notification feed live and mark one read', async () => {
     const staff = await staffPerson()
     await staff.page.goto(`${baseUrl()}/console/#notifications`)
@@ -261,23 +247,9 @@ describe.skipIf(!available)('the staff side of the console in Chromium', () => {
   }, 90_000)
 })
 
-describe.skipIf(!available)('the caller’s page and a staff console in Chromium', () => {
+describe.skipIf(!chrome.available)('the caller’s page and a staff console in Chromium', () => {
   it('should bring a caller’s positions and messages to the staff console, and the staff’s replies back', async () => {
-    const staffId = `staff-${Date.now()}`
-    const token = await staffToken(staffId)
-    const staff = await person()
-    await staff.context.addInitScript(
-      ([t, id]) =>
-        (globalThis as any).localStorage.setItem(
-          'switchboard.session',
-          JSON.stringify({
-            access_token: t,
-            refresh_token: 'none',
-            user: { id, name: 'Dispatcher', role: 'admin' },
-          }),
-        ),
-      [token, staffId],
-    )
+    const staff = await staffPerson()
     const room = uniqueRoom('incident')
     await staff.page.goto(`${baseUrl()}/console/#room`)
     await staff.page.fill('#room-form [name=room]', room)

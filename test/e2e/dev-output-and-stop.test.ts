@@ -1,24 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  canSeeProcesses,
-  commandOf,
-  descendants,
-  listening,
-  startDev,
-  untilGone,
-  untilServing,
-  type DevRun,
-} from './dev-process'
+import { describe, expect, it } from 'vitest'
+import { canSeeProcesses, listening, stopDev, useDev } from './dev-process'
 
 // What a person sees in the terminal of `npm run dev`, and Ctrl-C ending it (issue 16, items 7 and 10).
-let run: DevRun
-
-beforeAll(async () => {
-  run = await startDev([8860, 8870])
-  await untilServing(run)
-}, 90_000)
-
-afterAll(() => run?.cleanup())
+const dev = useDev([8860, 8870])
 
 /** The JSON a Worker log line carries (wrangler may frame it, e.g. `▲ [WARNING] {…}`). */
 const jsonOf = (line: string) => JSON.parse(line.slice(line.indexOf('{'), line.lastIndexOf('}') + 1))
@@ -30,16 +14,16 @@ const until = async (cond: () => boolean, ms = 5000) => {
 
 describe('npm run dev output', () => {
   it('should start without a stack trace (no Request.cf fetch offline)', () => {
-    expect(run.output()).not.toMatch(/^\s+at /m)
-    expect(run.output()).not.toMatch(/Request\.cf/)
+    expect(dev().output()).not.toMatch(/^\s+at /m)
+    expect(dev().output()).not.toMatch(/Request\.cf/)
   })
 
   it('should log each request once, a failure with its error code and message', async () => {
     const path = `/api/v1/nothing-here-${Date.now().toString(36)}`
-    const res = await fetch(run.base + path, { headers: { 'x-request-id': 'dev-log-once' } })
+    const res = await fetch(dev().base + path, { headers: { 'x-request-id': 'dev-log-once' } })
     expect(res.status).toBe(404)
-    await until(() => run.output().includes('dev-log-once'))
-    const lines = run
+    await until(() => dev().output().includes('dev-log-once'))
+    const lines = dev()
       .output()
       .split('\n')
       .filter((l) => l.includes(path))
@@ -56,10 +40,10 @@ describe('npm run dev output', () => {
   })
 
   it('should carry the request id on the warning that no LiveKit server answers', async () => {
-    const key = await fetch(`${run.base}/auth/create`, { headers: { 'x-api-key': 'dev-service-key' } })
+    const key = await fetch(`${dev().base}/auth/create`, { headers: { 'x-api-key': 'dev-service-key' } })
     const token = ((await key.json()) as { data: { token: string } }).data.token
     const room = `dev-log-${Date.now().toString(36)}`
-    const res = await fetch(`${run.base}/user/generate`, {
+    const res = await fetch(`${dev().base}/user/generate`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${token}`,
@@ -69,8 +53,8 @@ describe('npm run dev output', () => {
       body: JSON.stringify({ room, userName: 'Ada', userType: 'agent' }),
     })
     expect(res.status).toBe(200)
-    await until(() => /no LiveKit node reachable/.test(run.output()), 15_000)
-    const warning = run
+    await until(() => /no LiveKit node reachable/.test(dev().output()), 15_000)
+    const warning = dev()
       .output()
       .split('\n')
       .find((l) => l.includes('no LiveKit node reachable') && l.includes(room))
@@ -85,11 +69,9 @@ describe('npm run dev output', () => {
   it.skipIf(!canSeeProcesses)(
     'should stop every process it started on Ctrl-C (SIGINT to the foreground process group)',
     async () => {
-      const started = [run.child.pid!, ...descendants(run.child.pid!)]
-      process.kill(-run.child.pid!, 'SIGINT')
-      const left = await untilGone(started)
-      expect(left.map((pid) => `${pid} ${commandOf(pid)}`)).toEqual([])
-      expect(await listening(run.port)).toBe(false)
+      const { left } = await stopDev(dev(), 'SIGINT', 'group')
+      expect(left).toEqual([])
+      expect(await listening(dev().port)).toBe(false)
     },
     30_000,
   )

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterAll, beforeAll } from 'vitest'
 
 /** `npm run dev` as a newcomer starts it, in a state directory of its own. */
 export interface DevRun {
@@ -74,6 +75,23 @@ export async function startDev(ports: [number, number], vars?: string): Promise<
   }
 }
 
+/**
+ * `npm run dev` for the tests of one file: started on a free port in `ports` and serving before
+ * them, killed (with its state directory) after them. Call the answer for the run.
+ */
+export function useDev(ports: [number, number]): () => DevRun {
+  let run: DevRun | undefined
+  beforeAll(async () => {
+    run = await startDev(ports)
+    await untilServing(run)
+  }, 90_000)
+  afterAll(() => run?.cleanup())
+  return () => {
+    if (!run) throw new Error('npm run dev is not running (only inside the tests of this file)')
+    return run
+  }
+}
+
 /** Waits until `run` serves /health (or fails with its output). */
 export async function untilServing(run: DevRun, timeoutMs = 80_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -141,6 +159,24 @@ export async function untilGone(pids: number[], timeoutMs = 20_000): Promise<num
     if (left.length === 0 || Date.now() > deadline) return left
     await new Promise((r) => setTimeout(r, 200))
   }
+}
+
+/**
+ * Sends `signal` to the dev command — to its npm process (`'npm'`, as `kill <pid>` does) or to its
+ * whole process group (`'group'`, as Ctrl-C in a terminal does) — and waits for everything it had
+ * started to end. Answers what it had started and what still runs (`<pid> <command line>`).
+ */
+export async function stopDev(
+  run: DevRun,
+  signal: NodeJS.Signals,
+  to: 'npm' | 'group',
+): Promise<{ started: string[]; left: string[] }> {
+  const pid = run.child.pid!
+  const started = [pid, ...descendants(pid)]
+  const names = started.map((p) => `${p} ${commandOf(p)}`)
+  process.kill(to === 'group' ? -pid : pid, signal)
+  const left = await untilGone(started)
+  return { started: names, left: left.map((p) => `${p} ${commandOf(p)}`) }
 }
 
 /** /proc is Linux's: the process checks need it. */

@@ -1,31 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs'
-import { chromium, type Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { SHOTS, useChromium, watchPage } from './browser'
 import { baseUrl } from './helpers'
 
 // The landing page and the API reference in a real browser (Debian's Chromium; .ci/run installs it).
-const CHROMIUM = '/usr/bin/chromium'
-const available = existsSync(CHROMIUM)
-if (!available) console.warn(`skipping browser tests: no Chromium at ${CHROMIUM}`)
-const SHOTS = 'test-artifacts/screenshots'
-let browser: Browser
+const chrome = useChromium('browser tests of the landing page and the reference')
 
-beforeAll(async () => {
-  if (!available) return
-  mkdirSync(SHOTS, { recursive: true })
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  })
-})
-
-afterAll(async () => {
-  await browser?.close()
-})
-
-describe.skipIf(!available)('the landing page and the API reference in Chromium', () => {
+describe.skipIf(!chrome.available)('the landing page and the API reference in Chromium', () => {
   it('should answer / with links to the console, the reference and the health check', async () => {
-    const page = await browser.newPage()
+    const page = await chrome.browser().newPage()
     await page.goto(`${baseUrl()}/`)
     expect(await page.title()).toBe('Switchboard')
     await page.click('#to-reference')
@@ -34,13 +16,8 @@ describe.skipIf(!available)('the landing page and the API reference in Chromium'
   })
 
   it('should render /openapi.json with Swagger UI (every operation, filterable) and /asyncapi.json with the AsyncAPI component', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    const errors: string[] = []
-    const outside: string[] = []
-    page.on('pageerror', (e) => errors.push(String(e)))
-    page.on('request', (r) => {
-      if (!r.url().startsWith(baseUrl()) && !r.url().startsWith('data:')) outside.push(r.url())
-    })
+    const page = await chrome.browser().newPage({ viewport: { width: 1280, height: 900 } })
+    const { errors, outside } = watchPage(page)
     await page.goto(`${baseUrl()}/docs`)
     expect(page.url()).toMatch(/\/reference\/#openapi$/)
     await page.waitForSelector('.opblock')

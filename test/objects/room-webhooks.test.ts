@@ -1,53 +1,23 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ChatClient, connect, groupWith, restSend } from '../chat-client'
-import { call, generateParticipant, json, mintToken, registerUser, serviceToken } from '../helpers'
+import { call, generateParticipant, json, registerUser, serviceToken } from '../helpers'
 import { installLiveKitDouble } from '../livekit-double'
 import { sioClient, sioConnected } from '../sio-client'
-import { installWebhookReceiver, type Received } from '../webhook-receiver'
+import { useWebhookEndpoint, type ReceivedEvent as Event } from '../webhook-receiver'
 
 // The room core's webhook events (README "Operations"): message.created after each write batch,
 // presence.joined / presence.left through the debouncer (PRESENCE_LEAVE_GRACE_MS = 5 s here),
 // over the JSON protocol, live chat and the Socket.IO room namespace, to a local receiver.
 installLiveKitDouble()
-const receiver = installWebhookReceiver()
-const path = `room-events-${Date.now().toString(36)}`
+const endpoint = useWebhookEndpoint('room-events', ['message.created', 'presence.joined', 'presence.left'])
 const GRACE = Number(env.PRESENCE_LEAVE_GRACE_MS)
-let admin: string
-let endpointId: string
-beforeAll(async () => {
-  admin = await mintToken('admin')
-  const res = await call('/api/v1/admin/webhooks', {
-    method: 'POST',
-    token: admin,
-    json: {
-      url: receiver.url(path),
-      max_batch_size: 100,
-      events: ['message.created', 'presence.joined', 'presence.left'],
-    },
-  })
-  expect(res.status).toBe(201)
-  endpointId = (await json(res)).data.id
-})
-afterAll(async () => {
-  await call(`/api/v1/admin/webhooks/${endpointId}`, { method: 'DELETE', token: admin })
-})
-
-type Event = Received['events'][number]
-const events = (match: (e: Event) => boolean) => receiver.of(path).flatMap((r) => r.events.filter(match))
+const events = endpoint.events
+/** Waits for `count` events matching `match` (and fails naming what did arrive). */
+const eventsFor = (match: (e: Event) => boolean, count = 1) => endpoint.waitFor(match, count)
 const inRoom = (id: string) => (e: Event) => e.data.room?.id === id
 
-/** Waits for `count` events matching `match` (and fails naming what did arrive). */
-async function eventsFor(match: (e: Event) => boolean, count = 1, timeoutMs = 20_000): Promise<Event[]> {
-  const until = Date.now() + timeoutMs
-  while (events(match).length < count) {
-    if (Date.now() > until)
-      throw new Error(`${events(match).length} of ${count} events: ${JSON.stringify(events(match))}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  return events(match)
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const chatStub = (id: string) => env.CHAT_ROOM.get(env.CHAT_ROOM.idFromName(id))
 

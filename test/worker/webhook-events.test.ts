@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   call,
   generateParticipant,
@@ -9,48 +9,24 @@ import {
   type TestUser,
 } from '../helpers'
 import { installLiveKitDouble, signWebhook, webhookBody } from '../livekit-double'
-import { installWebhookReceiver, type Received } from '../webhook-receiver'
+import { useWebhookEndpoint, type ReceivedEvent } from '../webhook-receiver'
 
 // The services that own a change tell webhook endpoints about it (README "Operations").
 const lk = installLiveKitDouble()
-const receiver = installWebhookReceiver()
-const path = `all-events-${Date.now().toString(36)}`
-let admin: string
-let endpointId: string
-beforeAll(async () => {
-  admin = await mintToken('admin')
-  const res = await call('/api/v1/admin/webhooks', {
-    method: 'POST',
-    token: admin,
-    json: {
-      url: receiver.url(path),
-      max_batch_size: 100,
-      events: [
-        'case.created',
-        'link.opened',
-        'recording.finished',
-        'livechat.opened',
-        'livechat.closed',
-        'live.started',
-        'live.ended',
-      ],
-    },
-  })
-  endpointId = (await json(res)).data.id
-})
-afterAll(async () => {
-  await call(`/api/v1/admin/webhooks/${endpointId}`, { method: 'DELETE', token: admin })
-})
+const endpoint = useWebhookEndpoint('all-events', [
+  'case.created',
+  'link.opened',
+  'recording.finished',
+  'livechat.opened',
+  'livechat.closed',
+  'live.started',
+  'live.ended',
+])
 
-/** Waits for this endpoint to receive an event matching `match`. */
-async function received(type: string, match: (data: any) => boolean): Promise<Received['events'][number]> {
-  const until = Date.now() + 20_000
-  for (;;) {
-    for (const r of receiver.of(path))
-      for (const e of r.events) if (e.type === type && match(e.data)) return e
-    if (Date.now() > until) throw new Error(`no ${type} received`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
+/** Waits for this endpoint to receive an event of `type` whose data matches. */
+async function received(type: string, match: (data: any) => boolean): Promise<ReceivedEvent> {
+  const [event] = await endpoint.waitFor((e) => e.type === type && match(e.data))
+  return event
 }
 
 describe('events from the REST services', () => {
@@ -88,10 +64,7 @@ describe('events from the REST services', () => {
     const event = await received('link.opened', (d) => d.linkID === link.linkID)
     expect(event).toMatchObject({ service: 42, data: { room, used: true } })
     await new Promise((r) => setTimeout(r, 1500))
-    const opened = receiver
-      .of(path)
-      .flatMap((r) => r.events)
-      .filter((e) => e.type === 'link.opened' && e.data.linkID === link.linkID)
+    const opened = endpoint.events((e) => e.type === 'link.opened' && e.data.linkID === link.linkID)
     expect(opened).toHaveLength(1)
   })
 
@@ -115,10 +88,7 @@ describe('events from the REST services', () => {
     const closed = await received('livechat.closed', (d) => d.id === s.id)
     expect(closed.data.status).toBe('closed')
     await new Promise((r) => setTimeout(r, 1500))
-    const closes = receiver
-      .of(path)
-      .flatMap((r) => r.events)
-      .filter((e) => e.type === 'livechat.closed' && e.data.id === s.id)
+    const closes = endpoint.events((e) => e.type === 'livechat.closed' && e.data.id === s.id)
     expect(closes).toHaveLength(1)
   })
 
