@@ -131,6 +131,23 @@ export const PROFILES = {
       killAfterAcks: 150,
     },
     fuzz: { httpSeconds: 20, concurrency: 8 },
+    // One live session over 4 objects (the room + 3 shards of up to 5,000 sockets), opened by 20
+    // users (presence is per user: O(users × sockets) frames). 19,500 sockets, not 20,000: the
+    // hard fd limit here is 20,000 per process (server and bench client alike), and workerd
+    // needs ≈ 1 fd per socket plus ≈ 100 of its own. `--only shards`.
+    shards: {
+      sockets: 19_500,
+      perShard: 5_000,
+      users: 20,
+      concurrency: 64,
+      openSeconds: 480,
+      events: 20,
+      publishConcurrency: 4,
+      deliverSeconds: 60,
+      // From the server being up; the run's hard stop for `--only shards` is hardLimitS.
+      budgetS: 560,
+      hardLimitS: 700,
+    },
   },
   smoke: {
     budgetS: 200,
@@ -191,5 +208,17 @@ export const PROFILES = {
       killAfterAcks: 30,
     },
     fuzz: { httpSeconds: 8, concurrency: 4 },
+    shards: {
+      sockets: 400,
+      perShard: 100,
+      users: 10,
+      concurrency: 16,
+      openSeconds: 30,
+      events: 10,
+      publishConcurrency: 4,
+      deliverSeconds: 15,
+      budgetS: 80,
+      hardLimitS: 200,
+    },
   },
 }

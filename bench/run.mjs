@@ -1,6 +1,7 @@
 // `npm run bench` — every benchmark and reliability run, bounded to < 10 minutes on 2 cores,
 // traffic to 127.0.0.1 only. `node bench/run.mjs --smoke` proves the harness in about a minute;
-// `--only fanout,rest` runs some suites, `--targets a,b` some subjects, `--scenarios 50x5-sat` some fan-out shapes.
+// `--only fanout,rest` runs some suites (`--only shards`: the sharded live session, not in the
+// default run), `--targets a,b` some subjects, `--scenarios 50x5-sat` some fan-out shapes.
 // Results: printed `bench: …` lines, a final table, and
 // bench/results/latest-<mode>.md (+ a timestamped .json/.md).
 import { mkdirSync } from 'node:fs'
@@ -15,11 +16,14 @@ import * as fanout from './suites/fanout.mjs'
 import * as fuzz from './suites/fuzz.mjs'
 import * as reliability from './suites/reliability.mjs'
 import * as rest from './suites/rest.mjs'
+import * as shards from './suites/shards.mjs'
 import * as where from './suites/where.mjs'
 
 // Correctness runs first, so a slow machine trims measurements rather than checks. `where`
 // profiles a freshly started isolate (after the fan-out runs its profile came back empty twice).
-const SUITES = { reliability, fuzz, where, fanout, rest, connections }
+const SUITES = { reliability, fuzz, where, fanout, rest, connections, shards }
+/** Suites that run only when `--only` names them (longer than the default run's budget allows). */
+const OPT_IN = new Set(['shards'])
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +36,7 @@ const { values } = parseArgs({
 const mode = values.smoke ? 'smoke' : 'full'
 const profile = PROFILES[mode]
 const only = values.only?.split(',')
+const selected = (name) => (only ? only.includes(name) : !OPT_IN.has(name))
 // `--targets floor-wd,sb-sio-wd` keeps only those fan-out / connection targets (before/after runs).
 if (values.targets) {
   const keep = new Set(values.targets.split(','))
@@ -52,7 +57,7 @@ const ctx = {
   profile,
   mode,
   results: {},
-  subjects: createSubjects(),
+  subjects: createSubjects({ shardLimit: profile.shards.perShard }),
   report: createReport({
     dir: RESULTS,
     mode,
@@ -62,9 +67,7 @@ const ctx = {
   /** Seconds left of the whole run's budget, less what the suites still to come have reserved. */
   timeLeft: () => {
     const later = Object.keys(SUITES).slice(Object.keys(SUITES).indexOf(ctx.suite) + 1)
-    const reserved = later
-      .filter((name) => !only || only.includes(name))
-      .reduce((a, name) => a + (profile.reserveS[name] ?? 0), 0)
+    const reserved = later.filter(selected).reduce((a, name) => a + (profile.reserveS[name] ?? 0), 0)
     return profile.budgetS - (Date.now() - startedAt) / 1000 - reserved
   },
 }
@@ -78,19 +81,24 @@ const uses = {
   fanout: profile.fanout.scenarios.flatMap((s) => s.targets).map((t) => FANOUT_TARGETS[t].server),
   rest: Object.entries(profile.rest.floors).flatMap(([server, floors]) => [...floors, server]),
   connections: Object.keys(profile.connections.targets).map((t) => FANOUT_TARGETS[t].server),
+  shards: ['sb-mf-shards'],
 }
 ctx.subjects.prestart([
   ...new Set(
     Object.keys(SUITES)
-      .filter((name) => !only || only.includes(name))
+      .filter(selected)
       .flatMap((name) => uses[name]),
   ),
 ])
 
+// The sharded room's run (`--only shards`) may take longer than the default run's hard stop.
+const hardLimitS = selected('shards')
+  ? Math.max(profile.hardLimitS, profile.shards.hardLimitS)
+  : profile.hardLimitS
 const hardStop = setTimeout(() => {
   console.error('bench: hard time limit reached, stopping servers')
   ctx.subjects.stopAll().finally(() => process.exit(2))
-}, profile.hardLimitS * 1000)
+}, hardLimitS * 1000)
 hardStop.unref()
 for (const signal of ['SIGINT', 'SIGTERM'])
   process.once(signal, () => {
@@ -101,7 +109,7 @@ for (const signal of ['SIGINT', 'SIGTERM'])
 let crashed = 0
 try {
   for (const [name, suite] of Object.entries(SUITES)) {
-    if (only && !only.includes(name)) continue
+    if (!selected(name)) continue
     const t0 = Date.now()
     ctx.suite = name
     try {

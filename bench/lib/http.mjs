@@ -5,7 +5,8 @@ import http from 'node:http'
 export const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
 
 /**
- * Sends one request; resolves `{ status, text, json }` (json undefined if not JSON). A kept-alive
+ * Sends one request; resolves `{ status, text, json }` (json undefined if not JSON); `via`: another
+ * keep-alive agent than the shared one. A kept-alive
  * socket the server closed meanwhile ("socket hang up" on a reused socket) is retried once.
  */
 export async function request(base, method, path, opts = {}) {
@@ -17,7 +18,7 @@ export async function request(base, method, path, opts = {}) {
   }
 }
 
-function requestOnce(base, method, path, { body, headers = {}, raw, timeoutMs = 30_000 } = {}) {
+function requestOnce(base, method, path, { body, headers = {}, raw, timeoutMs = 30_000, via = agent } = {}) {
   return new Promise((resolve, reject) => {
     const url = new URL(path, base)
     const payload = raw !== undefined ? raw : body !== undefined ? JSON.stringify(body) : undefined
@@ -27,7 +28,7 @@ function requestOnce(base, method, path, { body, headers = {}, raw, timeoutMs = 
       if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type'))
         h['content-type'] = 'application/json'
     }
-    const req = http.request(url, { method, headers: h, agent }, (res) => {
+    const req = http.request(url, { method, headers: h, agent: via }, (res) => {
       const chunks = []
       res.on('data', (d) => chunks.push(d))
       res.on('end', () => {

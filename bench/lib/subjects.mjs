@@ -19,6 +19,7 @@ export const PORTS = {
   peerMf: BASE + 11,
   floorAssetsWd: BASE + 13, // + inspector BASE + 14
   floorAssetsMf: BASE + 15,
+  sbMfShards: BASE + 16,
   liveKit: BASE + 19,
 }
 const FLOOR_CONFIG = path.join(ROOT, 'bench/floor/wrangler.toml')
@@ -26,7 +27,8 @@ const PEER_CONFIG = path.join(ROOT, 'bench/peer/wrangler.toml')
 // The same floor Worker with static assets in front, as Switchboard has (the REST suite's second floor).
 const FLOOR_ASSETS_CONFIG = path.join(ROOT, 'bench/floor/wrangler-assets.toml')
 
-export function createSubjects() {
+/** `shardLimit`: MAX_CONNECTIONS_PER_ROOM of the `sb-mf-shards` server (the per-shard limit). */
+export function createSubjects({ shardLimit = 5000 } = {}) {
   const running = new Map()
   const bundles = new Map()
   let liveKit
@@ -89,6 +91,12 @@ export function createSubjects() {
       }),
     'sb-wd': (prior) => startSb('wrangler', PORTS.sbWd, prior),
     'sb-mf': (prior) => startSb('miniflare', PORTS.sbMf, prior),
+    // One workerd whose rooms spread over shards of `shardLimit` sockets (bench/suites/shards.mjs).
+    'sb-mf-shards': (prior) =>
+      startSb('miniflare', PORTS.sbMfShards, prior, {
+        inspector: false,
+        vars: { MAX_CONNECTIONS_PER_ROOM: String(shardLimit) },
+      }),
   }
 
   async function fakeLiveKit() {
@@ -100,7 +108,7 @@ export function createSubjects() {
    * A fresh Switchboard with its own state, a registered member and a service token — or, given
    * the `prior` server of that name (killed), the same one restarted on its state.
    */
-  async function startSb(mode, port, prior) {
+  async function startSb(mode, port, prior, { inspector = true, vars = {} } = {}) {
     const lk = await fakeLiveKit()
     const persist = prior?.persist ?? tempDir(`sb-${mode}`)
     // Migrate + seed once, then copy: each server still gets its own fresh state.
@@ -116,8 +124,8 @@ export function createSubjects() {
       port,
       persist,
       script,
-      inspectorPort: mode === 'miniflare' ? PORTS.sbMfInspector : undefined,
-      vars: sb.benchVars(lk.url),
+      inspectorPort: mode === 'miniflare' && inspector ? PORTS.sbMfInspector : undefined,
+      vars: { ...sb.benchVars(lk.url), ...vars },
       logFile: log(`sb-${mode}-${port}`),
     })
     srv.persist = persist

@@ -7,6 +7,8 @@ import { call, request } from './http.mjs'
 import { SUBJECT_ROOT, startMiniflare, startWranglerDev, wrangler } from './servers.mjs'
 
 export const SERVICE_KEY = 'dev-service-key'
+/** The JWT secret bench servers run with (so the harness can mint access tokens as the Worker does). */
+export const JWT_SECRET = 'bench-jwt-secret-bench-jwt-secret-0123456789'
 const LIVEKIT = { key: 'devkey', secret: 'devsecret-devsecret-devsecret-devsecret' }
 export const CONFIG = path.join(SUBJECT_ROOT, 'wrangler.toml')
 
@@ -18,7 +20,7 @@ export function benchVars(liveKitUrl) {
   return {
     ENVIRONMENT: 'development',
     LOG_LEVEL: 'error',
-    JWT_SECRET: 'bench-jwt-secret-bench-jwt-secret-0123456789',
+    JWT_SECRET,
     LIVEKIT_URL: liveKitUrl,
     LIVEKIT_API_KEY: LIVEKIT.key,
     LIVEKIT_API_SECRET: LIVEKIT.secret,
@@ -70,6 +72,17 @@ export async function registerUser(base, n = 0, tag = 'u') {
     },
   })
   return { ...res.data, password: 'bench-password-1' }
+}
+
+/** An access token for user `sub` with `role`, signed as the Worker signs them (src/worker/lib/jwt.ts). */
+export function accessToken(sub, role, name = sub) {
+  return new SignJWT({ role, name, typ: 'access' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuer('switchboard')
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(JWT_SECRET))
 }
 
 /** A service JWT from the seeded API key (seed 000 `GET /auth/create`). */
