@@ -13,43 +13,22 @@ const CHAT_PEER = [
 // `auth`, no hint): the headline figures; the hinted path (`sb-sio-*` without `default`) is the variant.
 // Each floor runs before the subjects compared with it (a ratio needs its reference measured):
 // floor+contract-* is the floor sending seed 000's chat-message bytes (bench/floor).
+const FLOORS = ['floor-wd', 'floor-mf', 'floor+contract-wd', 'floor+contract-mf']
+const DEFAULT_PATH = ['sb-sio-default-wd', 'sb-sio-default-mf']
 const SIO = [
   'node-sio',
-  'floor-wd',
-  'floor-mf',
-  'floor+contract-wd',
-  'floor+contract-mf',
-  'sb-sio-default-wd',
-  'sb-sio-default-mf',
+  ...FLOORS,
+  ...DEFAULT_PATH,
   'sb-sio-home-wd',
   'sb-sio-home-mf',
   'sb-sio-wd',
   'sb-sio-mf',
 ]
 // Targets run at both room sizes, so their CPU splits into per-message and per-send parts.
-const BOTH_SIZES = [
-  'floor-wd',
-  'floor-mf',
-  'floor+contract-wd',
-  'floor+contract-mf',
-  'sb-sio-default-wd',
-  'sb-sio-default-mf',
-  'sb-sio-home-wd',
-  'node-sio',
-  ...CHAT_PEER,
-]
+const BOTH_SIZES = [...FLOORS, ...DEFAULT_PATH, 'sb-sio-home-wd', 'node-sio', ...CHAT_PEER]
 // Latency at half the floor's saturation (each subject offered half of what its own floor took).
 // floor+contract-* are offered their bare floor's half too: what the contract's bytes alone cost in latency.
-const HALF = [
-  'floor-wd',
-  'floor-mf',
-  'floor+contract-wd',
-  'floor+contract-mf',
-  'sb-sio-default-wd',
-  'sb-sio-default-mf',
-  'sb-sio-wd',
-  'sb-chat-wd',
-]
+const HALF = [...FLOORS, ...DEFAULT_PATH, 'sb-sio-wd', 'sb-chat-wd']
 
 const SMOKE_TARGETS = ['node-sio', 'floor-wd', 'sb-sio-wd', 'peer-party-wd', 'sb-chat-wd']
 
