@@ -63,7 +63,7 @@ export function createReport({ dir, mode, command }) {
 
 /** `target ≥0.80× vs floor-wd: met (0.91×)`. */
 const targetVerdict = (t) =>
-  `target ≥${t.atLeast.toFixed(2)}× vs ${t.ref}: ${t.ratio === undefined ? 'NOT MEASURED' : t.met ? 'met' : 'MISSED'}${t.ratio === undefined ? '' : ` (${t.ratio.toFixed(2)}×)`}`
+  `target ≥${t.atLeast.toFixed(2)}× vs ${t.ref}: ${t.ratio === undefined ? 'NOT MEASURED' : `${t.met ? 'met' : 'MISSED'} (${t.ratio.toFixed(2)}×)`}`
 
 /** The targets' verdicts, one line each, after the table. */
 function renderTargets(rows) {

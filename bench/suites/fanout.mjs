@@ -59,30 +59,28 @@ export async function run(ctx) {
       }
       const took = `${((Date.now() - t0) / 1000).toFixed(0)} s`
       ;(by[sc.id] ??= {})[t.name] = best
-      // Socket.IO subjects are also compared with the floor that sends their contract's bytes (bench/floor).
+      // The floors a subject is judged against: its own, and for Socket.IO subjects the floor that
+      // sends their contract's bytes (bench/floor), when this run measured it.
       const contractFloor =
         t.def.kind === 'sio' && !t.def.role ? `floor+contract-${t.def.floor?.slice(-2)}` : undefined
+      const floors = t.def.floor
+        ? [t.def.floor, ...(contractFloor && by[sc.id][contractFloor] ? [contractFloor] : [])]
+        : []
       const vs = (f) => {
         const out = {}
         const base = by[sc.id]['node-sio']
-        const floor = t.def.floor && by[sc.id][t.def.floor]
         if (t.name !== 'node-sio' && base) out['node-sio'] = f(base)
-        if (floor) out[t.def.floor] = f(floor)
-        // Socket.IO subjects also against the floor that sends their contract's bytes (see bench/floor).
-        if (contractFloor && by[sc.id][contractFloor]) out[contractFloor] = f(by[sc.id][contractFloor])
-        // The JSON chat protocol also against its peer (PartyServer) in the same run mode.
-        if (t.def.peer && by[sc.id][t.def.peer]) out[t.def.peer] = f(by[sc.id][t.def.peer])
+        // …and the JSON chat protocol against its peer (PartyServer) in the same run mode.
+        for (const ref of [...floors, t.def.peer]) if (ref && by[sc.id][ref]) out[ref] = f(by[sc.id][ref])
         return out
       }
       const label = `fanout/${sc.id}/${t.name}`
       const lossNote = best.lost ? `LOST ${best.lost}/${best.expected}` : ''
-      // The issue's targets vs the bare floor, and the same vs the floor that sends the contract's bytes.
+      // The issue's targets, against each of those floors.
       const goals = t.def.goals ?? {}
       const goal = (key, what) =>
-        goals[key] && t.def.floor
-          ? [t.def.floor, ...(contractFloor && by[sc.id][contractFloor] ? [contractFloor] : [])].map(
-              (ref) => ({ ref, atLeast: goals[key], label: `${label} ${what}` }),
-            )
+        goals[key] && floors.length
+          ? floors.map((ref) => ({ ref, atLeast: goals[key], label: `${label} ${what}` }))
           : undefined
       if (rate) {
         ctx.report.add({
