@@ -294,9 +294,19 @@ export function adminSockets(sessions: AdminSession[]): AdminSocket[] {
 /** The admin UI's filter: a room name (a socket's id is its own room), or none for every socket. */
 const roomFilter = (filter: unknown) => (typeof filter === 'string' && filter ? filter : undefined)
 
-/** Whether membership `m` is in room `room` (every socket is, without one). */
-const inRoom = (m: Membership, room: string | undefined) =>
-  room === undefined || m.sid === room || (m.j?.includes(room) ?? false)
+/** The sessions with a socket in `nsp` that is in room `room` (every one without), with that socket. */
+function inRoom(
+  sessions: AdminSession[],
+  nsp: string,
+  room: string | undefined,
+): { s: AdminSession; m: Membership }[] {
+  const out: { s: AdminSession; m: Membership }[] = []
+  for (const s of sessions) {
+    const m = s.state.nsps[nsp]
+    if (m && (room === undefined || m.sid === room || m.j?.includes(room))) out.push({ s, m })
+  }
+  return out
+}
 
 /** Emits `event` to the sockets of `nsp` in room `room` (every one without); answers how many got it. */
 export function adminEmit(
@@ -307,19 +317,15 @@ export function adminEmit(
   args: unknown[],
 ): number {
   const frames = encodeSio({ type: SIO.EVENT, nsp, data: [event, ...args] })
-  let n = 0
-  for (const s of sessions) {
-    const m = s.state.nsps[nsp]
-    if (!m || !inRoom(m, room)) continue
-    s.send(frames)
-    n++
-  }
-  return n
+  const targets = inRoom(sessions, nsp, room)
+  for (const { s } of targets) s.send(frames)
+  return targets.length
 }
 
 /**
- * Disconnects the sockets of `nsp` (only `sid`, when given): with `close`, their whole connection
- * closes; otherwise they get the server's DISCONNECT for that namespace and leave it. Answers how many.
+ * Disconnects the sockets of `nsp` in room `room` (every one without): with `close`, their whole
+ * connection closes; otherwise they get the server's DISCONNECT for that namespace and leave it.
+ * Answers how many.
  */
 export async function adminDisconnect(
   sessions: AdminSession[],
@@ -327,11 +333,8 @@ export async function adminDisconnect(
   room: string | undefined,
   close: boolean,
 ): Promise<number> {
-  let n = 0
-  for (const s of sessions) {
-    const m = s.state.nsps[nsp]
-    if (!m || !inRoom(m, room)) continue
-    n++
+  const targets = inRoom(sessions, nsp, room)
+  for (const { s } of targets) {
     if (close) {
       await s.close()
       continue
@@ -339,7 +342,7 @@ export async function adminDisconnect(
     s.send(encodeSio({ type: SIO.DISCONNECT, nsp }))
     await s.leave(nsp)
   }
-  return n
+  return targets.length
 }
 
 /**
@@ -354,9 +357,8 @@ export function adminRooms(
   join: boolean,
 ): number {
   let n = 0
-  for (const s of sessions) {
-    const m = s.state.nsps[nsp]
-    if (!m || !inRoom(m, filter) || m.sid === room) continue
+  for (const { s, m } of inRoom(sessions, nsp, filter)) {
+    if (m.sid === room) continue
     const rooms = m.j ?? []
     if (join === rooms.includes(room) || (join && rooms.length >= MAX_ADMIN_ROOMS)) continue
     s.setRooms(nsp, join ? [...rooms, room] : rooms.filter((r) => r !== room))
