@@ -35,10 +35,14 @@ export function toBase64Url(bytes: Uint8Array): string {
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
 const encoder = new TextEncoder()
 
+/** Lower-case hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  let hex = ''
+  for (const b of bytes) hex += HEX[b]
+  return hex
+}
+
 /** Hex SHA-256 of a string: how refresh tokens and API keys are stored. */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)))
-  let hex = ''
-  for (const b of digest) hex += HEX[b]
-  return hex
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))))
 }

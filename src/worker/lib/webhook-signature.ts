@@ -1,4 +1,5 @@
 import { hmacKey } from './hmac-keys'
+import { toHex } from './ids'
 
 /**
  * Outbound webhook signatures (README "Operations"): `v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`,
@@ -8,13 +9,11 @@ export const SIGNATURE_HEADER = 'x-switchboard-signature'
 export const TIMESTAMP_HEADER = 'x-switchboard-timestamp'
 
 const encoder = new TextEncoder()
-const hex = (buf: ArrayBuffer) =>
-  [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('')
 
 /** The signature header's value for `body` sent at `timestamp` (Unix seconds). */
 export async function signWebhook(secret: string, timestamp: number, body: string): Promise<string> {
   const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(`${timestamp}.${body}`))
-  return `v1=${hex(mac)}`
+  return `v1=${toHex(new Uint8Array(mac))}`
 }
 
 /**
