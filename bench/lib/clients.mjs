@@ -5,7 +5,7 @@ import { findStamps } from './fanout.mjs'
 
 /**
  * socket.io-client against `${base}${nsp}`: one connection per socket (forceNew), websocket
- * transport unless `transports` says otherwise (undefined: the client's defaults, long-polling
+ * transport unless `transports` says otherwise (`'default'`: the client's defaults, long-polling
  * then the upgrade — each socket counts as open once upgraded). `payload(text)` builds the
  * chat-message argument; `event` is what is sent and heard.
  */
@@ -22,7 +22,7 @@ export function sioAdapter({
     open(n, onStamps) {
       return new Promise((resolve, reject) => {
         const socket = io(base + nsp, {
-          ...(transports ? { transports } : {}),
+          ...(transports === 'default' ? {} : { transports }),
           // BENCH_NO_DEFLATE=1: the clients do not offer permessage-deflate (a diagnostic: browsers
           // and socket.io-client's defaults do, and local workerd then deflates every frame per socket).
           ...(process.env.BENCH_NO_DEFLATE ? { perMessageDeflate: false } : {}),
@@ -37,6 +37,13 @@ export function sioAdapter({
           reject(new Error(`socket.io connect ${nsp}: ${err?.message ?? err}`))
         }
         socket.once('connect_error', fail)
+        // The default path must really start on long-polling (a run that silently opened
+        // WebSockets would report the WebSocket-only path under the default path's name).
+        if (transports === 'default')
+          socket.io.once('open', () => {
+            const first = socket.io.engine.transport.name
+            if (first !== 'polling') fail(new Error(`opened on ${first}, not long-polling`))
+          })
         const ready = () => {
           socket.off('connect_error', fail)
           resolve({
@@ -47,7 +54,7 @@ export function sioAdapter({
         }
         socket.once('connect', () => {
           const engine = socket.io.engine
-          if (transports || engine.transport.name === 'websocket') return ready()
+          if (transports !== 'default' || engine.transport.name === 'websocket') return ready()
           engine.once('upgrade', ready)
         })
         if (onStamps)

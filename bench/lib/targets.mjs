@@ -108,7 +108,7 @@ export async function prepareTarget(subjects, name, room, { probe = true } = {})
       if (def.hint !== false) sio.query = { room: generated.room ?? room }
     }
     // Probe: one socket must get in, or the subject is not there (e.g. not on main yet).
-    if (def.transports === 'default') sio.transports = undefined
+    if (def.transports) sio.transports = def.transports
     const adapter = sioAdapter(sio)
     if (probe) (await adapter.open(0, null)).close()
     return { srv, def, sio, adapter }
