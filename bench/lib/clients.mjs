@@ -34,7 +34,13 @@ export function sioAdapter({
         })
         const fail = (err) => {
           socket.close()
-          reject(new Error(`socket.io connect ${nsp}: ${err?.message ?? err}`))
+          // A transport error carries what went wrong below it: the HTTP status or the socket error.
+          const why = err?.description?.message ?? err?.description
+          const answer =
+            why !== undefined
+              ? ` (${why}${err?.context?.responseText ? `: ${String(err.context.responseText).slice(0, 120)}` : ''})`
+              : ''
+          reject(new Error(`socket.io connect ${nsp}: ${err?.message ?? err}${answer}`))
         }
         socket.once('connect_error', fail)
         // The default path must really start on long-polling (a run that silently opened
