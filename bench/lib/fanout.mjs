@@ -18,10 +18,15 @@ export function findStamps(value, out = [], depth = 0) {
   return out
 }
 
-/** Opens `count` connections, `concurrency` at a time. */
+/**
+ * Opens `count` connections, `concurrency` at a time. A connection that fails to open is tried
+ * once more (as socket.io-client's default reconnection would; `wrangler dev`'s proxy answers 503
+ * to some requests under load): `conns.retried` says how many were.
+ */
 export async function openMany(count, open, concurrency = 50) {
   const conns = new Array(count)
   let next = 0
+  let retried = 0
   const errors = []
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
@@ -29,12 +34,18 @@ export async function openMany(count, open, concurrency = 50) {
         const i = next++
         try {
           conns[i] = await open(i)
-        } catch (err) {
-          errors.push(err)
+        } catch {
+          retried++
+          try {
+            conns[i] = await open(i)
+          } catch (err) {
+            errors.push(err)
+          }
         }
       }
     }),
   )
+  conns.retried = retried
   if (errors.length) {
     for (const c of conns) c?.close()
     throw new Error(`${errors.length}/${count} connections failed: ${errors[0]?.message ?? errors[0]}`)
@@ -141,5 +152,7 @@ export async function fanout(adapter, opts) {
     max: lat.max,
     orders,
     seqs,
+    /** Connections that opened only at their second try. */
+    reopened: subs.retried + snds.retried,
   }
 }

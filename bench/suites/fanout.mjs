@@ -75,7 +75,12 @@ export async function run(ctx) {
         return out
       }
       const label = `fanout/${sc.id}/${t.name}`
-      const lossNote = best.lost ? `LOST ${best.lost}/${best.expected}` : ''
+      const lossNote = [
+        best.lost ? `LOST ${best.lost}/${best.expected}` : '',
+        best.reopened ? `${best.reopened} connections opened at their second try` : '',
+      ]
+        .filter(Boolean)
+        .join('; ')
       // The issue's targets, against each of those floors. Against the bare floor, a target the
       // contract's floor itself misses in this run (the floor sending the same bytes, storing
       // nothing) is out of reach for anything that sends those bytes: reported as such, with that ratio.
