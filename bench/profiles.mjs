@@ -41,7 +41,7 @@ export const PROFILES = {
     budgetS: 560,
     hardLimitS: 595,
     // Seconds kept for each suite while earlier ones run (a suite may use what is left over).
-    reserveS: { fuzz: 25, where: 15, fanout: 260, rest: 40, connections: 150 },
+    reserveS: { fuzz: 20, where: 15, fanout: 330, rest: 35, connections: 100 },
     fanout: {
       repeats: 1,
       scenarios: [
