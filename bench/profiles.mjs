@@ -64,6 +64,7 @@ export const PROFILES = {
           subscribers: 50,
           senders: 5,
           messages: 60,
+          warmupMs: 1000,
           timeoutMs: 20_000,
           budgetS: 15,
           targets: HALF,
