@@ -29,6 +29,24 @@ async function freePort(): Promise<number> {
 }
 
 /**
+ * `wrangler dev` runs wrangler.toml's custom build once more when its watcher of `web/src` is
+ * ready, then reloads the Worker ("The file web/src changed, restarting build..."). That usually
+ * happens before the server first answers; on a loaded machine it can come after, and a socket
+ * connecting during the reload may hang. So the tests start once that rebuild is applied (bounded:
+ * a wrangler that does not rebuild at start costs 20 s, not a failure).
+ */
+async function startupRebuildApplied(output: () => string, ms = 20_000): Promise<void> {
+  const until = Date.now() + ms
+  while (Date.now() < until) {
+    const text = output()
+    const rebuild = text.lastIndexOf('restarting build')
+    if (rebuild >= 0 && /Starting local server|Local server updated and ready/.test(text.slice(rebuild)))
+      return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/**
  * Starts `wrangler dev` on a free port with a throw-away local state (D1 migrated first) and the
  * test secrets, waits for /health, and provides its base URL to the e2e tests.
  */
@@ -81,6 +99,7 @@ export default async function setup(project: TestProject) {
     }
     await new Promise((r) => setTimeout(r, 250))
   }
+  await startupRebuildApplied(() => output)
   project.provide('baseUrl', baseUrl)
   return () => {
     try {
