@@ -7,7 +7,7 @@
 // default run (its minutes do not fit the 10-minute budget): `node bench/run.mjs --only shards`.
 import { readdirSync } from 'node:fs'
 import http from 'node:http'
-import WebSocket from 'ws'
+import { openWs } from '../lib/clients.mjs'
 import { call } from '../lib/http.mjs'
 import { sleep } from '../lib/proc.mjs'
 import { percentile } from '../lib/stats.mjs'
@@ -195,34 +195,17 @@ function fdCount(pid) {
 }
 
 /** Opens one event socket; resolves once welcomed. Records the `session` events it receives. */
-function openSocket(url, lastAt) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false })
-    const s = { ws, seen: [] }
-    const timer = setTimeout(() => {
-      ws.terminate()
-      reject(new Error('no welcome in 20 s'))
-    }, 20_000)
-    ws.on('message', (data) => {
-      const text = String(data)
-      if (text.startsWith('{"type":"session"')) {
-        const t = /"title":"(e\d+(?:r\d)?)"/.exec(text)?.[1]
-        if (t) {
-          s.seen.push(t)
-          lastAt.set(t, Date.now())
-        }
-      } else if (text.startsWith('{"type":"welcome"')) {
-        clearTimeout(timer)
-        resolve(s)
-      }
-    })
-    ws.once('unexpected-response', (_req, res) => {
-      clearTimeout(timer)
-      reject(new Error(`HTTP ${res.statusCode}`))
-    })
-    ws.once('error', (err) => {
-      clearTimeout(timer)
-      reject(err)
-    })
-  })
+async function openSocket(url, lastAt) {
+  const seen = []
+  const onMessage = (data) => {
+    const text = String(data)
+    if (!text.startsWith('{"type":"session"')) return
+    const t = /"title":"(e\d+(?:r\d)?)"/.exec(text)?.[1]
+    if (t) {
+      seen.push(t)
+      lastAt.set(t, Date.now())
+    }
+  }
+  const ws = await openWs(url, { waitFor: (m) => m.startsWith('{"type":"welcome"'), onMessage })
+  return { ws, seen }
 }
