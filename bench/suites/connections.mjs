@@ -33,7 +33,8 @@ export async function run(ctx) {
       suite: 'connections',
       name: `connections/${name} held`,
       value: r.alive,
-      // No ratio: the subjects hold different counts (bench/profiles.mjs); rate and memory compare.
+      // No ratio: each figure is out of its own subject's count (bench/profiles.mjs may give them
+      // different ones); open rate and memory per connection carry the ratios.
       unit: `of ${count} idle sockets`,
       note: `${P.rooms} rooms; opened ${r.held} in ${r.openS.toFixed(1)} s (${(r.held / r.openS).toFixed(0)}/s, ${P.concurrency} at a time)${r.held < count ? ' — time bound' : ''}, ${r.failures} failed${r.firstError ? ` (${r.firstError.slice(0, 80)})` : ''}; after ${r.idleS} s idle one event per room reached ${r.reached}/${r.alive}`,
     })
