@@ -28,9 +28,12 @@ export function secretToken(): string {
 
 export function toBase64Url(bytes: Uint8Array): string {
   let s = ''
-  for (const b of bytes) s += String.fromCharCode(b)
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  // In slices: fromCharCode takes its bytes as arguments, and arguments are bounded.
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000) as unknown as number[])
+  return btoa(s).replace(/[+/=]/g, (ch) => URL_SAFE[ch as '+' | '/' | '=']!)
 }
+const URL_SAFE = { '+': '-', '/': '_', '=': '' }
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
 const encoder = new TextEncoder()

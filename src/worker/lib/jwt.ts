@@ -1,6 +1,7 @@
-import { SignJWT, jwtVerify, errors } from 'jose'
+import { jwtVerify, errors } from 'jose'
 import { AppError } from './errors'
 import { hmacKey } from './hmac-keys'
+import { signHs256 } from './hs256'
 import type { AuthIdentity, Role } from './identity'
 
 const ISSUER = 'switchboard'
@@ -16,15 +17,8 @@ export interface TokenClaims {
 
 /** Signs an HS256 access or service token valid for `ttlSeconds`. */
 export async function signToken(claims: TokenClaims, secret: string, ttlSeconds: number): Promise<string> {
-  const { sub, ...rest } = claims
-  return new SignJWT({ ...rest })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(sub)
-    .setIssuer(ISSUER)
-    .setIssuedAt()
-    .setJti(crypto.randomUUID())
-    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-    .sign(await hmacKey(secret))
+  const iat = Math.floor(Date.now() / 1000)
+  return signHs256({ ...claims, iss: ISSUER, iat, jti: crypto.randomUUID(), exp: iat + ttlSeconds }, secret)
 }
 
 /** How many verified tokens an isolate remembers (per secret); the oldest is dropped beyond. */

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import { cors as honoCors } from 'hono/cors'
+import type { Config } from '../config'
 import type { AppEnv } from '../env'
 
 /**
@@ -9,22 +10,31 @@ import type { AppEnv } from '../env'
  */
 export function cors(): MiddlewareHandler<AppEnv> {
   return async function cors(c, next) {
-    const { ALLOWED_ORIGINS: list, ALLOW_CREDENTIALS: credentials, ENVIRONMENT } = c.var.config
-    const wildcard = anyOrigin({ ALLOWED_ORIGINS: list, ENVIRONMENT })
-    const handler = honoCors({
-      credentials,
-      origin: (origin) => {
-        if (list.includes(origin)) return origin
-        if (!wildcard) return null
-        return credentials ? null : '*'
-      },
-      allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'X-Api-Key'],
-      exposeHeaders: ['X-Request-Id', 'Retry-After'],
-      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      maxAge: 600,
-    })
-    return handler(c, next)
+    return handlerFor(c.var.config)(c, next)
   }
+}
+
+/** Hono's CORS handler for a config, built once per config (one per isolate) instead of per request. */
+const handlers = new WeakMap<Config, MiddlewareHandler>()
+function handlerFor(config: Config): MiddlewareHandler {
+  let handler = handlers.get(config)
+  if (handler) return handler
+  const { ALLOWED_ORIGINS: list, ALLOW_CREDENTIALS: credentials } = config
+  const wildcard = anyOrigin(config)
+  handler = honoCors({
+    credentials,
+    origin: (origin) => {
+      if (list.includes(origin)) return origin
+      if (!wildcard) return null
+      return credentials ? null : '*'
+    },
+    allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id', 'X-Api-Key'],
+    exposeHeaders: ['X-Request-Id', 'Retry-After'],
+    allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    maxAge: 600,
+  })
+  handlers.set(config, handler)
+  return handler
 }
 
 /** Whether any origin is allowed: `*` listed, or an empty list outside production. */

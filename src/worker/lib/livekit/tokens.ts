@@ -1,8 +1,9 @@
-import { jwtVerify, SignJWT, type JWTPayload } from 'jose'
+import { jwtVerify, type JWTPayload } from 'jose'
 import { claimsToJwtPayload, TrackSource, type ClaimGrants, type VideoGrant } from 'livekit-server-sdk'
 import type { Config, LiveKitNodeConfig } from '../../config'
 import { AppError } from '../errors'
 import { hmacKey } from '../hmac-keys'
+import { signHs256 } from '../hs256'
 import { nodeForToken } from './nodes'
 
 /**
@@ -99,13 +100,12 @@ export async function mintParticipantToken(node: LiveKitNodeConfig, input: Parti
   if (input.name) claims.name = input.name
   if (input.metadata) claims.metadata = input.metadata
   if (input.attributes) claims.attributes = input.attributes
-  return new SignJWT(claimsToJwtPayload(claims))
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer(node.apiKey)
-    .setExpirationTime(`${input.ttl}s`)
-    .setNotBefore(new Date())
-    .setSubject(input.identity)
-    .sign(await hmacKey(node.apiSecret))
+  const now = Math.floor(Date.now() / 1000)
+  return signHs256(
+    { ...claimsToJwtPayload(claims), iss: node.apiKey, exp: now + input.ttl, nbf: now, sub: input.identity },
+    node.apiSecret,
+    'bare',
+  )
 }
 
 /** Mints a conference participant token with the grants of `userType` (see GRANTS_BY_USER_TYPE). */
