@@ -2,6 +2,7 @@
  * Engine.IO v4 and Socket.IO v5 wire codecs (socket.io's docs/engine.io-protocol/v4-current.md and
  * docs/socket.io-protocol/v5-current.md). Pure functions: no I/O, usable anywhere.
  */
+import { fromBase64, toBase64 } from '../../worker/lib/base64'
 import { isPlainObject } from '../../worker/lib/plain-object'
 
 /** Engine.IO packet types. */
@@ -190,30 +191,21 @@ export function openPacket(opts: {
 
 /** Joins frames into one HTTP long-polling payload (binary frames as `b<base64>`). */
 export function encodePayload(frames: EngineFrame[]): string {
-  return frames.map((f) => (typeof f === 'string' ? f : 'b' + toBase64(f))).join(RECORD_SEPARATOR)
+  return frames
+    .map((f) => (typeof f === 'string' ? f : 'b' + toBase64(new Uint8Array(f))))
+    .join(RECORD_SEPARATOR)
 }
 
 /** Splits an HTTP long-polling payload into frames (binary records back to ArrayBuffers). */
 export function decodePayload(payload: string): EngineFrame[] {
   if (payload === '') return []
-  return payload.split(RECORD_SEPARATOR).map((r) => (r.charAt(0) === 'b' ? fromBase64(r.slice(1)) : r))
+  return payload.split(RECORD_SEPARATOR).map((r) => (r.charAt(0) === 'b' ? recordBytes(r.slice(1)) : r))
 }
 
-function toBase64(buf: ArrayBuffer): string {
-  const bytes = new Uint8Array(buf)
-  let s = ''
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
-  return btoa(s)
-}
-
-function fromBase64(b64: string): ArrayBuffer {
-  let s: string
+function recordBytes(b64: string): ArrayBuffer {
   try {
-    s = atob(b64)
+    return fromBase64(b64).buffer as ArrayBuffer
   } catch {
     throw new CodecError('malformed base64 record')
   }
-  const out = new Uint8Array(s.length)
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i)
-  return out.buffer
 }

@@ -1,4 +1,5 @@
 import type { Env } from '../../worker/env'
+import { fromBase64Url, toBase64Url } from '../../worker/lib/base64'
 
 /** The kinds of object that host Socket.IO sessions or own namespaces. */
 export type HostKind = 'room' | 'notification' | 'queue'
@@ -38,16 +39,9 @@ export function hostStub(env: Env, ref: ObjectRef): HostStub {
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-function b64url(text: string): string {
-  let s = ''
-  for (const b of encoder.encode(text)) s += String.fromCharCode(b)
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-}
+const b64url = (text: string) => toBase64Url(encoder.encode(text))
 
-function unb64url(text: string): string {
-  const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
-  return decoder.decode(Uint8Array.from(s, (c) => c.charCodeAt(0)))
-}
+const unb64url = (text: string) => decoder.decode(fromBase64Url(text))
 
 /**
  * An Engine.IO session id that names the object holding the session, so the Worker routes every

@@ -1,5 +1,5 @@
 import { hmacKey } from './hmac-keys'
-import { toBase64Url } from './ids'
+import { toBase64Url } from './base64'
 
 const encoder = new TextEncoder()
 const part = (json: unknown) => toBase64Url(encoder.encode(JSON.stringify(json)))

@@ -1,3 +1,5 @@
+import { toBase64Url } from './base64'
+
 const ALPHANUMERIC = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'
 
 /** Uniformly random string over `alphabet` (rejection sampling, no modulo bias). */
@@ -25,15 +27,6 @@ export const joinCode = () => randomString(6)
 export function secretToken(): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(32)))
 }
-
-export function toBase64Url(bytes: Uint8Array): string {
-  let s = ''
-  // In slices: fromCharCode takes its bytes as arguments, and arguments are bounded.
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000) as unknown as number[])
-  return btoa(s).replace(/[+/=]/g, (ch) => URL_SAFE[ch as '+' | '/' | '=']!)
-}
-const URL_SAFE = { '+': '-', '/': '_', '=': '' }
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
 const encoder = new TextEncoder()

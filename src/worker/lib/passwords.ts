@@ -3,14 +3,13 @@
  * Workers refuse PBKDF2 above 100,000 iterations in production (local workerd does not), so that is
  * both our cost and our ceiling.
  */
+import { fromBase64, toBase64 } from './base64'
+
 export const PBKDF2_ITERATIONS = 100_000
 export const PBKDF2_MAX_ITERATIONS = 100_000
 const SCHEME = 'pbkdf2-sha256'
 const SALT_BYTES = 16
 const HASH_BITS = 256
-
-const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes))
-const unb64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
 
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
   if (iterations > PBKDF2_MAX_ITERATIONS) throw new Error('PBKDF2 iterations exceed the Workers limit')
@@ -28,7 +27,7 @@ async function derive(password: string, salt: Uint8Array, iterations: number): P
 /** Hashes a password with a fresh random salt. */
 export async function hashPassword(password: string, iterations = PBKDF2_ITERATIONS): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES))
-  return `${SCHEME}$${iterations}$${b64(salt)}$${b64(await derive(password, salt, iterations))}`
+  return `${SCHEME}$${iterations}$${toBase64(salt)}$${toBase64(await derive(password, salt, iterations))}`
 }
 
 /** Checks a password against a stored hash in constant time; unknown schemes never match. */
@@ -36,8 +35,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, iter, salt, hash] = stored.split('$')
   const iterations = Number(iter)
   if (scheme !== SCHEME || !Number.isInteger(iterations) || !salt || !hash) return false
-  const expected = unb64(hash)
-  const actual = await derive(password, unb64(salt), iterations)
+  const expected = fromBase64(hash)
+  const actual = await derive(password, fromBase64(salt), iterations)
   if (actual.length !== expected.length) return false
   let diff = 0
   for (let i = 0; i < actual.length; i++) diff |= actual[i] ^ expected[i]

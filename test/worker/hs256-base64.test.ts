@@ -2,7 +2,7 @@ import { decodeProtectedHeader, jwtVerify } from 'jose'
 import { TokenVerifier } from 'livekit-server-sdk'
 import { describe, expect, it } from 'vitest'
 import { signHs256 } from '../../src/worker/lib/hs256'
-import { toBase64Url } from '../../src/worker/lib/ids'
+import { fromBase64, fromBase64Url, toBase64, toBase64Url } from '../../src/worker/lib/base64'
 import { signToken } from '../../src/worker/lib/jwt'
 import { mintUserToken } from '../../src/worker/lib/livekit'
 
@@ -54,7 +54,7 @@ describe('signHs256', () => {
   })
 })
 
-describe('toBase64Url', () => {
+describe('base64', () => {
   it('should encode any bytes as unpadded base64url, past one fromCharCode slice too', () => {
     for (const n of [0, 1, 2, 3, 31, 32, 0x8000, 0x8000 + 5, 100_003]) {
       const bytes = crypto.getRandomValues(new Uint8Array(Math.min(n, 65536)))
@@ -66,5 +66,14 @@ describe('toBase64Url', () => {
       expect(toBase64Url(whole), `n=${n}`).toBe(expected)
     }
     expect(toBase64Url(new Uint8Array([0xfb, 0xff, 0xbf]))).toBe('-_-_')
+  })
+
+  it('should round-trip both alphabets and refuse what is not base64', () => {
+    const bytes = crypto.getRandomValues(new Uint8Array(1000))
+    expect(fromBase64(toBase64(bytes))).toEqual(bytes)
+    expect(fromBase64Url(toBase64Url(bytes))).toEqual(bytes)
+    expect(toBase64(new Uint8Array([0xfb, 0xff, 0xbf, 1]))).toBe('+/+/AQ==')
+    expect(() => fromBase64('-_-_')).toThrow()
+    expect(() => fromBase64('a b!')).toThrow()
   })
 })
