@@ -3,9 +3,11 @@
 // subjects run in the order they are first listed, and a ratio needs its reference measured.
 const CHAT_PEER = [
   'peer-party-wd',
+  'peer-party+contract-wd',
   'sb-chat-wd',
   'sb-chat-batch-wd',
   'peer-party-mf',
+  'peer-party+contract-mf',
   'sb-chat-mf',
   'sb-chat-batch-mf',
 ]

@@ -9,6 +9,7 @@
 //     seq, room, sender, type, created_at, and the recovery offset): the same bytes per send as
 //     Switchboard's, nothing stored — what the bytes alone cost.
 import { DurableObject } from 'cloudflare:workers'
+import { newId } from '../lib/frame-ids.js'
 
 const OPEN = '0{"sid":"floor","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'
 
@@ -64,7 +65,7 @@ export class Floor extends DurableObject {
       const room = message[2] === '/' && comma > 0 && comma < start ? message.slice(3, comma) : 'room'
       const frame = {
         ...payload,
-        id: crypto.randomUUID(),
+        id: newId(),
         seq,
         room,
         sender: { identity: `bench-${room}`, name: `bench-${room}` },

@@ -76,11 +76,14 @@ export function sioAdapter({
 /**
  * Opens a raw `ws` socket, resolving once it is open (or the first message if `waitFor` says so).
  * `onMessage` is attached before the upgrade completes: frames that arrive in the same read as
- * the 101 response are not missed.
+ * the 101 response are not missed. \`deflate\`: offer permessage-deflate, as browsers and \`ws\`'s own
+ * default do (the runtime then deflates every frame once per socket) — what the fan-out's clients
+ * do; the bench's tools (raw Engine.IO sockets, fuzzing, the sharded session's 19,500 sockets)
+ * decline it. BENCH_NO_DEFLATE=1 declines it everywhere (a diagnostic).
  */
-export function openWs(url, { waitFor, onMessage, timeoutMs = 20_000 } = {}) {
+export function openWs(url, { waitFor, onMessage, timeoutMs = 20_000, deflate = false } = {}) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false })
+    const ws = new WebSocket(url, { perMessageDeflate: deflate && !process.env.BENCH_NO_DEFLATE })
     if (onMessage) ws.on('message', onMessage)
     const timer = setTimeout(() => {
       ws.terminate()
@@ -128,7 +131,12 @@ export function jsonWsAdapter({ url, sendFrame, ready }) {
           const msg = JSON.parse(text)
           onStamps([...new Set(findStamps(msg))], msg?.seq ?? msg?.data?.seq)
         })
-      const ws = await openWs(typeof url === 'function' ? url(n) : url, { waitFor: ready, onMessage })
+      // As a browser: permessage-deflate offered.
+      const ws = await openWs(typeof url === 'function' ? url(n) : url, {
+        waitFor: ready,
+        onMessage,
+        deflate: true,
+      })
       return {
         ws,
         send: (text, s, i) => ws.send(JSON.stringify(sendFrame(text, s, i))),

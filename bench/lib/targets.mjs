@@ -60,8 +60,15 @@ export const FANOUT_TARGETS = {
   },
   // The JSON chat protocol, persisted and ordered. `peer`: the PartyServer room of the same run
   // mode, and the share of its deliveries/s at saturation this run must reach (issue 15: ≥ 1.0×
-  // one frame per message, ≥ 2× batched).
-  'sb-chat-wd': { server: 'sb-wd', kind: 'chat', floor: 'floor-wd', peer: 'peer-party-wd', atLeast: 1 },
+  // one frame per message, ≥ 2× batched); `peerContract`: that peer sending Switchboard's frame.
+  'sb-chat-wd': {
+    server: 'sb-wd',
+    kind: 'chat',
+    floor: 'floor-wd',
+    peer: 'peer-party-wd',
+    atLeast: 1,
+    peerContract: 'peer-party+contract-wd',
+  },
   'sb-chat-batch-wd': {
     server: 'sb-wd',
     kind: 'chat',
@@ -69,8 +76,16 @@ export const FANOUT_TARGETS = {
     floor: 'floor-wd',
     peer: 'peer-party-wd',
     atLeast: 2,
+    peerContract: 'peer-party+contract-wd',
   },
-  'sb-chat-mf': { server: 'sb-mf', kind: 'chat', floor: 'floor-mf', peer: 'peer-party-mf', atLeast: 1 },
+  'sb-chat-mf': {
+    server: 'sb-mf',
+    kind: 'chat',
+    floor: 'floor-mf',
+    peer: 'peer-party-mf',
+    atLeast: 1,
+    peerContract: 'peer-party+contract-mf',
+  },
   'sb-chat-batch-mf': {
     server: 'sb-mf',
     kind: 'chat',
@@ -78,11 +93,28 @@ export const FANOUT_TARGETS = {
     floor: 'floor-mf',
     peer: 'peer-party-mf',
     atLeast: 2,
+    peerContract: 'peer-party+contract-mf',
   },
   // The JSON protocol's peer: PartyServer's chat example (bench/peer/), the same frames sent and
   // heard, re-broadcast untouched to every socket in the room.
   'peer-party-wd': { server: 'peer-wd', kind: 'party', role: 'peer', floor: 'floor-wd' },
   'peer-party-mf': { server: 'peer-mf', kind: 'party', role: 'peer', floor: 'floor-mf' },
+  // The peer sending the frame Switchboard sends (seed 003's `new_message`, every field) instead of
+  // relaying the sender's: what those bytes alone cost (bench/peer/worker.js, rooms `contract~…`).
+  'peer-party+contract-wd': {
+    server: 'peer-wd',
+    kind: 'party',
+    role: 'peer',
+    mode: 'contract',
+    floor: 'floor-wd',
+  },
+  'peer-party+contract-mf': {
+    server: 'peer-mf',
+    kind: 'party',
+    role: 'peer',
+    mode: 'contract',
+    floor: 'floor-mf',
+  },
   // Seed 004's live chat: one session, every socket the customer's own (a session has one
   // customer and one assigned agent, so a fan-out room is one user's many sockets).
   'sb-livechat-wd': { server: 'sb-wd', kind: 'livechat', floor: 'floor-wd' },
@@ -131,7 +163,8 @@ export async function prepareTarget(subjects, name, room, { probe = true } = {})
     return { srv, def, session, adapter }
   }
   if (def.kind === 'party') {
-    const url = `${srv.url.replace(/^http/, 'ws')}/parties/chat/${encodeURIComponent(room)}`
+    const name = def.mode ? `${def.mode}~${room}` : room
+    const url = `${srv.url.replace(/^http/, 'ws')}/parties/chat/${encodeURIComponent(name)}`
     return { srv, def, adapter: chatAdapter(url, room) }
   }
   // JSON WebSocket chat protocol: a group chat owned by the bench member.

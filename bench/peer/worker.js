@@ -6,13 +6,58 @@
 // per message, the ack after the commit, the D1 index) is its own cost. Rooms are
 // `/parties/chat/<room>` (PartyServer's routing); any other path answers `ok` (the bench's ready check).
 import { routePartykitRequest, Server } from 'partyserver'
+import { newId } from '../lib/frame-ids.js'
 
 export class Chat extends Server {
   static options = { hibernate: true }
 
   onMessage(_connection, message) {
-    this.broadcast(message)
+    this.broadcast(this.name.startsWith('contract~') ? contractFrame(this, message) : message)
   }
+}
+
+/**
+ * Rooms named `contract~<room>` (the bench's `peer-party+contract-*`): the frame sent is the one
+ * Switchboard's JSON chat sends for a message — seed 003's `new_message`, every field, ids, `seq`
+ * and timestamps filled in — instead of the sender's frame untouched. Nothing stored, nothing
+ * checked: what those bytes alone cost PartyServer (each socket deflates every frame it is sent).
+ */
+function contractFrame(room, message) {
+  const m = JSON.parse(message)
+  const seq = (room.seq = (room.seq ?? 0) + 1)
+  const id = newId()
+  const at = new Date().toISOString()
+  // One member, as the bench's senders are.
+  const user = (room.user ??= newId())
+  const data = {
+    message_id: id,
+    seq,
+    content: m.content,
+    message_type: 'text',
+    files: [],
+    user_uuid: user,
+    user_fullname: 'Bench Member',
+    user_email: 'bench-member@bench.local',
+    created_at: at,
+    reply_to: null,
+    client_id: m.client_id,
+    edited_at: null,
+    deleted: false,
+  }
+  return JSON.stringify({
+    type: 'new_message',
+    room_id: m.room_id,
+    seq,
+    user_uuid: user,
+    content: m.content,
+    message_type: 'text',
+    files: [],
+    timestamp: at,
+    message_id: id,
+    client_id: m.client_id,
+    reply_to: null,
+    data,
+  })
 }
 
 export default {
