@@ -37,10 +37,12 @@ const mode = values.smoke ? 'smoke' : 'full'
 const profile = PROFILES[mode]
 const only = values.only?.split(',')
 const selected = (name) => (only ? only.includes(name) : !OPT_IN.has(name))
-// `--targets floor-wd,sb-sio-wd` keeps only those fan-out / connection targets (before/after runs).
+// `--targets floor-wd,sb-sio-wd` keeps only those fan-out / connection targets (before/after runs);
+// a scenario's `optional` targets run only when named so.
 if (values.targets) {
   const keep = new Set(values.targets.split(','))
-  for (const sc of profile.fanout.scenarios) sc.targets = sc.targets.filter((t) => keep.has(t))
+  for (const sc of profile.fanout.scenarios)
+    sc.targets = [...sc.targets, ...(sc.optional ?? [])].filter((t) => keep.has(t))
   profile.where.targets = profile.where.targets.filter((t) => keep.has(t))
   for (const t of Object.keys(profile.connections.targets))
     if (!keep.has(t)) delete profile.connections.targets[t]
