@@ -9,7 +9,8 @@
 //     seq, room, sender, type, created_at, and the recovery offset): the same bytes per send as
 //     Switchboard's, nothing stored — what the bytes alone cost.
 import { DurableObject } from 'cloudflare:workers'
-import { newId } from '../lib/frame-ids.js'
+// Switchboard's own id generator: a reference sending "the same bytes" sends ids of the same length.
+import { newId } from '../../src/worker/lib/ids.ts'
 
 const OPEN = '0{"sid":"floor","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'
 

@@ -76,7 +76,7 @@ export function sioAdapter({
 /**
  * Opens a raw `ws` socket, resolving once it is open (or the first message if `waitFor` says so).
  * `onMessage` is attached before the upgrade completes: frames that arrive in the same read as
- * the 101 response are not missed. \`deflate\`: offer permessage-deflate, as browsers and \`ws\`'s own
+ * the 101 response are not missed. `deflate`: offer permessage-deflate, as browsers and `ws`'s own
  * default do (the runtime then deflates every frame once per socket) — what the fan-out's clients
  * do; the bench's tools (raw Engine.IO sockets, fuzzing, the sharded session's 19,500 sockets)
  * decline it. BENCH_NO_DEFLATE=1 declines it everywhere (a diagnostic).

@@ -60,14 +60,14 @@ export const FANOUT_TARGETS = {
   },
   // The JSON chat protocol, persisted and ordered. `peer`: the PartyServer room of the same run
   // mode, and the share of its deliveries/s at saturation this run must reach (issue 15: ≥ 1.0×
-  // one frame per message, ≥ 2× batched); `peerContract`: that peer sending Switchboard's frame.
+  // one frame per message, ≥ 2× batched), and the same share of `peer-party+contract-*` (that peer
+  // sending Switchboard's frame) when the run measured it.
   'sb-chat-wd': {
     server: 'sb-wd',
     kind: 'chat',
     floor: 'floor-wd',
     peer: 'peer-party-wd',
     atLeast: 1,
-    peerContract: 'peer-party+contract-wd',
   },
   'sb-chat-batch-wd': {
     server: 'sb-wd',
@@ -76,7 +76,6 @@ export const FANOUT_TARGETS = {
     floor: 'floor-wd',
     peer: 'peer-party-wd',
     atLeast: 2,
-    peerContract: 'peer-party+contract-wd',
   },
   'sb-chat-mf': {
     server: 'sb-mf',
@@ -84,7 +83,6 @@ export const FANOUT_TARGETS = {
     floor: 'floor-mf',
     peer: 'peer-party-mf',
     atLeast: 1,
-    peerContract: 'peer-party+contract-mf',
   },
   'sb-chat-batch-mf': {
     server: 'sb-mf',
@@ -93,7 +91,6 @@ export const FANOUT_TARGETS = {
     floor: 'floor-mf',
     peer: 'peer-party-mf',
     atLeast: 2,
-    peerContract: 'peer-party+contract-mf',
   },
   // The JSON protocol's peer: PartyServer's chat example (bench/peer/), the same frames sent and
   // heard, re-broadcast untouched to every socket in the room.

@@ -6,7 +6,8 @@
 // per message, the ack after the commit, the D1 index) is its own cost. Rooms are
 // `/parties/chat/<room>` (PartyServer's routing); any other path answers `ok` (the bench's ready check).
 import { routePartykitRequest, Server } from 'partyserver'
-import { newId } from '../lib/frame-ids.js'
+// Switchboard's own id generator: a reference sending "the same bytes" sends ids of the same length.
+import { newId } from '../../src/worker/lib/ids.ts'
 
 export class Chat extends Server {
   static options = { hibernate: true }

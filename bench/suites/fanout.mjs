@@ -76,7 +76,7 @@ export async function run(ctx) {
         const base = by[sc.id]['node-sio']
         if (t.name !== 'node-sio' && base) out['node-sio'] = f(base)
         // …and the JSON chat protocol against its peer (PartyServer) in the same run mode.
-        for (const ref of [...floors, t.def.peer, t.def.peerContract])
+        for (const ref of [...floors, t.def.peer, peerContractOf(t.def)])
           if (ref && by[sc.id][ref]) out[ref] = f(by[sc.id][ref])
         return out
       }
@@ -155,22 +155,26 @@ export const targets = Object.keys(FANOUT_TARGETS)
 
 /**
  * The JSON protocol's targets against its peer (PartyServer), and the same against that peer
- * sending Switchboard's frame (`peerContract`) when the run measured it: against the bare peer,
+ * sending Switchboard's frame (`peer-party+contract-*`) when the run measured it: against the bare peer,
  * a target the peer sending those bytes itself misses is out of reach here (as for the floors).
  */
 function peerGoals(def, results, label) {
   if (!def.peer) return []
   const peer = results[def.peer]
-  const contract = def.peerContract && results[def.peerContract]
+  const contractRef = peerContractOf(def)
+  const contract = results[contractRef]
   const bound =
     peer && contract
-      ? { ref: def.peerContract, ratio: contract.deliveriesPerSec / peer.deliveriesPerSec }
+      ? { ref: contractRef, ratio: contract.deliveriesPerSec / peer.deliveriesPerSec }
       : undefined
   return [
     { ref: def.peer, atLeast: def.atLeast, label, bound },
-    ...(contract ? [{ ref: def.peerContract, atLeast: def.atLeast, label }] : []),
+    ...(contract ? [{ ref: contractRef, atLeast: def.atLeast, label }] : []),
   ]
 }
+
+/** The peer of the same run mode sending Switchboard's frame (`peer-party-wd` → `peer-party+contract-wd`). */
+const peerContractOf = (def) => def.peer?.replace('peer-party-', 'peer-party+contract-')
 
 /** Half the messages/s the floor of target `t` took in at saturation (`results`: one scenario's), or undefined. */
 function halfFloorRate(results, t) {

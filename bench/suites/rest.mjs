@@ -206,8 +206,8 @@ export async function run(ctx) {
       // The floor behind static assets is what any Worker that also serves files reaches here (the
       // REST counterpart of fan-out's floor+contract): when it misses the target against the bare
       // floor itself, the target is out of reach, and the call is held to it as well.
-      const assetsBound =
-        bare && withAssets ? { ref: assets, ratio: withAssets / floorRps[floors[0].name] } : undefined
+      const assetsShare = bare && withAssets ? withAssets / floorRps[floors[0].name] : undefined
+      const assetsBound = assetsShare !== undefined ? { ref: assets, ratio: assetsShare } : undefined
       ctx.report.add({
         suite: 'rest',
         name: `rest/${name}/${server}`,
@@ -222,7 +222,7 @@ export async function run(ctx) {
             : []),
           ...(assets ? [{ ref: assets, atLeast: held.target, label: `${name}/${server} req/s` }] : []),
         ],
-        note: `c=${P.concurrency}, p50/p99 ${x.p50.toFixed(1)}/${x.p99.toFixed(1)} ms, workerd CPU ${x.cpuMs.toFixed(2)} ms/req${x.bad.length ? `, non-2xx ${JSON.stringify(Object.fromEntries(x.bad))}` : ''}; ${held.roundTrips} D1 round trip${held.roundTrips === 1 ? '' : 's'} per call: ${held.why} (pinned by test/worker/rest-round-trips.test.ts)${withAssets ? `; the floor behind static assets is itself ${(withAssets / floorRps[floors[0].name]).toFixed(2)}× the bare floor` : ''}`,
+        note: `c=${P.concurrency}, p50/p99 ${x.p50.toFixed(1)}/${x.p99.toFixed(1)} ms, workerd CPU ${x.cpuMs.toFixed(2)} ms/req${x.bad.length ? `, non-2xx ${JSON.stringify(Object.fromEntries(x.bad))}` : ''}; ${held.roundTrips} D1 round trip${held.roundTrips === 1 ? '' : 's'} per call: ${held.why} (pinned by test/worker/rest-round-trips.test.ts)${assetsShare !== undefined ? `; the floor behind static assets is itself ${assetsShare.toFixed(2)}× the bare floor` : ''}`,
       })
       if (!bare) ctx.report.note('rest', `${name} on ${server}: no verdict, the D1 floor did not run`)
     }
