@@ -11,6 +11,9 @@
 import { DurableObject } from 'cloudflare:workers'
 // Switchboard's own id generator: a reference sending "the same bytes" sends ids of the same length.
 import { newId } from '../../src/worker/lib/ids.ts'
+// Switchboard's own 101 answer: the floor's sockets compress exactly when Switchboard's do
+// (`WS_COMPRESSION`, off unless the bench's BENCH_WS_COMPRESSION=1).
+import { upgradeResponse } from '../../src/objects/upgrade-response.ts'
 
 const OPEN = '0{"sid":"floor","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'
 
@@ -33,7 +36,7 @@ export class Floor extends DurableObject {
     server.serializeAttachment({ mode: this.mode })
     this.sockets.add(server)
     server.send(OPEN)
-    return new Response(null, { status: 101, webSocket: client })
+    return upgradeResponse(client, this.env.WS_COMPRESSION === 'true')
   }
 
   webSocketMessage(ws, message) {

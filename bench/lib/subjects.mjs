@@ -22,6 +22,13 @@ export const PORTS = {
   sbMfShards: BASE + 16,
   liveKit: BASE + 19,
 }
+/**
+ * Whether WebSockets accept permessage-deflate, on every server the bench starts (Switchboard's
+ * `WS_COMPRESSION`; the floor and the peer's `contract~` rooms read the same variable): off, as
+ * Switchboard ships, unless `BENCH_WS_COMPRESSION=1`. PartyServer's own rooms always accept it,
+ * as PartyServer ships. The clients offer it either way, as browsers do.
+ */
+export const WS_VARS = { WS_COMPRESSION: process.env.BENCH_WS_COMPRESSION ? 'true' : 'false' }
 const FLOOR_CONFIG = path.join(ROOT, 'bench/floor/wrangler.toml')
 const PEER_CONFIG = path.join(ROOT, 'bench/peer/wrangler.toml')
 // The same floor Worker with static assets in front, as Switchboard has (the REST suite's second floor).
@@ -49,6 +56,7 @@ export function createSubjects({ shardLimit = 5000 } = {}) {
         port: PORTS.floorWd,
         persist: tempDir('floor'),
         logFile: log('floor-wd'),
+        vars: WS_VARS,
       }),
     'floor-mf': async () =>
       startMiniflare({
@@ -57,6 +65,7 @@ export function createSubjects({ shardLimit = 5000 } = {}) {
         port: PORTS.floorMf,
         persist: tempDir('floor'),
         logFile: log('floor-mf'),
+        vars: WS_VARS,
       }),
     // The JSON chat protocol's peer: PartyServer's chat example (bench/peer/), both run modes.
     'peer-wd': () =>
@@ -65,6 +74,7 @@ export function createSubjects({ shardLimit = 5000 } = {}) {
         port: PORTS.peerWd,
         persist: tempDir('peer'),
         logFile: log('peer-wd'),
+        vars: WS_VARS,
       }),
     'peer-mf': async () =>
       startMiniflare({
@@ -73,6 +83,7 @@ export function createSubjects({ shardLimit = 5000 } = {}) {
         port: PORTS.peerMf,
         persist: tempDir('peer'),
         logFile: log('peer-mf'),
+        vars: WS_VARS,
       }),
     'floor-assets-wd': () =>
       startWranglerDev({
@@ -125,7 +136,7 @@ export function createSubjects({ shardLimit = 5000 } = {}) {
       persist,
       script,
       inspectorPort: mode === 'miniflare' && inspector ? PORTS.sbMfInspector : undefined,
-      vars: { ...sb.benchVars(lk.url), ...vars },
+      vars: { ...sb.benchVars(lk.url), ...WS_VARS, ...vars },
       logFile: log(`sb-${mode}-${port}`),
     })
     srv.persist = persist

@@ -8,6 +8,7 @@
 import { routePartykitRequest, Server } from 'partyserver'
 // Switchboard's own id generator: a reference sending "the same bytes" sends ids of the same length.
 import { newId } from '../../src/worker/lib/ids.ts'
+import { upgradeResponse } from '../../src/objects/upgrade-response.ts'
 
 export class Chat extends Server {
   static options = { hibernate: true }
@@ -18,10 +19,12 @@ export class Chat extends Server {
 }
 
 /**
- * Rooms named `contract~<room>` (the bench's `peer-party+contract-*`): the frame sent is the one
- * Switchboard's JSON chat sends for a message — seed 003's `new_message`, every field, ids, `seq`
- * and timestamps filled in — instead of the sender's frame untouched. Nothing stored, nothing
- * checked: what those bytes alone cost PartyServer (each socket deflates every frame it is sent).
+ * Rooms named `contract~<room>` (the bench's `peer-party+contract-*`): PartyServer doing
+ * Switchboard's wire work — the frame sent is the one Switchboard's JSON chat sends for a message
+ * (seed 003's `new_message`, every field, ids, `seq` and timestamps filled in) instead of the
+ * sender's frame untouched, and the sockets compress exactly when Switchboard's do (WS_COMPRESSION;
+ * PartyServer's other rooms accept compression, as it ships). Nothing stored, nothing checked:
+ * what those bytes alone cost PartyServer.
  */
 function contractFrame(room, message) {
   const m = JSON.parse(message)
@@ -63,6 +66,10 @@ function contractFrame(room, message) {
 
 export default {
   async fetch(request, env) {
-    return (await routePartykitRequest(request, env)) ?? new Response('ok')
+    const response = await routePartykitRequest(request, env)
+    if (!response) return new Response('ok')
+    if (response.webSocket && new URL(request.url).pathname.includes('/contract~'))
+      return upgradeResponse(response.webSocket, env.WS_COMPRESSION === 'true')
+    return response
   },
 }

@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
+import { loadConfig } from '../worker/config'
 import { AppError, type ErrorCode } from '../worker/lib/errors'
 import type { AuthIdentity } from '../worker/lib/identity'
 import { utf8Exceeds } from '../worker/lib/utf8'
@@ -6,6 +7,7 @@ import type { Env as WorkerEnv } from '../worker/env'
 import type { Protocol, RoomKind } from '../worker/metrics/report'
 import { logEvent, type LogLevel } from './log'
 import { ObjectMetrics } from './metrics'
+import { upgradeResponse } from './upgrade-response'
 
 /** The request header through which the Worker hands an authenticated identity to an object. */
 export const IDENTITY_HEADER = 'x-switchboard-identity'
@@ -198,7 +200,7 @@ export abstract class Channel<
       metrics?.opened('websocket')
       await this.onConnect(conn, request)
       this.reportMetrics()
-      return new Response(null, { status: 101, webSocket: client })
+      return upgradeResponse(client, loadConfig(this.env as object).WS_COMPRESSION)
     } catch (err) {
       const e = asAppError(err)
       return Response.json({ type: 'error', code: e.code, message: e.message }, { status: e.status })

@@ -59,6 +59,12 @@ export const configSchema = z.object({
   /** Most missed messages a resume replays (every chat protocol); beyond it clients page history. */
   REPLAY_LIMIT: int(1).default(1000),
   NOTIFICATION_PUBLIC: bool.default(false),
+  /**
+   * Whether WebSockets accept the client's permessage-deflate offer (RFC 7692). Off, as in
+   * engine.io 4+: each compressing socket holds a deflate context and a broadcast compresses per
+   * socket (objects/upgrade-response.ts).
+   */
+  WS_COMPRESSION: bool.default(false),
   /** Socket.IO (Engine.IO) ping interval and timeout, ms; max payload, bytes. */
   SOCKETIO_PING_INTERVAL: int(100).default(25_000),
   SOCKETIO_PING_TIMEOUT: int(100).default(20_000),

@@ -26,6 +26,8 @@ describe('loadConfig', () => {
     expect(config.ROOM_DAY_DEFAULT_TIMEOUT).toBe(86_400)
     expect(config.ALLOW_CREDENTIALS).toBe(false)
     expect(config.ALLOWED_ORIGINS).toEqual([])
+    expect(config.WS_COMPRESSION).toBe(false)
+    expect(loadConfig({ ...base, WS_COMPRESSION: 'true' }).WS_COMPRESSION).toBe(true)
   })
 
   it('should refuse SOCKETIO_CONFORMANCE in production and allow it elsewhere', () => {

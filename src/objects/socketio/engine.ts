@@ -7,6 +7,7 @@ import { engineError, PollingTransport, type PollTimers } from './polling'
 import { newEngineSid, refFromSid, refKey, sameRef, type ObjectRef } from './refs'
 import type { SessionState } from './session'
 import { WebSocketTransport, type SocketIo, type Transport } from './transport'
+import { upgradeResponse } from '../upgrade-response'
 
 /** Handshake query parameters a session keeps for its namespaces' CONNECT checks. */
 const KEPT_QUERY = ['token', 'room', 'taskId', 'task_id']
@@ -391,7 +392,7 @@ function closedWebSocket(reason: string): Response {
   const { 0: client, 1: server } = new WebSocketPair()
   server.accept()
   server.close(1000, reason)
-  return new Response(null, { status: 101, webSocket: client })
+  return upgradeResponse(client, false) // closed at once: nothing to compress
 }
 
 function keptQuery(url: URL): { q?: Record<string, string> } {
