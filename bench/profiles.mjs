@@ -46,9 +46,11 @@ export const PROFILES = {
           id: '50x5-sat',
           subscribers: 50,
           senders: 5,
-          messages: 60,
+          // 100,000 deliveries: 2–4 s for the uncompressed subjects (60 messages took under 1 s
+          // once WebSockets stopped compressing, too short to time), ~13 s for PartyServer's own rooms.
+          messages: 400,
           rate: 0,
-          timeoutMs: 20_000,
+          timeoutMs: 40_000,
           budgetS: 30,
           // floor+parse-wd / floor+store-wd (one send-path step each) are not in the full run: the
           // `where` profile and floor+contract answer that question now. `--targets` still runs them.
@@ -61,7 +63,8 @@ export const PROFILES = {
           halfOf: '50x5-sat',
           subscribers: 50,
           senders: 5,
-          messages: 60,
+          // 1,500 messages, 3–6 s at half the floor's rate: p99 is then 15 messages, not 3.
+          messages: 300,
           warmupMs: 1000,
           timeoutMs: 20_000,
           budgetS: 15,
@@ -73,10 +76,11 @@ export const PROFILES = {
           senders: 5,
           // Three send rounds over the same 500 connections (opening them is most of the run's
           // time), the median reported: one round's CPU figure varied by ±20% here run to run.
-          messages: 5,
+          // 50,000 deliveries per round: 2–5 s each.
+          messages: 20,
           rounds: 3,
           rate: 0,
-          timeoutMs: 25_000,
+          timeoutMs: 40_000,
           budgetS: 35,
           targets: BOTH_SIZES,
         },
