@@ -46,11 +46,11 @@ export const PROFILES = {
           id: '50x5-sat',
           subscribers: 50,
           senders: 5,
-          // Three send rounds of 75,000 deliveries over the same connections, the median round:
-          // 1.5–3 s each for the uncompressed subjects (one round of 15,000 took under a second
+          // Three send rounds of 50,000 deliveries over the same connections, the median round:
+          // 1–2 s each for the uncompressed subjects (one round of 15,000 took under a second
           // once WebSockets stopped compressing, and subjects measured seconds apart differed by
-          // ±30%), ~10 s for PartyServer's own (compressing) rooms.
-          messages: 300,
+          // ±30%), ~6 s for PartyServer's own (compressing) rooms.
+          messages: 200,
           rounds: 3,
           rate: 0,
           timeoutMs: 40_000,
@@ -66,8 +66,8 @@ export const PROFILES = {
           halfOf: '50x5-sat',
           subscribers: 50,
           senders: 5,
-          // 1,500 messages, 3–6 s at half the floor's rate: p99 is then 15 messages, not 3.
-          messages: 300,
+          // 1,000 messages, 2–4 s at half the floor's rate: p99 is then 10 messages, not 3.
+          messages: 200,
           warmupMs: 1000,
           timeoutMs: 20_000,
           budgetS: 15,
@@ -79,8 +79,8 @@ export const PROFILES = {
           senders: 5,
           // Three send rounds over the same 500 connections (opening them is most of the run's
           // time), the median reported: one round's CPU figure varied by ±20% here run to run.
-          // 50,000 deliveries per round: 2–5 s each.
-          messages: 20,
+          // 37,500 deliveries per round: 1.5–3 s each.
+          messages: 15,
           rounds: 3,
           rate: 0,
           timeoutMs: 40_000,
