@@ -1,7 +1,8 @@
 // The platform floor: a bare Durable Object that answers the Socket.IO handshake (Engine.IO open +
 // namespace CONNECT reply) and re-sends every other frame, untouched, to every socket in the room.
 // No auth, no parsing, no storage — whatever Switchboard does on top of this is its own cost.
-// `/rest/ok` and `/rest/d1` are the REST floor: a bare answer, and one with one local D1 query.
+// `/rest/ok` and `/rest/d1` are the REST floor: a bare answer, and one with one local D1 query;
+// `/rest/d1-write` one D1 round trip that writes (a batch of an insert and a conditional update).
 // For the "where time goes" runs, `?mode=` adds one step of the real send path at a time:
 //   parse — JSON.parse the event and re-encode it once (JSON.stringify) before the broadcast;
 //   store — parse + a SQLite append per message (SELECT max(seq) + INSERT, as a chat log does);
@@ -105,6 +106,9 @@ export class Floor extends DurableObject {
   }
 }
 
+/** The write floor's table, made once per isolate. */
+let writeTable
+
 export default {
   async fetch(request, env) {
     const url = new URL(request.url)
@@ -113,6 +117,20 @@ export default {
     if (url.pathname === '/rest/d1') {
       const one = await env.DB.prepare('SELECT 1 AS one').first('one')
       return new Response(`{"ok":${one === 1}}`)
+    }
+    // One D1 round trip that writes, the shape a token refresh and a mint have: one batch of an
+    // insert and an update conditional on it (the table made once per isolate, before the first).
+    if (url.pathname === '/rest/d1-write') {
+      writeTable ??= env.DB.exec(
+        'CREATE TABLE IF NOT EXISTS floor_writes (id TEXT PRIMARY KEY, at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0)',
+      )
+      await writeTable
+      const id = crypto.randomUUID()
+      const [, updated] = await env.DB.batch([
+        env.DB.prepare('INSERT INTO floor_writes (id, at) VALUES (?, ?)').bind(id, Date.now()),
+        env.DB.prepare('UPDATE floor_writes SET used = 1 WHERE id = ? AND used = 0').bind(id),
+      ])
+      return new Response(`{"ok":${updated.meta.changes === 1}}`)
     }
     const room = url.searchParams.get('room') ?? 'room'
     const mode = url.searchParams.get('mode') ?? ''

@@ -133,11 +133,17 @@ export async function run(ctx) {
     }
 
     // Measured in turns: each floor's `/rest/d1` and each call for one slice, `rounds` times.
+    const okStatus = async (srv, path) => {
+      const r = await request(srv.url, 'GET', path)
+      return r.json?.ok === true ? r.status : 'not ok'
+    }
     const turns = [
-      ...floors.map((f) => ({
-        key: `floor ${f.name}`,
+      ...floors.map((f) => ({ key: `floor ${f.name}`, srv: f.srv, once: () => okStatus(f.srv, '/rest/d1') })),
+      // The bare floor's round trip that writes, as both calls' does: a reference, no target.
+      ...floors.slice(0, 1).map((f) => ({
+        key: `write floor ${f.name}`,
         srv: f.srv,
-        once: async () => (await request(f.srv.url, 'GET', '/rest/d1')).status,
+        once: () => okStatus(f.srv, '/rest/d1-write'),
       })),
       {
         key: 'refresh',
@@ -187,6 +193,19 @@ export async function run(ctx) {
         unit: 'req/s',
         vs: f === floors[0] ? {} : { [`floor /rest/d1/${floors[0].name}`]: floorRps[floors[0].name] },
         note: `c=${P.concurrency}, p50/p99 ${x.p50.toFixed(1)}/${x.p99.toFixed(1)} ms, workerd CPU ${x.cpuMs.toFixed(2)} ms/req — one local D1 round trip (SELECT 1)${f === floors[0] ? '' : ', behind the static-assets router as Switchboard is'}`,
+      })
+    }
+    for (const f of floors.slice(0, 1)) {
+      const t = totals[`write floor ${f.name}`]
+      if (!t?.ok) continue
+      const x = figures(t)
+      ctx.report.add({
+        suite: 'rest',
+        name: `rest/floor /rest/d1-write/${f.name}`,
+        value: x.rps,
+        unit: 'req/s',
+        vs: floorRps[f.name] ? { [`floor /rest/d1/${f.name}`]: floorRps[f.name] } : {},
+        note: `c=${P.concurrency}, p50/p99 ${x.p50.toFixed(1)}/${x.p99.toFixed(1)} ms, workerd CPU ${x.cpuMs.toFixed(2)} ms/req — one local D1 round trip that writes (a batch of an insert and an update conditional on it), the shape of both calls' round trip; a reference, no target`,
       })
     }
     for (const name of ['refresh', 'generate']) {
