@@ -2,10 +2,10 @@
 // saturation — for the Node baseline, the bare-DO floor and every Switchboard protocol.
 import { fanout } from '../lib/fanout.mjs'
 import { cpuSeconds, waitQuiet } from '../lib/proc.mjs'
+import { percentile } from '../lib/stats.mjs'
 import { FANOUT_TARGETS, prepareTarget } from '../lib/targets.mjs'
 
 const sumCpu = (srv) => srv.procs().reduce((a, p) => a + cpuSeconds(p.pid), 0)
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
 
 export async function run(ctx) {
   const P = ctx.profile.fanout
@@ -53,7 +53,10 @@ export async function run(ctx) {
           r.rounds.forEach(
             (x, i) => (x.cpuUsPerDelivery = ((cpu1[i] - cpu0[i]) * 1e6) / Math.max(1, x.delivered)),
           )
-          r.cpuUsPerDelivery = median(r.rounds.map((x) => x.cpuUsPerDelivery))
+          r.cpuUsPerDelivery = percentile(
+            r.rounds.map((x) => x.cpuUsPerDelivery),
+            50,
+          )
           if (!best || r.deliveriesPerSec > best.deliveriesPerSec) best = r
           await waitQuiet(() => t.srv.procs())
         }
@@ -206,8 +209,8 @@ function attribute(ctx, by) {
     const a = (c1 * d2 - c2 * d1) / det
     const b = (m1 * c2 - m2 * c1) / det
     // A negative per-message part means the two sizes do not fit one constant cost per send (a
-    // send costs more in the larger room here: more sockets' deflate state, the client process
-    // busier): then each size's cost per send is reported instead of a meaningless split.
+    // send costs more in the larger room here, the bare floor's too): then each size's cost per
+    // send is reported instead of a meaningless split.
     const fits = a >= 0
     ctx.report.add({
       suite: 'where',
