@@ -5,6 +5,7 @@ import type { AuthIdentity } from '../worker/lib/identity'
 import { utf8Exceeds } from '../worker/lib/utf8'
 import type { Env as WorkerEnv } from '../worker/env'
 import type { Protocol, RoomKind } from '../worker/metrics/report'
+import { eraseStorage } from './lazy-tables'
 import { logEvent, type LogLevel } from './log'
 import { ObjectMetrics } from './metrics'
 import { upgradeResponse } from './upgrade-response'
@@ -186,7 +187,7 @@ export abstract class Channel<
     const metrics = this.metrics
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
       const response = await this.onRequest(request)
-      this.reportMetrics()
+      this.settled()
       return response
     }
     try {
@@ -199,10 +200,11 @@ export abstract class Channel<
       const conn = this.#attach(server, state)
       metrics?.opened('websocket')
       await this.onConnect(conn, request)
-      this.reportMetrics()
+      this.settled()
       return upgradeResponse(client, loadConfig(this.env as object).WS_COMPRESSION)
     } catch (err) {
       const e = asAppError(err)
+      this.settled()
       return Response.json({ type: 'error', code: e.code, message: e.message }, { status: e.status })
     }
   }
@@ -214,7 +216,7 @@ export abstract class Channel<
     const refused = this.admitMessage(this.rateKey(conn), message)
     if (refused) {
       this.onRefused(conn, message, refused)
-      return this.reportMetrics()
+      return this.settled()
     }
     try {
       await this.onMessage(conn, message)
@@ -232,7 +234,7 @@ export abstract class Channel<
         ),
       )
     }
-    this.reportMetrics()
+    this.settled()
   }
 
   async alarm(): Promise<void> {
@@ -240,7 +242,7 @@ export abstract class Channel<
     this.#alarmAt = null
     this.#wantedAt = null
     await this.onAlarm()
-    this.reportMetrics()
+    this.settled()
   }
 
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -333,6 +335,21 @@ export abstract class Channel<
     await this.ctx.storage.deleteAlarm()
   }
 
+  /** Erases everything this object stored (tables, entries, the alarm): see lazy-tables.ts. */
+  protected eraseStorage(): Promise<void> {
+    this.#alarmAt = null
+    this.#wantedAt = null
+    return eraseStorage(this.ctx.storage)
+  }
+
+  /**
+   * Called at the end of every event this object handles (a request, a socket's message or
+   * close, the alarm): reports metrics if due. An object that keeps nothing once empty extends it.
+   */
+  protected settled(): void {
+    this.reportMetrics()
+  }
+
   /**
    * This object's live metrics (README "Operations"), or null when it reports none: made on the
    * first event of a wake, counting the WebSockets it already holds.
@@ -357,6 +374,11 @@ export abstract class Channel<
   protected reportMetrics(): void {
     const next = this.metrics?.tick(this.openRooms(), this.heldElsewhere())
     if (next !== undefined && next !== null) this.scheduleAlarm(Math.max(next, Date.now()))
+  }
+
+  /** Sends what the metrics have not reported yet now, without waiting for the interval (the object empties for good). */
+  protected reportLastMetrics(): void {
+    this.metrics?.tick(this.openRooms(), this.heldElsewhere(), Date.now(), true)
   }
 
   /** One structured log line naming this object. */
@@ -438,7 +460,7 @@ export abstract class Channel<
     metrics?.closed('websocket')
     this.#buckets.delete(this.rateKey(conn))
     await this.onClose(conn, code, reason)
-    this.reportMetrics()
+    this.settled()
   }
 
   #take(id: string, per10s: number): boolean {

@@ -68,7 +68,12 @@ export class ConferenceRoom extends SocketIoHost {
 
   /** A home object (`~…`) holds sessions but no room. */
   protected openRooms(): number {
-    return this.name.startsWith('~') ? 0 : super.openRooms()
+    return this.ephemeral() ? 0 : super.openRooms()
+  }
+
+  /** A home object (`~…`) erases its storage once its sessions are gone (they never come back). */
+  protected ephemeral(): boolean {
+    return this.name.startsWith('~')
   }
 
   protected async onAlarm(): Promise<void> {

@@ -1,6 +1,7 @@
+import { LazyTables } from './lazy-tables'
 import { logEvent } from './log'
 
-/** The table every object keeps its followers in (created on first use). */
+/** The table every object keeps its followers in (created by its first follower). */
 const SCHEMA = `CREATE TABLE IF NOT EXISTS fanout_followers (
   topic TEXT NOT NULL, home TEXT NOT NULL, member TEXT NOT NULL, conns INTEGER NOT NULL,
   PRIMARY KEY (topic, home, member))`
@@ -31,6 +32,7 @@ export interface FanOutOptions<T> {
 export class FanOut<T> {
   readonly #sql: SqlStorage
   readonly #opts: FanOutOptions<T>
+  readonly #table: LazyTables
   /** Homes per topic (loaded lazily from storage). */
   readonly #homes = new Map<string, Set<string>>()
   /** Items waiting for the next delivery to each home, and the chain keeping deliveries in order. */
@@ -39,12 +41,13 @@ export class FanOut<T> {
   constructor(sql: SqlStorage, opts: FanOutOptions<T>) {
     this.#sql = sql
     this.#opts = opts
-    sql.exec(SCHEMA)
+    this.#table = new LazyTables(sql, 'fanout_followers', SCHEMA, () => this.#homes.clear())
     const legacy = opts.legacy
     if (
       legacy &&
       sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, legacy.table).toArray().length
     ) {
+      this.#table.create()
       sql.exec(legacy.copy)
       sql.exec(`DROP TABLE ${legacy.table}`)
     }
@@ -52,6 +55,7 @@ export class FanOut<T> {
 
   /** One more subscriber connection of `member` in object `home` follows `topic`. */
   follow(topic: string, home: string, member: string): void {
+    this.#table.create()
     this.#sql.exec(
       `INSERT INTO fanout_followers (topic, home, member, conns) VALUES (?, ?, ?, 1)
        ON CONFLICT (topic, home, member) DO UPDATE SET conns = conns + 1`,
@@ -64,6 +68,7 @@ export class FanOut<T> {
 
   /** One subscriber connection of `member` in `home` stopped following `topic`. */
   unfollow(topic: string, home: string, member: string): void {
+    if (!this.#table.exist) return
     this.#sql.exec(
       `UPDATE fanout_followers SET conns = conns - 1 WHERE topic = ? AND home = ? AND member = ?`,
       topic,
@@ -76,6 +81,7 @@ export class FanOut<T> {
 
   /** `member` stops following `topic` everywhere; answers the homes it was followed from. */
   dropMember(topic: string, member: string): string[] {
+    if (!this.#table.exist) return []
     const homes = this.#sql
       .exec<{ home: string }>(
         `DELETE FROM fanout_followers WHERE topic = ? AND member = ? RETURNING home`,
@@ -97,6 +103,7 @@ export class FanOut<T> {
 
   /** Subscriber connections following `topic` from other objects, per member. */
   members(topic: string): { member: string; conns: number }[] {
+    if (!this.#table.exist) return []
     return this.#sql
       .exec<{ member: string; conns: number }>(
         `SELECT member, sum(conns) AS conns FROM fanout_followers WHERE topic = ? GROUP BY member HAVING sum(conns) > 0`,
@@ -110,10 +117,12 @@ export class FanOut<T> {
     let homes = this.#homes.get(topic)
     if (!homes) {
       homes = new Set(
-        this.#sql
-          .exec<{ home: string }>(`SELECT DISTINCT home FROM fanout_followers WHERE topic = ?`, topic)
-          .toArray()
-          .map((r) => r.home),
+        !this.#table.exist
+          ? []
+          : this.#sql
+              .exec<{ home: string }>(`SELECT DISTINCT home FROM fanout_followers WHERE topic = ?`, topic)
+              .toArray()
+              .map((r) => r.home),
       )
       this.#homes.set(topic, homes)
     }
@@ -156,11 +165,13 @@ export class FanOut<T> {
   }
 
   #dropHome(topic: string, home: string): void {
-    this.#sql.exec(`DELETE FROM fanout_followers WHERE topic = ? AND home = ?`, topic, home)
+    if (this.#table.exist)
+      this.#sql.exec(`DELETE FROM fanout_followers WHERE topic = ? AND home = ?`, topic, home)
     this.#homes.get(topic)?.delete(home)
   }
 
   #count(where: string, ...params: SqlStorageValue[]): number {
+    if (!this.#table.exist) return 0
     return (
       this.#sql
         .exec<{ n: number | null }>(`SELECT sum(conns) AS n FROM fanout_followers WHERE ${where}`, ...params)

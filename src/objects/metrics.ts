@@ -65,15 +65,16 @@ export class ObjectMetrics {
   /**
    * Sends a report if one is due (under `waitUntil`: nobody waits on it) with `rooms` open and
    * `polling` long-polling sessions held now; answers when the next one may be due (for the
-   * alarm), or null when nothing is pending.
+   * alarm), or null when nothing is pending. `last`: the object empties for good (its storage
+   * goes), so anything unreported goes now, whatever the interval.
    */
-  tick(rooms: number, polling: number, now = Date.now()): number | null {
+  tick(rooms: number, polling: number, now = Date.now(), last = false): number | null {
     this.#reporter.setRooms(rooms)
     for (; this.#polling < polling; this.#polling++) this.#reporter.connectionOpened(this.protocol, 'polling')
     for (; this.#polling > polling; this.#polling--) this.#reporter.connectionClosed(this.protocol, 'polling')
-    const report = this.#reporter.take(now)
+    const report = this.#reporter.take(now, last)
     if (report) {
-      this.#ctx.storage.kv.put(LAST_SENT_KEY, now)
+      if (!last) this.#ctx.storage.kv.put(LAST_SENT_KEY, now)
       this.#ctx.waitUntil(reportMetrics(this.#env, report))
     }
     // What this isolate counted itself (e.g. webhook events a room emitted): an object's isolate

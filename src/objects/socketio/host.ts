@@ -104,6 +104,14 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   /** Which kind of object this is (with its name, how other objects and session ids reach it). */
   protected abstract readonly kind: HostKind
 
+  /**
+   * Whether this object keeps nothing once it holds no session and owes no ack: a home object,
+   * whose sessions, once gone, never come back (false by default).
+   */
+  protected ephemeral(): boolean {
+    return false
+  }
+
   protected get config(): Config {
     return loadConfig(this.env)
   }
@@ -189,6 +197,22 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
   /** HTTP long-polling (Engine.IO's polling transport). */
   protected onRequest(request: Request): Promise<Response> {
     return this.#engine.pollingRequest(request)
+  }
+
+  /**
+   * The end of every event: an ephemeral object left with no session and no pending ack sends
+   * its last metrics report and erases its storage (one object per connection would otherwise
+   * keep storage forever); any other reports metrics if due.
+   */
+  protected override settled(): void {
+    if (
+      !this.ephemeral() ||
+      this.connectionCount + this.#engine.pollingCount > 0 ||
+      this.#acks.nextExpiry() !== undefined
+    )
+      return super.settled()
+    this.reportLastMetrics()
+    this.ctx.waitUntil(this.eraseStorage().catch((err) => this.log('error', 'eraseStorage', { error: err })))
   }
 
   /** WebSocket deadlines and pings, expired acks, then the next alarm. */
@@ -285,7 +309,9 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
 
   /** The client's `5` reached the new object: the session leaves this one, with its queue and pending acks. */
   async sioHandOffFinish(eid: string): Promise<HandedOver | null> {
-    return this.#handOff.finish(eid) ?? null
+    const moved = this.#handOff.finish(eid) ?? null
+    this.settled()
+    return moved
   }
 
   // ── RPC: follower side (called by owners) ──────────────────────────────────────────────

@@ -106,14 +106,15 @@ export class MetricsReporter {
 
   /**
    * The report to send now, or null: something changed and the interval has passed since the last
-   * one, or the object holds connections and the keep-alive is due. Resets the deltas it returns.
+   * one (or `now` is the object's last chance to report: `last`), or the object holds connections
+   * and the keep-alive is due. Resets the deltas it returns.
    */
-  take(now = Date.now()): ObjectReport | null {
+  take(now = Date.now(), last = false): ObjectReport | null {
     const connections = [...this.#connections.values()]
     const dirty = this.#changed || this.#messages > 0 || this.#errors > 0
     const since = now - this.#lastSent
     const keepAlive = connections.length > 0 && since >= this.#keepAliveMs
-    if (!(dirty && since >= this.#intervalMs) && !keepAlive) return null
+    if (!(dirty && (last || since >= this.#intervalMs)) && !keepAlive) return null
     const report: ObjectReport = {
       object: this.#object,
       kind: this.#kind,

@@ -1,0 +1,134 @@
+import { env } from 'cloudflare:workers'
+import { runInDurableObject } from 'cloudflare:test'
+import { AccessToken } from 'livekit-server-sdk'
+import { describe, expect, it } from 'vitest'
+import { refFromSid } from '../../src/objects/socketio/refs'
+import type { ObjectReport } from '../../src/worker/metrics/report'
+import { call } from '../helpers'
+import { InProcessTransport, sioClient, sioConnected } from '../sio-client'
+import { RawClient } from '../sio-raw'
+import { InProcessPolling } from './contract-drivers'
+import { metricsRegistryStub, type MetricsRegistry } from './test-classes'
+
+// A session without a routing hint opens in a home object of its own (`~<uuid>`), which is never
+// used again once the session is gone: it must not keep storage (on Cloudflare, one stored object
+// per connection ever made). The home erases everything once it holds no session and owes no ack.
+
+let n = 0
+const uniqueRoom = () => `home-store-${Date.now().toString(36)}-${++n}`
+
+async function lkToken(room: string) {
+  const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, {
+    identity: `id-${++n}`,
+  })
+  at.addGrant({ room, roomJoin: true })
+  return at.toJwt()
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
+  let v = await read()
+  for (let i = 0; i < 150 && !ok(v); i++) {
+    await sleep(20)
+    v = await read()
+  }
+  if (!ok(v)) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`)
+  return v
+}
+
+interface Stored {
+  tables: string[]
+  entries: string[]
+  alarm: number | null
+}
+
+/** What the object named `name` keeps in storage: its tables, key-value entries and alarm. */
+const storedBy = (name: string): Promise<Stored> =>
+  runInDurableObject(env.CONFERENCE_ROOM.getByName(name), async (_o, state) => ({
+    tables: state.storage.sql
+      .exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%'`)
+      .toArray()
+      .map((r) => r.name),
+    entries: [...state.storage.kv.list()].map(([k]) => k),
+    alarm: await state.storage.getAlarm(),
+  }))
+
+const nothing = (s: Stored) => !s.tables.length && !s.entries.length && s.alarm === null
+const homeOf = (sid: string) => refFromSid(sid)!.name
+
+const POLL = '/socket.io/?EIO=4&transport=polling'
+
+describe('a home object keeps nothing once its session is gone', () => {
+  it('should erase the home once socket.io-client (default options) has upgraded into the room, and keep the session working', async () => {
+    const room = uniqueRoom()
+    const s = sioClient(`/${room}`, {
+      auth: { token: await lkToken(room) },
+      transports: [InProcessPolling as any, InProcessTransport as any],
+    })
+    let upgraded = false
+    s.io.on('open', () => s.io.engine.once('upgrade', () => (upgraded = true)))
+    await sioConnected(s)
+    const home = homeOf(s.io.engine.id)
+    expect(home.startsWith('~')).toBe(true)
+    // While the session polls there, the home keeps what it needs (its name, for its alarm).
+    const polling = await storedBy(home)
+    expect(polling.entries).toContain('channel:name')
+    expect(polling.alarm).not.toBeNull()
+
+    await until(async () => upgraded, Boolean, 'the upgrade')
+    expect(await until(() => storedBy(home), nothing, 'the home to erase itself')).toEqual({
+      tables: [],
+      entries: [],
+      alarm: null,
+    })
+    // The session lives on in the room's object.
+    expect((await s.timeout(5000).emitWithAck('chat-message', 'after')).seq).toBe(1)
+    s.close()
+  })
+
+  it('should erase the home of a WebSocket-only session when it closes, not before', async () => {
+    const room = uniqueRoom()
+    const ws = await RawClient.open()
+    const sid = JSON.parse((ws.frames[0] as string).slice(1)).sid as string
+    ws.send(`40/${room},${JSON.stringify({ token: await lkToken(room) })}`)
+    await ws.next((f) => f.startsWith(`40/${room},`))
+    const home = homeOf(sid)
+    ws.send(`42/${room},1["chat-message","held"]`)
+    expect(await ws.next((f) => f.startsWith(`43/${room},1`))).toContain('"seq":1')
+    expect(nothing(await storedBy(home))).toBe(false)
+
+    ws.ws.close(1000)
+    await until(() => storedBy(home), nothing, 'the home to erase itself')
+  })
+
+  it('should erase the home of a long-polling session the client closes', async () => {
+    const sid = JSON.parse((await (await call(POLL)).text()).slice(1)).sid as string
+    const home = homeOf(sid)
+    expect((await storedBy(home)).entries).toContain('channel:name')
+    await call(`${POLL}&sid=${sid}`, { method: 'POST', body: '1' })
+    await until(() => storedBy(home), nothing, 'the home to erase itself')
+    // A late request for the session is refused as unknown and leaves nothing behind either.
+    expect((await call(`${POLL}&sid=${sid}`)).status).toBe(400)
+    expect(await storedBy(home)).toEqual({ tables: [], entries: [], alarm: null })
+  })
+
+  it('should send the emptied home’s last metrics report at once, so the registry forgets it', async () => {
+    const sid = JSON.parse((await (await call(POLL)).text()).slice(1)).sid as string
+    const object = `conference:${homeOf(sid)}`
+    const reportsOf = () =>
+      runInDurableObject(metricsRegistryStub(), (r) =>
+        (r as unknown as MetricsRegistry).received.filter((o) => o.object === object),
+      )
+    const opened = await until(reportsOf, (rs) => rs.length > 0, 'the open reported')
+    expect(opened.at(-1)!.connections).toEqual([{ protocol: 'socketio', transport: 'polling', count: 1 }])
+    await call(`${POLL}&sid=${sid}`, { method: 'POST', body: '1' })
+    // Within the batching interval of the first report (the home's alarm is gone: no later wake).
+    const last = await until(reportsOf, (rs) => rs.length === 2, 'the last report')
+    expect(last[1]).toMatchObject({ rooms: 0, connections: [] } satisfies Partial<ObjectReport>)
+    expect(last[1].at - last[0].at).toBeLessThan(Number(env.METRICS_REPORT_INTERVAL_MS))
+    const held = await runInDurableObject(metricsRegistryStub(), (_r, state) =>
+      state.storage.sql.exec('SELECT object FROM objects WHERE object = ?', object).toArray(),
+    )
+    expect(held).toEqual([])
+  })
+})
