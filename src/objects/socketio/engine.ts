@@ -73,10 +73,16 @@ export class Engine {
     return this.#polls.get(eid) ?? this.#ws.get(eid)
   }
 
-  /** Every session that receives broadcasts (a WebSocket still probing does not: its polling session does). */
-  *receivers(): IterableIterator<Transport> {
-    for (const s of this.#ws.values()) if (!s.state.probing) yield s
-    yield* this.#polls.values()
+  /**
+   * Every session that receives broadcasts (a WebSocket still probing does not: its polling
+   * session does). An array, not a generator: a broadcast walks it once per message, and a
+   * generator allocated a result object per session.
+   */
+  receivers(): Transport[] {
+    const out: Transport[] = []
+    for (const s of this.#ws.values()) if (!s.state.probing) out.push(s)
+    for (const p of this.#polls.values()) out.push(p)
+    return out
   }
 
   /** A polling session held here (a hand-off's home side). */
