@@ -3,6 +3,8 @@
  * never writes them (a Socket.IO home object that asks no acknowledgement and has no followers)
  * keeps no schema at all, and an object whose storage was erased (`eraseStorage`) starts again
  * from nothing. Until the tables exist, reads answer as if they were empty (`exist` is false).
+ * Whether they exist is looked up once and then kept: one owner per set of tables and object
+ * (PendingAcks, FanOut), which creates them itself.
  */
 export class LazyTables {
   readonly #sql: SqlStorage
