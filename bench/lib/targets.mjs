@@ -20,6 +20,7 @@ export const FANOUT_TARGETS = {
   // The floor plus one more step of the send path each (bench/floor/worker.js `?mode=`).
   'floor+parse-wd': { server: 'floor-wd', kind: 'sio', role: 'variant', mode: 'parse', floor: 'floor-wd' },
   'floor+store-wd': { server: 'floor-wd', kind: 'sio', role: 'variant', mode: 'store', floor: 'floor-wd' },
+  'floor+store-mf': { server: 'floor-mf', kind: 'sio', role: 'variant', mode: 'store', floor: 'floor-mf' },
   'floor+contract-wd': {
     server: 'floor-wd',
     kind: 'sio',
