@@ -4,10 +4,9 @@ import { AppError, type ErrorCode } from '../worker/lib/errors'
 import type { AuthIdentity } from '../worker/lib/identity'
 import { utf8Exceeds } from '../worker/lib/utf8'
 import type { Env as WorkerEnv } from '../worker/env'
-import type { Protocol, RoomKind } from '../worker/metrics/report'
 import { eraseStorage } from './lazy-tables'
 import { logEvent, type LogLevel } from './log'
-import { ObjectMetrics } from './metrics'
+import { ObjectMetrics, type MetricsOf } from './metrics'
 import { upgradeResponse } from './upgrade-response'
 
 /** The request header through which the Worker hands an authenticated identity to an object. */
@@ -171,7 +170,7 @@ export abstract class Channel<
   }
 
   /** What this object reports to the metrics registry: its kind and its WebSockets' protocol (none by default). */
-  protected metricsOf(): { kind: RoomKind; protocol: Protocol } | undefined {
+  protected metricsOf(): MetricsOf | undefined {
     return undefined
   }
 

@@ -63,7 +63,8 @@ export class ConferenceRoom extends SocketIoHost {
   }
 
   protected metricsOf() {
-    return { kind: 'conference', protocol: 'socketio' } as const
+    // A home object reports only once it has lived an interval (most move to their room at once).
+    return { kind: 'conference', protocol: 'socketio', reportLater: this.ephemeral() } as const
   }
 
   /** A home object (`~…`) holds sessions but no room. */

@@ -4,6 +4,18 @@ import { reportMetrics } from '../worker/metrics/registry'
 import { flushWorkerCounts, workerFlushDue } from '../worker/metrics/worker-counts'
 import { MetricsReporter, type Protocol, type RoomKind, type Transport } from '../worker/metrics/report'
 
+/** What an object reports as: its kind, its WebSockets' protocol, and when it first reports. */
+export interface MetricsOf {
+  kind: RoomKind
+  protocol: Protocol
+  /**
+   * The first report waits an interval instead of going at the first event: for objects that
+   * mostly live for a moment (Socket.IO home objects, emptied at the upgrade), which then never
+   * reach the registry at all.
+   */
+  reportLater?: boolean
+}
+
 /** Storage key (synchronous KV) of when this object last reported, so batching holds across wakes. */
 const LAST_SENT_KEY = 'metrics:last_sent'
 
@@ -26,13 +38,7 @@ export class ObjectMetrics {
   readonly protocol: Protocol
 
   /** `websockets`: how many WebSockets the object holds at the start of this wake. */
-  constructor(
-    ctx: DurableObjectState,
-    env: Env,
-    object: string,
-    of: { kind: RoomKind; protocol: Protocol },
-    websockets: number,
-  ) {
+  constructor(ctx: DurableObjectState, env: Env, object: string, of: MetricsOf, websockets: number) {
     this.#ctx = ctx
     this.#env = env
     this.protocol = of.protocol
@@ -40,6 +46,7 @@ export class ObjectMetrics {
     this.#reporter = new MetricsReporter(`${of.kind}:${object}`, of.kind, {
       intervalMs: this.#intervalMs,
       lastSentAt: ctx.storage.kv.get<number>(LAST_SENT_KEY),
+      startedAt: of.reportLater ? Date.now() : undefined,
     })
     if (websockets > 0)
       this.#reporter.setConnections([{ protocol: of.protocol, transport: 'websocket', count: websockets }])

@@ -5,8 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { ObjectReport } from '../../src/worker/metrics/report'
 import { connect, groupWith } from '../chat-client'
 import { call, json, mintToken } from '../helpers'
-import { sioClient, sioConnected } from '../sio-client'
+import { InProcessTransport, sioClient, sioConnected } from '../sio-client'
 import { InProcessPolling } from './contract-drivers'
+import { refFromSid } from '../../src/objects/socketio/refs'
 import { ObjectMetrics } from '../../src/objects/metrics'
 import { countWorker } from '../../src/worker/metrics/worker-counts'
 import { metricsRegistryStub, type MetricsRegistry } from './test-classes'
@@ -135,6 +136,46 @@ describe('metrics from room objects', () => {
     ws.disconnect()
     polling.disconnect()
     await until(object, (rs) => rs.at(-1)!.connections.length === 0, 'the emptied room reported')
+  })
+
+  // A Socket.IO home object (`~<uuid>`, one per connection without a hint) mostly lives for a
+  // moment: its first report waits an interval, so one that empties before never reaches the registry.
+  it('should keep a home object that empties within the interval out of the registry altogether', async () => {
+    const poll = '/socket.io/?EIO=4&transport=polling'
+    const sid = JSON.parse((await (await call(poll)).text()).slice(1)).sid as string
+    const object = `conference:${refFromSid(sid)!.name}`
+    expect((await call(`${poll}&sid=${sid}`, { method: 'POST', body: '1' })).status).toBe(200)
+    await sleep(INTERVAL * 2)
+    expect(await reportsOf(object)).toEqual([])
+  })
+
+  it('should report a home object that lived past the interval, and its emptying at once', async () => {
+    const room = `metrics-home-${Date.now().toString(36)}`
+    const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, {
+      identity: 'home',
+    })
+    at.addGrant({ room, roomJoin: true })
+    // websocket-only and no hint: the socket stays in its home object.
+    const s = await sioConnected(
+      sioClient(`/${room}`, { auth: { token: await at.toJwt() }, transports: [InProcessTransport as any] }),
+    )
+    const object = `conference:${refFromSid(s.io.engine.id)!.name}`
+    expect(object).toContain(':~')
+    const opened = await until(object, (rs) => rs.length > 0, 'the first report, an interval after the open')
+    expect(opened).toHaveLength(1)
+    expect(opened[0]).toMatchObject({
+      rooms: 0,
+      connections: [{ protocol: 'socketio', transport: 'websocket', count: 1 }],
+    })
+    s.disconnect()
+    const last = await until(object, (rs) => rs.length === 2, 'the last report')
+    expect(last[1]).toMatchObject({ rooms: 0, connections: [] })
+    // At once, not an interval after the first report; the registry forgets the home.
+    expect(last[1].at - last[0].at).toBeLessThan(INTERVAL)
+    const held = await runInDurableObject(metricsRegistryStub(), (_r, state) =>
+      state.storage.sql.exec('SELECT object FROM objects WHERE object = ?', object).toArray(),
+    )
+    expect(held).toEqual([])
   })
 
   it('should send what the object’s own isolate counted (webhook events) with its ticks', async () => {

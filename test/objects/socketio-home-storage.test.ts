@@ -3,12 +3,10 @@ import { runInDurableObject } from 'cloudflare:test'
 import { AccessToken } from 'livekit-server-sdk'
 import { describe, expect, it } from 'vitest'
 import { refFromSid } from '../../src/objects/socketio/refs'
-import type { ObjectReport } from '../../src/worker/metrics/report'
 import { call } from '../helpers'
 import { InProcessTransport, sioClient, sioConnected } from '../sio-client'
 import { RawClient } from '../sio-raw'
 import { InProcessPolling } from './contract-drivers'
-import { metricsRegistryStub, type MetricsRegistry } from './test-classes'
 
 // A session without a routing hint opens in a home object of its own (`~<uuid>`), which is never
 // used again once the session is gone: it must not keep storage (on Cloudflare, one stored object
@@ -110,25 +108,5 @@ describe('a home object keeps nothing once its session is gone', () => {
     // A late request for the session is refused as unknown and leaves nothing behind either.
     expect((await call(`${POLL}&sid=${sid}`)).status).toBe(400)
     expect(await storedBy(home)).toEqual({ tables: [], entries: [], alarm: null })
-  })
-
-  it('should send the emptied home’s last metrics report at once, so the registry forgets it', async () => {
-    const sid = JSON.parse((await (await call(POLL)).text()).slice(1)).sid as string
-    const object = `conference:${homeOf(sid)}`
-    const reportsOf = () =>
-      runInDurableObject(metricsRegistryStub(), (r) =>
-        (r as unknown as MetricsRegistry).received.filter((o) => o.object === object),
-      )
-    const opened = await until(reportsOf, (rs) => rs.length > 0, 'the open reported')
-    expect(opened.at(-1)!.connections).toEqual([{ protocol: 'socketio', transport: 'polling', count: 1 }])
-    await call(`${POLL}&sid=${sid}`, { method: 'POST', body: '1' })
-    // Within the batching interval of the first report (the home's alarm is gone: no later wake).
-    const last = await until(reportsOf, (rs) => rs.length === 2, 'the last report')
-    expect(last[1]).toMatchObject({ rooms: 0, connections: [] } satisfies Partial<ObjectReport>)
-    expect(last[1].at - last[0].at).toBeLessThan(Number(env.METRICS_REPORT_INTERVAL_MS))
-    const held = await runInDurableObject(metricsRegistryStub(), (_r, state) =>
-      state.storage.sql.exec('SELECT object FROM objects WHERE object = ?', object).toArray(),
-    )
-    expect(held).toEqual([])
   })
 })

@@ -62,6 +62,34 @@ describe('MetricsReporter', () => {
     expect(r.take(T + 999_999)).toBeNull()
   })
 
+  it('should hold the first report of a short-lived object for an interval, and say nothing of one that emptied before it', () => {
+    const brief = new MetricsReporter('conference:~a', 'conference', { intervalMs: 10_000, startedAt: T })
+    brief.connectionOpened('socketio', 'polling')
+    expect(brief.take(T + 100)).toBeNull()
+    expect(brief.nextReportAt()).toBe(T + 10_000)
+    brief.connectionClosed('socketio', 'polling')
+    // Its last chance: the registry never heard of it and it holds nothing, so nothing is sent.
+    expect(brief.take(T + 300, true)).toBeNull()
+    expect(brief.nextReportAt()).toBeNull()
+
+    // One that lived past the interval reports, and its emptying goes at once when it is the last.
+    const longer = new MetricsReporter('conference:~b', 'conference', { intervalMs: 10_000, startedAt: T })
+    longer.connectionOpened('socketio', 'websocket')
+    expect(longer.take(T + 10_000)).toMatchObject({
+      connections: [{ protocol: 'socketio', transport: 'websocket', count: 1 }],
+    })
+    longer.connectionClosed('socketio', 'websocket')
+    expect(longer.take(T + 10_500)).toBeNull()
+    expect(longer.take(T + 10_500, true)).toMatchObject({ rooms: 0, connections: [] })
+
+    // An object that emptied before reporting but counted an error still reports it.
+    const failed = new MetricsReporter('conference:~c', 'conference', { intervalMs: 10_000, startedAt: T })
+    failed.connectionOpened('socketio', 'polling')
+    failed.error()
+    failed.connectionClosed('socketio', 'polling')
+    expect(failed.take(T + 200, true)).toMatchObject({ connections: [], errors: 1 })
+  })
+
   it('should take gauges rebuilt after a wake', () => {
     const r = new MetricsReporter('chat:c', 'chat', { intervalMs: 10_000 })
     r.setConnections([

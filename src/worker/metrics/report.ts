@@ -61,18 +61,25 @@ export class MetricsReporter {
   #errors = 0
   #changed = false
   #lastSent = -Infinity
+  /** Whether the registry has heard of this object (a report went, now or before a wake). */
+  #known: boolean
 
-  /** `lastSentAt`: when this object last reported before a wake (kept by the object), so batching holds across wakes. */
+  /**
+   * `lastSentAt`: when this object last reported before a wake (kept by the object), so batching
+   * holds across wakes. `startedAt`: with no `lastSentAt`, the first report waits an interval
+   * from then, as if one had been sent (for short-lived objects: see `take`'s `last`).
+   */
   constructor(
     object: string,
     kind: RoomKind,
-    options: { intervalMs: number; keepAliveMs?: number; lastSentAt?: number },
+    options: { intervalMs: number; keepAliveMs?: number; lastSentAt?: number; startedAt?: number },
   ) {
     this.#object = object
     this.#kind = kind
     this.#intervalMs = options.intervalMs
     this.#keepAliveMs = options.keepAliveMs ?? KEEP_ALIVE_MS
-    this.#lastSent = options.lastSentAt ?? -Infinity
+    this.#known = options.lastSentAt !== undefined
+    this.#lastSent = options.lastSentAt ?? options.startedAt ?? -Infinity
   }
 
   connectionOpened(protocol: Protocol, transport: Transport): void {
@@ -107,7 +114,8 @@ export class MetricsReporter {
   /**
    * The report to send now, or null: something changed and the interval has passed since the last
    * one (or `now` is the object's last chance to report: `last`), or the object holds connections
-   * and the keep-alive is due. Resets the deltas it returns.
+   * and the keep-alive is due. Resets the deltas it returns. A last report that would tell the
+   * registry only that an object it never heard of holds nothing is not sent.
    */
   take(now = Date.now(), last = false): ObjectReport | null {
     const connections = [...this.#connections.values()]
@@ -115,6 +123,10 @@ export class MetricsReporter {
     const since = now - this.#lastSent
     const keepAlive = connections.length > 0 && since >= this.#keepAliveMs
     if (!(dirty && (last || since >= this.#intervalMs)) && !keepAlive) return null
+    if (last && !this.#known && !connections.length && !this.#rooms && !this.#messages && !this.#errors) {
+      this.#changed = false
+      return null
+    }
     const report: ObjectReport = {
       object: this.#object,
       kind: this.#kind,
@@ -128,6 +140,7 @@ export class MetricsReporter {
     this.#errors = 0
     this.#changed = false
     this.#lastSent = now
+    this.#known = true
     return report
   }
 
