@@ -327,13 +327,6 @@ export abstract class Channel<
     void (at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at))
   }
 
-  /** Clears the alarm. */
-  protected async cancelAlarm(): Promise<void> {
-    this.#alarmAt = null
-    this.#wantedAt = null
-    await this.ctx.storage.deleteAlarm()
-  }
-
   /** Erases everything this object stored (tables, entries, the alarm): see lazy-tables.ts. */
   protected eraseStorage(): Promise<void> {
     this.#alarmAt = null
