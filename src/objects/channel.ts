@@ -174,9 +174,14 @@ export abstract class Channel<
     return undefined
   }
 
+  /** Connections this object holds: its WebSockets and those it holds otherwise (`heldElsewhere`). */
+  protected get held(): number {
+    return this.#connections.size + this.heldElsewhere()
+  }
+
   /** Rooms this object holds open now, for metrics: 1 while it holds any connection. */
   protected openRooms(): number {
-    return this.#connections.size + this.heldElsewhere() > 0 ? 1 : 0
+    return this.held > 0 ? 1 : 0
   }
 
   // ── Platform entry points ──────────────────────────────────────────────────────────────
@@ -303,7 +308,7 @@ export abstract class Channel<
    */
   protected admitConnection(): void {
     const limit = this.limits().maxConnections
-    if (this.#connections.size + this.heldElsewhere() + this.remoteConnections() >= limit)
+    if (this.held + this.remoteConnections() >= limit)
       throw new AppError('rate_limited', 'Room is full', { limit }, 503)
   }
 

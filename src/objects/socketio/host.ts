@@ -205,12 +205,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
    * keep storage forever); any other reports metrics if due.
    */
   protected override settled(): void {
-    if (
-      !this.ephemeral() ||
-      this.connectionCount + this.#engine.pollingCount > 0 ||
-      this.#acks.nextExpiry() !== undefined
-    )
-      return super.settled()
+    if (!this.ephemeral() || this.held > 0 || this.#acks.nextExpiry() !== undefined) return super.settled()
     this.reportLastMetrics()
     this.ctx.waitUntil(this.eraseStorage().catch((err) => this.log('error', 'eraseStorage', { error: err })))
   }
