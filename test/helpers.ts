@@ -5,6 +5,7 @@ import { users } from '../src/worker/db/schema'
 import { eq } from 'drizzle-orm'
 import { loadConfig } from '../src/worker/config'
 import { accessToken } from '../src/worker/services/auth'
+import { AccessToken } from 'livekit-server-sdk'
 
 /** Calls the Worker in-process (the real app, bindings and objects). */
 export function call(
@@ -71,6 +72,13 @@ export async function mintToken(
     env.JWT_SECRET as string,
     600,
   )
+}
+
+/** A LiveKit participant token for `room` (what a conference's Socket.IO CONNECT presents). */
+export async function liveKitToken(room: string, identity = `lk-${++counter}`): Promise<string> {
+  const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, { identity })
+  at.addGrant({ room, roomJoin: true })
+  return at.toJwt()
 }
 
 /** A service client's JWT as seed 000's `GET /auth/create` gives it (creates a fresh API key). */

@@ -4,7 +4,7 @@ import { AccessToken } from 'livekit-server-sdk'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ObjectReport } from '../../src/worker/metrics/report'
 import { connect, groupWith } from '../chat-client'
-import { call, json, mintToken } from '../helpers'
+import { call, json, liveKitToken, mintToken } from '../helpers'
 import { InProcessTransport, sioClient, sioConnected } from '../sio-client'
 import { InProcessPolling } from './contract-drivers'
 import { refFromSid } from '../../src/objects/socketio/refs'
@@ -151,13 +151,12 @@ describe('metrics from room objects', () => {
 
   it('should report a home object that lived past the interval, and its emptying at once', async () => {
     const room = `metrics-home-${Date.now().toString(36)}`
-    const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, {
-      identity: 'home',
-    })
-    at.addGrant({ room, roomJoin: true })
     // websocket-only and no hint: the socket stays in its home object.
     const s = await sioConnected(
-      sioClient(`/${room}`, { auth: { token: await at.toJwt() }, transports: [InProcessTransport as any] }),
+      sioClient(`/${room}`, {
+        auth: { token: await liveKitToken(room, 'home') },
+        transports: [InProcessTransport as any],
+      }),
     )
     const object = `conference:${refFromSid(s.io.engine.id)!.name}`
     expect(object).toContain(':~')

@@ -1,10 +1,9 @@
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
-import { AccessToken } from 'livekit-server-sdk'
 import type { Socket } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
 import { refFromSid } from '../../src/objects/socketio/refs'
-import { call } from '../helpers'
+import { call, liveKitToken } from '../helpers'
 import { InProcessTransport, sioClient, sioConnected } from '../sio-client'
 import { RawClient } from '../sio-raw'
 import { InProcessPolling } from './contract-drivers'
@@ -14,12 +13,6 @@ import { InProcessPolling } from './contract-drivers'
 
 let n = 0
 const uniqueRoom = () => `handoff-${Date.now().toString(36)}-${++n}`
-
-async function lkToken(room: string, identity = `id-${++n}`) {
-  const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, { identity })
-  at.addGrant({ room, roomJoin: true })
-  return at.toJwt()
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 async function until(ok: () => boolean | Promise<boolean>, what: string) {
@@ -37,7 +30,7 @@ const heldByRoom = (room: string) =>
 describe('a session without a hint moves into its room object at the upgrade', () => {
   it('should hold the socket in the room object afterwards, announce it once, and keep every message in order', async () => {
     const room = uniqueRoom()
-    const watcher = sioClient(`/${room}`, { auth: { token: await lkToken(room) }, query: { room } })
+    const watcher = sioClient(`/${room}`, { auth: { token: await liveKitToken(room) }, query: { room } })
     const events: string[] = []
     const watcherSeqs: number[] = []
     watcher.on('user-connection', () => events.push('join'))
@@ -48,7 +41,7 @@ describe('a session without a hint moves into its room object at the upgrade', (
 
     const moverSeqs: number[] = []
     const s = sioClient(`/${room}`, {
-      auth: { token: await lkToken(room) },
+      auth: { token: await liveKitToken(room) },
       transports: [InProcessPolling as any, InProcessTransport as any],
     })
     s.on('chat-message', (m: { seq: number }) => moverSeqs.push(m.seq))
@@ -91,7 +84,7 @@ describe('a session without a hint moves into its room object at the upgrade', (
     const sid = await openPoll()
     await post(
       sid,
-      `40/${a},${JSON.stringify({ token: await lkToken(a) })}\x1e40/${b},${JSON.stringify({ token: await lkToken(b) })}`,
+      `40/${a},${JSON.stringify({ token: await liveKitToken(a) })}\x1e40/${b},${JSON.stringify({ token: await liveKitToken(b) })}`,
     )
     await pollFor(sid, [`40/${a},`, `40/${b},`])
     const ws = await RawClient.connect(`&sid=${sid}`)
@@ -108,7 +101,7 @@ describe('a session without a hint moves into its room object at the upgrade', (
   it('should keep a session polling in its home when the probe at the room object fails, and move it with the next probe', async () => {
     const room = uniqueRoom()
     const sid = await openPoll()
-    await post(sid, `40/${room},${JSON.stringify({ token: await lkToken(room) })}`)
+    await post(sid, `40/${room},${JSON.stringify({ token: await liveKitToken(room) })}`)
     await pollFor(sid, [`40/${room},`])
     const home = env.CONFERENCE_ROOM.getByName(refFromSid(sid)!.name)
     expect(await home.sioUpgradeTarget(sid)).toEqual({ kind: 'room', name: room })

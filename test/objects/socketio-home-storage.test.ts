@@ -1,9 +1,8 @@
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
-import { AccessToken } from 'livekit-server-sdk'
 import { describe, expect, it } from 'vitest'
 import { refFromSid } from '../../src/objects/socketio/refs'
-import { call } from '../helpers'
+import { call, liveKitToken } from '../helpers'
 import { InProcessTransport, sioClient, sioConnected } from '../sio-client'
 import { RawClient } from '../sio-raw'
 import { InProcessPolling } from './contract-drivers'
@@ -14,14 +13,6 @@ import { InProcessPolling } from './contract-drivers'
 
 let n = 0
 const uniqueRoom = () => `home-store-${Date.now().toString(36)}-${++n}`
-
-async function lkToken(room: string) {
-  const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, {
-    identity: `id-${++n}`,
-  })
-  at.addGrant({ room, roomJoin: true })
-  return at.toJwt()
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
@@ -60,7 +51,7 @@ describe('a home object keeps nothing once its session is gone', () => {
   it('should erase the home once socket.io-client (default options) has upgraded into the room, and keep the session working', async () => {
     const room = uniqueRoom()
     const s = sioClient(`/${room}`, {
-      auth: { token: await lkToken(room) },
+      auth: { token: await liveKitToken(room) },
       transports: [InProcessPolling as any, InProcessTransport as any],
     })
     let upgraded = false
@@ -88,7 +79,7 @@ describe('a home object keeps nothing once its session is gone', () => {
     const room = uniqueRoom()
     const ws = await RawClient.open()
     const sid = JSON.parse((ws.frames[0] as string).slice(1)).sid as string
-    ws.send(`40/${room},${JSON.stringify({ token: await lkToken(room) })}`)
+    ws.send(`40/${room},${JSON.stringify({ token: await liveKitToken(room) })}`)
     await ws.next((f) => f.startsWith(`40/${room},`))
     const home = homeOf(sid)
     ws.send(`42/${room},1["chat-message","held"]`)

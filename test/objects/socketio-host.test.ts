@@ -1,19 +1,12 @@
 import { env } from 'cloudflare:workers'
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
-import { AccessToken } from 'livekit-server-sdk'
 import { describe, expect, it } from 'vitest'
 import { emitToQueue, emitToRoom } from '../../src/worker/services/realtime'
-import { call, json, mintToken } from '../helpers'
+import { call, json, liveKitToken, mintToken } from '../helpers'
 import { RawClient } from '../sio-raw'
 
 let n = 0
 const room = () => `host-${Date.now().toString(36)}-${++n}`
-
-async function lkToken(r: string, identity = `id-${++n}`) {
-  const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, { identity })
-  at.addGrant({ room: r, roomJoin: true })
-  return at.toJwt()
-}
 
 describe('Socket.IO host object', () => {
   it('should open with the Engine.IO handshake and configured ping settings', async () => {
@@ -44,14 +37,14 @@ describe('Socket.IO host object', () => {
   it('should close the connection on a malformed packet, as socket.io does, and keep error events for bad input in valid packets', async () => {
     const r = room()
     const c = await RawClient.open(`&room=${r}`)
-    expect(await c.join(`/${r}`, { token: await lkToken(r) })).toMatch(/^40\//)
+    expect(await c.join(`/${r}`, { token: await liveKitToken(r) })).toMatch(/^40\//)
     c.send(`42/${r},1["no-such-event"]`)
     expect(await c.next((f) => f.startsWith(`43/${r},1`))).toMatch(/Unknown event/)
     c.send(`42/${r},2["chat-message","ok"]`)
     expect(await c.next((f) => f.startsWith(`43/${r},2`))).toContain('"seq":1')
     for (const bad of [`42/${r},{not json`, '9', `42/${r},12345678901234567890["chat-message","x"]`]) {
       const d = await RawClient.open(`&room=${r}`)
-      expect(await d.join(`/${r}`, { token: await lkToken(r) })).toMatch(/^40\//)
+      expect(await d.join(`/${r}`, { token: await liveKitToken(r) })).toMatch(/^40\//)
       d.send(bad)
       expect(await d.closing()).toBe(1002)
     }
@@ -62,12 +55,12 @@ describe('Socket.IO host object', () => {
     const watchers = await Promise.all(
       rooms.map(async (r) => {
         const w = await RawClient.open(`&room=${r}`)
-        expect(await w.join(`/${r}`, { token: await lkToken(r, `watcher-${r}`) })).toMatch(/^40\//)
+        expect(await w.join(`/${r}`, { token: await liveKitToken(r, `watcher-${r}`) })).toMatch(/^40\//)
         return w
       }),
     )
     const ghost = await RawClient.open()
-    const tokens = await Promise.all(rooms.map((r) => lkToken(r, 'ghost')))
+    const tokens = await Promise.all(rooms.map((r) => liveKitToken(r, 'ghost')))
     rooms.forEach((r, i) => ghost.send(`40/${r},${JSON.stringify({ token: tokens[i] })}`))
     const answers = await Promise.all(
       rooms.map((r) => ghost.next((f) => f.startsWith(`40/${r},`) || f.startsWith(`44/${r},`), 20_000)),
@@ -96,7 +89,7 @@ describe('Socket.IO host object', () => {
     let refusal = ''
     for (let i = 0; i < 21 && !refusal; i++) {
       const r = room()
-      const answer = await c.join(`/${r}`, { token: await lkToken(r, 'x') })
+      const answer = await c.join(`/${r}`, { token: await liveKitToken(r, 'x') })
       if (answer.startsWith('44')) refusal = answer
       else joined.push(r)
     }
@@ -111,8 +104,8 @@ describe('Socket.IO host object', () => {
   it('should store a chat message once per sender and client_id, and refuse binary attachments', async () => {
     const r = room()
     const [a, b] = [await RawClient.open(`&room=${r}`), await RawClient.open(`&room=${r}`)]
-    await a.join(`/${r}`, { token: await lkToken(r, 'alice') })
-    await b.join(`/${r}`, { token: await lkToken(r, 'bob') })
+    await a.join(`/${r}`, { token: await liveKitToken(r, 'alice') })
+    await b.join(`/${r}`, { token: await liveKitToken(r, 'bob') })
     a.send(`42/${r},1["chat-message",{"message":"hi","client_id":"k1"}]`)
     expect(await a.next((f) => f.startsWith(`43/${r},1`))).toContain('"seq":1,"duplicate":false')
     a.send(`42/${r},2["chat-message",{"message":"hi again","client_id":"k1"}]`)
@@ -132,7 +125,7 @@ describe('Socket.IO host object', () => {
   it('should bring events raised outside any socket to the room (emitToRoom)', async () => {
     const r = room()
     const c = await RawClient.open()
-    await c.join(`/${r}`, { token: await lkToken(r) })
+    await c.join(`/${r}`, { token: await liveKitToken(r) })
     await emitToRoom(env, r, 'room-record', { status: 'recording' })
     expect(await c.next((f) => f.includes('room-record'))).toBe(
       `42/${r},["room-record",{"status":"recording"}]`,
@@ -154,7 +147,7 @@ describe('Socket.IO host object', () => {
       .bind(task, r, 'AMB-7')
       .run()
     const watcher = await RawClient.open(`&room=${r}`)
-    await watcher.join(`/${r}`, { token: await lkToken(r) })
+    await watcher.join(`/${r}`, { token: await liveKitToken(r) })
     const car = await RawClient.open()
     expect(await car.join('/mobile', { taskId: 'nope' })).toMatch(/^44\/mobile,.*Task nope not found/)
     expect(await car.join('/mobile', { taskId: task })).toMatch(/^40\/mobile,/)
@@ -174,7 +167,7 @@ describe('Socket.IO host object', () => {
 describe('GET /chat/history and /chat/notification', () => {
   it('should page the room chat log written through Socket.IO', async () => {
     const r = room()
-    const token = await lkToken(r)
+    const token = await liveKitToken(r)
     const c = await RawClient.open(`&room=${r}`)
     await c.join(`/${r}`, { token })
     for (let i = 1; i <= 3; i++) {
@@ -196,7 +189,9 @@ describe('GET /chat/history and /chat/notification', () => {
     const r = room()
     expect((await call(`/chat/history?room=${r}`)).status).toBe(401)
     expect((await call(`/chat/history?room=${r}`, { token: await mintToken('member') })).status).toBe(403)
-    expect((await call(`/chat/history?room=${r}`, { token: await lkToken('elsewhere') })).status).toBe(403)
+    expect((await call(`/chat/history?room=${r}`, { token: await liveKitToken('elsewhere') })).status).toBe(
+      403,
+    )
     const bad = await call(`/chat/history?room=bad%20name`, { token: await mintToken('admin') })
     expect(bad.status).toBe(400)
   })
