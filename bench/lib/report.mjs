@@ -77,7 +77,7 @@ function renderTargets(rows) {
   const out = targets.filter(({ t }) => t.outOfReach).length
   const lines = targets.map(({ name, t }) => `- ${t.label ?? name}: ${targetVerdict(t)}`)
   const reach = out
-    ? `; ${out} out of reach here (the reference doing only the unavoidable work misses them itself)`
+    ? `; ${out} out of reach here (a reference named on its line, which Switchboard cannot beat, misses them itself)`
     : ''
   return `\n\nTargets: ${met} of ${targets.length} met${reach}\n${lines.join('\n')}\n`
 }

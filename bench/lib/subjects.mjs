@@ -4,6 +4,7 @@
 import { cpSync } from 'node:fs'
 import path from 'node:path'
 import { startFakeLiveKit } from './fake-livekit.mjs'
+import { floorInSwitchboardConfig } from './floor-in-switchboard.mjs'
 import { RESULTS, bundle, startNodeSio, startMiniflare, startWranglerDev, tempDir, ROOT } from './servers.mjs'
 import * as sb from './switchboard.mjs'
 
@@ -20,6 +21,8 @@ export const PORTS = {
   floorAssetsWd: BASE + 13, // + inspector BASE + 14
   floorAssetsMf: BASE + 15,
   sbMfShards: BASE + 16,
+  floorInSbWd: BASE + 17, // + inspector BASE + 18
+  floorInSbMf: BASE + 1,
   liveKit: BASE + 19,
 }
 /**
@@ -47,6 +50,8 @@ export function createSubjects({ shardLimit = 5000 } = {}) {
     return bundles.get(config)
   }
   const log = (name) => path.join(RESULTS, `server-${name}.log`)
+  let floorInSb
+  const floorInSbConfig = () => (floorInSb ??= floorInSwitchboardConfig())
 
   const starters = {
     'node-sio': () => startNodeSio(PORTS.nodeSio, log('node-sio')),
@@ -99,6 +104,26 @@ export function createSubjects({ shardLimit = 5000 } = {}) {
         port: PORTS.floorAssetsMf,
         persist: tempDir('floor-assets'),
         logFile: log('floor-assets-mf'),
+      }),
+    // The floor's object in Switchboard's isolate (bench/lib/floor-in-switchboard.mjs), both run modes.
+    'floor-in-sb-wd': () =>
+      startWranglerDev({
+        config: floorInSbConfig(),
+        port: PORTS.floorInSbWd,
+        persist: tempDir('floor-in-sb'),
+        logFile: log('floor-in-sb-wd'),
+        vars: WS_VARS,
+        readyPath: '/rest/ok',
+      }),
+    'floor-in-sb-mf': async () =>
+      startMiniflare({
+        config: floorInSbConfig(),
+        script: await bundled(floorInSbConfig()),
+        port: PORTS.floorInSbMf,
+        persist: tempDir('floor-in-sb'),
+        logFile: log('floor-in-sb-mf'),
+        vars: WS_VARS,
+        readyPath: '/rest/ok',
       }),
     'sb-wd': (prior) => startSb('wrangler', PORTS.sbWd, prior),
     'sb-mf': (prior) => startSb('miniflare', PORTS.sbMf, prior),

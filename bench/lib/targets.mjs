@@ -35,6 +35,10 @@ export const FANOUT_TARGETS = {
     mode: 'contract',
     floor: 'floor-mf',
   },
+  // The bare floor's own object and code, in an isolate that has loaded Switchboard's whole Worker
+  // (bench/lib/floor-in-switchboard.mjs): the latency the isolate alone costs the same room code.
+  'floor-in-sb-wd': { server: 'floor-in-sb-wd', kind: 'sio', role: 'isolate', floor: 'floor-wd' },
+  'floor-in-sb-mf': { server: 'floor-in-sb-mf', kind: 'sio', role: 'isolate', floor: 'floor-mf' },
   'sb-sio-wd': { server: 'sb-wd', kind: 'sio', floor: 'floor-wd' },
   'sb-sio-mf': { server: 'sb-mf', kind: 'sio', floor: 'floor-mf' },
   // Without a routing hint in the URL the socket lives in its own home object, which follows
@@ -127,7 +131,7 @@ export async function prepareTarget(subjects, name, room, { probe = true } = {})
   const srv = await subjects.get(def.server)
   if (def.kind === 'sio') {
     const sio = { base: srv.url, nsp: `/${room}` }
-    if (def.role === 'floor') sio.query = { room }
+    if (def.role === 'floor' || def.role === 'isolate') sio.query = { room }
     if (def.role === 'variant') sio.query = { room, mode: def.mode }
     if (!def.role) {
       // Switchboard: a LiveKit token for the room from the gateway, presented as auth.token.
