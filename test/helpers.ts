@@ -74,9 +74,19 @@ export async function mintToken(
   )
 }
 
-/** A LiveKit participant token for `room` (what a conference's Socket.IO CONNECT presents). */
-export async function liveKitToken(room: string, identity = `lk-${++counter}`): Promise<string> {
-  const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, { identity })
+/**
+ * A LiveKit participant token for `room` (what a conference's Socket.IO CONNECT presents): a fresh
+ * identity unless one is given, and the participant's display `name` when given.
+ */
+export async function liveKitToken(
+  room: string,
+  identity = `lk-${++counter}`,
+  name?: string,
+): Promise<string> {
+  const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, {
+    identity,
+    ...(name !== undefined ? { name } : {}),
+  })
   at.addGrant({ room, roomJoin: true })
   return at.toJwt()
 }

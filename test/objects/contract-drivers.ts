@@ -1,10 +1,9 @@
-import { env, exports } from 'cloudflare:workers'
+import { exports } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { Fetch } from 'engine.io-client'
-import { AccessToken } from 'livekit-server-sdk'
 import type { Socket } from 'socket.io-client'
 import { ChatClient, connect as connectChat, groupWith } from '../chat-client'
-import { call, json, registerUser, type TestUser } from '../helpers'
+import { call, json, liveKitToken, registerUser, type TestUser } from '../helpers'
 import { sioClient, sioConnected } from '../sio-client'
 import { chatRoomStub, conferenceRoomStub, liveChatStub, type TestSettings } from './test-classes'
 
@@ -368,14 +367,7 @@ function sioProtocol(name: string, transport: 'websocket' | 'polling'): Protocol
     async open(senders) {
       const room = `contract-${transport}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
       const tokens = await Promise.all(
-        Array.from({ length: senders }, async (_, i) => {
-          const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, {
-            identity: `sender-${i}`,
-            name: `Sender ${i}`,
-          })
-          at.addGrant({ room, roomJoin: true })
-          return at.toJwt()
-        }),
+        Array.from({ length: senders }, (_, i) => liveKitToken(room, `sender-${i}`, `Sender ${i}`)),
       )
       return {
         async connect(i, since) {

@@ -1,6 +1,5 @@
 import { runInDurableObject } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { AccessToken } from 'livekit-server-sdk'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ObjectReport } from '../../src/worker/metrics/report'
 import { connect, groupWith } from '../chat-client'
@@ -95,14 +94,7 @@ describe('metrics from room objects', () => {
   it('should count Socket.IO sessions by transport and the room’s chat messages', async () => {
     const room = `metrics-sio-${Date.now().toString(36)}`
     const object = `conference:${room}`
-    const token = async (identity: string) => {
-      const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, {
-        identity,
-        name: identity,
-      })
-      at.addGrant({ room, roomJoin: true })
-      return at.toJwt()
-    }
+    const token = (identity: string) => liveKitToken(room, identity, identity)
     const ws = await sioConnected(
       sioClient(`/${room}`, { auth: { token: await token('ws') }, query: { room } }),
     )

@@ -1,8 +1,6 @@
-import { env } from 'cloudflare:workers'
 import { evictDurableObject } from 'cloudflare:test'
-import { AccessToken } from 'livekit-server-sdk'
 import { afterEach, describe, expect, it } from 'vitest'
-import { call } from '../helpers'
+import { call, liveKitToken } from '../helpers'
 import { PROTOCOLS, until, type Answer, type ContractClient } from './contract-drivers'
 import { conferenceRoomStub } from './test-classes'
 
@@ -180,11 +178,7 @@ describe('per-message limits on both Socket.IO transports', () => {
 
   async function roomWithToken() {
     const room = `burst-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
-    const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, {
-      identity: 'attacker',
-    })
-    at.addGrant({ room, roomJoin: true })
-    return { room, token: await at.toJwt() }
+    return { room, token: await liveKitToken(room, 'attacker') }
   }
   const stored = async (room: string) => (await conferenceRoomStub(room).chatSummary(0, room)).last_seq
 

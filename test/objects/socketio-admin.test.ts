@@ -1,8 +1,6 @@
-import { env } from 'cloudflare:workers'
-import { AccessToken } from 'livekit-server-sdk'
 import type { Socket } from 'socket.io-client'
 import { afterEach, describe, expect, it } from 'vitest'
-import { mintToken, registerUser } from '../helpers'
+import { liveKitToken, mintToken, registerUser } from '../helpers'
 import { sioClient, sioConnected } from '../sio-client'
 import { InProcessPolling } from './contract-drivers'
 
@@ -15,12 +13,7 @@ afterEach(() => {
 const track = (s: Socket) => (open.push(s), s)
 
 async function member(room: string, identity: string, polling = false): Promise<Socket> {
-  const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, {
-    identity,
-    name: identity,
-  })
-  at.addGrant({ room, roomJoin: true })
-  const opts = { auth: { token: await at.toJwt() }, query: { room } }
+  const opts = { auth: { token: await liveKitToken(room, identity, identity) }, query: { room } }
   return sioConnected(
     track(
       polling

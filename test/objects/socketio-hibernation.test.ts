@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:workers'
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test'
-import { AccessToken } from 'livekit-server-sdk'
 import type { Socket } from 'socket.io-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { refFromSid } from '../../src/objects/socketio/refs'
+import { liveKitToken } from '../helpers'
 import { sioClient, sioConnected } from '../sio-client'
 
 // Runs in the `workers-timers` project: SOCKETIO_PING_INTERVAL 250 ms, SOCKETIO_PING_TIMEOUT 1000 ms.
@@ -16,9 +16,10 @@ afterEach(async () => {
 })
 
 async function member(room: string, identity: string, hint: boolean): Promise<Socket> {
-  const at = new AccessToken(env.LIVEKIT_API_KEY as string, env.LIVEKIT_API_SECRET as string, { identity })
-  at.addGrant({ room, roomJoin: true })
-  const s = sioClient(`/${room}`, { auth: { token: await at.toJwt() }, ...(hint ? { query: { room } } : {}) })
+  const s = sioClient(`/${room}`, {
+    auth: { token: await liveKitToken(room, identity) },
+    ...(hint ? { query: { room } } : {}),
+  })
   open.push(s)
   return sioConnected(s)
 }
