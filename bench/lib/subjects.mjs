@@ -53,78 +53,39 @@ export function createSubjects({ shardLimit = 5000 } = {}) {
   let floorInSb
   const floorInSbConfig = () => (floorInSb ??= floorInSwitchboardConfig())
 
+  /**
+   * A bench Worker other than Switchboard in both run modes, each with fresh state: `<name>-wd`
+   * through `wrangler dev` on `ports.wd`, `<name>-mf` in one workerd on `ports.mf`. `config`: its
+   * wrangler.toml, or a function answering it (a config written on first use).
+   */
+  const bothModes = (name, config, ports, options = {}) => {
+    const configOf = typeof config === 'function' ? config : () => config
+    const common = (mode) => ({
+      config: configOf(),
+      persist: tempDir(name),
+      logFile: log(`${name}-${mode}`),
+      ...options,
+    })
+    return {
+      [`${name}-wd`]: () => startWranglerDev({ ...common('wd'), port: ports.wd }),
+      [`${name}-mf`]: async () =>
+        startMiniflare({ ...common('mf'), script: await bundled(configOf()), port: ports.mf }),
+    }
+  }
+
   const starters = {
     'node-sio': () => startNodeSio(PORTS.nodeSio, log('node-sio')),
-    'floor-wd': () =>
-      startWranglerDev({
-        config: FLOOR_CONFIG,
-        port: PORTS.floorWd,
-        persist: tempDir('floor'),
-        logFile: log('floor-wd'),
-        vars: WS_VARS,
-      }),
-    'floor-mf': async () =>
-      startMiniflare({
-        config: FLOOR_CONFIG,
-        script: await bundled(FLOOR_CONFIG),
-        port: PORTS.floorMf,
-        persist: tempDir('floor'),
-        logFile: log('floor-mf'),
-        vars: WS_VARS,
-      }),
+    ...bothModes('floor', FLOOR_CONFIG, { wd: PORTS.floorWd, mf: PORTS.floorMf }, { vars: WS_VARS }),
     // The JSON chat protocol's peer: PartyServer's chat example (bench/peer/), both run modes.
-    'peer-wd': () =>
-      startWranglerDev({
-        config: PEER_CONFIG,
-        port: PORTS.peerWd,
-        persist: tempDir('peer'),
-        logFile: log('peer-wd'),
-        vars: WS_VARS,
-      }),
-    'peer-mf': async () =>
-      startMiniflare({
-        config: PEER_CONFIG,
-        script: await bundled(PEER_CONFIG),
-        port: PORTS.peerMf,
-        persist: tempDir('peer'),
-        logFile: log('peer-mf'),
-        vars: WS_VARS,
-      }),
-    'floor-assets-wd': () =>
-      startWranglerDev({
-        config: FLOOR_ASSETS_CONFIG,
-        port: PORTS.floorAssetsWd,
-        persist: tempDir('floor-assets'),
-        logFile: log('floor-assets-wd'),
-      }),
-    'floor-assets-mf': async () =>
-      startMiniflare({
-        config: FLOOR_ASSETS_CONFIG,
-        script: await bundled(FLOOR_ASSETS_CONFIG),
-        port: PORTS.floorAssetsMf,
-        persist: tempDir('floor-assets'),
-        logFile: log('floor-assets-mf'),
-      }),
+    ...bothModes('peer', PEER_CONFIG, { wd: PORTS.peerWd, mf: PORTS.peerMf }, { vars: WS_VARS }),
+    ...bothModes('floor-assets', FLOOR_ASSETS_CONFIG, { wd: PORTS.floorAssetsWd, mf: PORTS.floorAssetsMf }),
     // The floor's object in Switchboard's isolate (bench/lib/floor-in-switchboard.mjs), both run modes.
-    'floor-in-sb-wd': () =>
-      startWranglerDev({
-        config: floorInSbConfig(),
-        port: PORTS.floorInSbWd,
-        persist: tempDir('floor-in-sb'),
-        logFile: log('floor-in-sb-wd'),
-        vars: WS_VARS,
-        readyPath: '/rest/ok',
-      }),
-    'floor-in-sb-mf': async () =>
-      startMiniflare({
-        config: floorInSbConfig(),
-        script: await bundled(floorInSbConfig()),
-        port: PORTS.floorInSbMf,
-        persist: tempDir('floor-in-sb'),
-        logFile: log('floor-in-sb-mf'),
-        vars: WS_VARS,
-        readyPath: '/rest/ok',
-      }),
+    ...bothModes(
+      'floor-in-sb',
+      floorInSbConfig,
+      { wd: PORTS.floorInSbWd, mf: PORTS.floorInSbMf },
+      { vars: WS_VARS, readyPath: '/rest/ok' },
+    ),
     'sb-wd': (prior) => startSb('wrangler', PORTS.sbWd, prior),
     'sb-mf': (prior) => startSb('miniflare', PORTS.sbMf, prior),
     // One workerd whose rooms spread over shards of `shardLimit` sockets (bench/suites/shards.mjs).
