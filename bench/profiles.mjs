@@ -89,6 +89,8 @@ export const PROFILES = {
           rate: 0,
           timeoutMs: 40_000,
           budgetS: 35,
+          // Also reported: server CPU per connection while the 505 open (how each path joins).
+          reportOpen: true,
           targets: BOTH_SIZES,
         },
       ],

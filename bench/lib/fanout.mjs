@@ -65,8 +65,9 @@ export async function openMany(count, open, concurrency = 50) {
  */
 export async function fanout(adapter, opts) {
   const { subscribers, senders, messages, rate = 0, settleMs = 4000, timeoutMs = 60_000, recordOrder } = opts
-  // Optional probes around the send phase only (connects and closes excluded), e.g. server CPU.
-  const { onStart = () => {}, onEnd = () => {} } = opts
+  // Optional probes around the send phase only (connects and closes excluded), e.g. server CPU,
+  // and around the open phase (`onOpening` / `onOpened`: the connections' opens, in `opened`).
+  const { onStart = () => {}, onEnd = () => {}, onOpening = () => {}, onOpened = () => {} } = opts
   const expected = subscribers * senders * messages
   let latencies = new Float64Array(expected)
   let delivered = 0
@@ -75,6 +76,8 @@ export async function fanout(adapter, opts) {
   const seqs = recordOrder ? Array.from({ length: subscribers }, () => []) : null
   let unexpected = 0
 
+  await onOpening()
+  const opening = performance.now()
   const subs = await openMany(subscribers, (n) =>
     adapter.open(n, (stamps, seq) => {
       const now = performance.now()
@@ -92,6 +95,8 @@ export async function fanout(adapter, opts) {
     }),
   )
   const snds = await openMany(senders, (n) => adapter.open(subscribers + n, null))
+  const opened = { count: subscribers + senders, seconds: (performance.now() - opening) / 1000 }
+  await onOpened()
   // Let joins settle before the clock starts: each join is announced to the room, so a large room
   // leaves a backlog of announcements (server writes, client parsing) that must not land in the
   // measured send phase. `settle` waits for it (e.g. until the server and this process are quiet).
@@ -188,5 +193,5 @@ export async function fanout(adapter, opts) {
   // one with the median p99 (one round's p99 is its few slowest messages — one pause moves it).
   const key = rate > 0 ? (r) => r.p99 : (r) => r.deliveriesPerSec
   const sorted = [...results].sort((a, b) => key(a) - key(b))
-  return { ...sorted[Math.floor((sorted.length - 1) / 2)], rounds: results }
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)], rounds: results, opened }
 }

@@ -40,6 +40,7 @@ export async function run(ctx) {
         for (let k = 0; k < (rate ? 1 : P.repeats); k++) {
           const cpu0 = []
           const cpu1 = []
+          const openCpu = []
           const r = await fanout(t.adapter, {
             ...sc,
             rate,
@@ -48,7 +49,11 @@ export async function run(ctx) {
             settle: () => waitQuiet(() => t.srv.procs(), { self: true, maxMs: 10_000, share: 0.15 }),
             onStart: (round) => (cpu0[round] = sumCpu(t.srv)),
             onEnd: (round) => (cpu1[round] = sumCpu(t.srv)),
+            onOpening: () => (openCpu[0] = sumCpu(t.srv)),
+            onOpened: () => (openCpu[1] = sumCpu(t.srv)),
           })
+          // What opening the connections cost: the path a client takes to join pays this once.
+          r.opened.cpuMsPerConn = ((openCpu[1] - openCpu[0]) * 1000) / r.opened.count
           // Server CPU per delivery of each send round; the figure is the rounds' median.
           r.rounds.forEach(
             (x, i) => (x.cpuUsPerDelivery = ((cpu1[i] - cpu0[i]) * 1e6) / Math.max(1, x.delivered)),
@@ -154,6 +159,20 @@ export async function run(ctx) {
           unit: 'deliveries/CPU-s',
           vs: vs((r) => 1e6 / r.cpuUsPerDelivery),
           target: goal('efficiency', 'deliveries per CPU-second', (r) => 1 / r.cpuUsPerDelivery),
+        })
+      }
+      // `reportOpen`: what opening the scenario's connections cost each subject (no target).
+      if (sc.reportOpen) {
+        const o = best.opened
+        ctx.report.add({
+          suite: 'fanout',
+          name: `${label} open`,
+          value: o.cpuMsPerConn,
+          unit: 'ms server CPU/connection',
+          digits: 2,
+          lowerIsBetter: true,
+          vs: vs((r) => r.opened.cpuMsPerConn),
+          note: `${o.count} connections opened in ${o.seconds.toFixed(1)} s (${(o.count / o.seconds).toFixed(0)}/s, 50 at a time)${t.def.transports === 'default' ? ": socket.io-client's defaults — long-polling, then the upgrade" : ''}`,
         })
       }
     }
