@@ -18,12 +18,15 @@ export function findStamps(value, out = [], depth = 0) {
   return out
 }
 
+/** How many connections `openMany` opens at once unless told otherwise. */
+export const OPEN_CONCURRENCY = 50
+
 /**
  * Opens `count` connections, `concurrency` at a time. A connection that fails to open is tried
  * once more (as socket.io-client's default reconnection would; `wrangler dev`'s proxy answers 503
  * to some requests under load): `conns.retried` says how many were.
  */
-export async function openMany(count, open, concurrency = 50) {
+export async function openMany(count, open, concurrency = OPEN_CONCURRENCY) {
   const conns = new Array(count)
   let next = 0
   let retried = 0
@@ -95,7 +98,11 @@ export async function fanout(adapter, opts) {
     }),
   )
   const snds = await openMany(senders, (n) => adapter.open(subscribers + n, null))
-  const opened = { count: subscribers + senders, seconds: (performance.now() - opening) / 1000 }
+  const opened = {
+    count: subscribers + senders,
+    seconds: (performance.now() - opening) / 1000,
+    concurrency: OPEN_CONCURRENCY,
+  }
   await onOpened()
   // Let joins settle before the clock starts: each join is announced to the room, so a large room
   // leaves a backlog of announcements (server writes, client parsing) that must not land in the

@@ -172,7 +172,7 @@ export async function run(ctx) {
           digits: 2,
           lowerIsBetter: true,
           vs: vs((r) => r.opened.cpuMsPerConn),
-          note: `${o.count} connections opened in ${o.seconds.toFixed(1)} s (${(o.count / o.seconds).toFixed(0)}/s, 50 at a time)${t.def.transports === 'default' ? ": socket.io-client's defaults — long-polling, then the upgrade" : ''}`,
+          note: `${o.count} connections opened in ${o.seconds.toFixed(1)} s (${(o.count / o.seconds).toFixed(0)}/s, ${o.concurrency} at a time)${t.def.transports === 'default' ? ": socket.io-client's defaults — long-polling, then the upgrade" : ''}`,
         })
       }
     }
