@@ -125,16 +125,16 @@ export class NamespaceRunner {
     }
     // A handler's `pid` (Socket.IO connection-state recovery) rides in the CONNECT reply.
     const pid = typeof result.data.pid === 'string' ? { pid: result.data.pid } : {}
-    current.send([
-      ...encodeSio({ type: SIO.CONNECT, nsp, data: { sid: result.sid, ...pid } }),
-      ...result.frames,
-    ])
-    if (local) {
-      const frames = await this.#run(nsp, session.eid, (c) =>
-        route.handler.connected?.(c, { sid: result.sid, eid: session.eid, data: result.data }),
-      )
-      this.sessions.session(session.eid)?.send(frames)
-    }
+    current.send(encodeSio({ type: SIO.CONNECT, nsp, data: { sid: result.sid, ...pid } }))
+    const frames = local
+      ? await this.#run(nsp, session.eid, (c) =>
+          route.handler.connected?.(c, { sid: result.sid, eid: session.eid, data: result.data }),
+        )
+      : result.frames
+    if (!frames.length) return
+    // The handler's first emits go in a write of their own after the CONNECT answer, as on engine.io.
+    await current.apart()
+    this.sessions.session(session.eid)?.send(frames)
   }
 
   /** The client's DISCONNECT of one namespace. */

@@ -53,6 +53,11 @@ export class PollingTransport implements Transport {
     }, timers.connectTimeout)
   }
 
+  /** At once: what is sent next goes in a later GET's answer or joins this one's, as on engine.io. */
+  apart(): Promise<void> {
+    return Promise.resolve()
+  }
+
   save(state: SessionState): void {
     this.state = state
   }

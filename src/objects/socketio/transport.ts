@@ -16,7 +16,19 @@ export interface Transport {
   send(frames: EngineFrame[]): void
   /** Replaces the session's state (a WebSocket's attachment, a polling session's memory). */
   save(state: SessionState): void
+  /** Resolves when frames sent from now on reach the client apart from those sent so far (`WRITE_APART_MS`). */
+  apart(): Promise<void>
 }
+
+/**
+ * How long a WebSocket session waits before writing what must not share a read with its last
+ * frames (a CONNECT answer and the namespace handler's first emits). engine.io writes a socket's
+ * next packets only once its last write completed, so they reach the client in reads of their own;
+ * workerd's `ws.send` reports no completion, and frames sent within a millisecond or two often
+ * arrive in one read through `wrangler dev`'s proxy. Clients that take one message per one-shot
+ * listener (the official protocol suite's `waitFor`, over `ws`) lose the second of such a pair.
+ */
+export const WRITE_APART_MS = 2
 
 /** What a WebSocket transport needs from the object holding its connection. */
 export interface SocketIo {
@@ -55,5 +67,8 @@ export class WebSocketTransport implements Transport {
   }
   save(state: SessionState): void {
     this.io.save(this.conn, state)
+  }
+  apart(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, WRITE_APART_MS))
   }
 }
