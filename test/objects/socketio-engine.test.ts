@@ -1,3 +1,5 @@
+import { env } from 'cloudflare:workers'
+import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { call } from '../helpers'
 import { WRITE_APART_MS } from '../../src/objects/socketio/transport'
@@ -36,13 +38,22 @@ async function pollUntilClosed(sid: string, answerPings: boolean): Promise<{ end
 }
 
 describe('Engine.IO heartbeat', () => {
-  it('should take WebSocket pongs without answering them, and close a client that stops answering', async () => {
-    const c = await RawClient.open()
+  it('should take WebSocket pongs without answering them, keep them in the attachment, and close a client that stops answering', async () => {
+    const name = `pong-${Date.now().toString(36)}`
+    const c = await RawClient.open(`&room=${name}`)
+    const pong = () =>
+      runInDurableObject(
+        env.CONFERENCE_ROOM.getByName(name),
+        (_i, state) => (state.getWebSockets()[0]!.deserializeAttachment() as { pong?: number }).pong,
+      )
     c.send('40')
     await c.next((f) => f.startsWith('40{'))
     for (let i = 0; i < 3; i++) {
       await c.next((f) => f === '2')
+      const before = (await pong()) ?? 0
       c.send('3')
+      for (let k = 0; k < 40 && ((await pong()) ?? 0) <= before; k++) await sleep(10)
+      expect(await pong()).toBeGreaterThan(before)
     }
     expect(c.frames.filter((f) => f === '6')).toEqual([])
     expect(c.closed).toBeUndefined()

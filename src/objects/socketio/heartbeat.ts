@@ -3,24 +3,36 @@ import { EIO } from './codec'
 import type { WebSocketTransport } from './transport'
 import { UPGRADE_TIMEOUT } from './upgrade'
 
-/** Storage key of the recent ping rounds' times (so pong deadlines survive hibernation). */
+/** Storage key of the recent ping rounds (so pong deadlines survive hibernation). */
 const PINGS_KEY = 'sio:pings'
 
 /**
- * The deadlines of an object's WebSocket sessions, from one alarm for all of them: a ping round
- * every `SOCKETIO_PING_INTERVAL`, each pong due `SOCKETIO_PING_TIMEOUT` after its round, a
- * connection that joins no namespace closed after `SOCKETIO_CONNECT_TIMEOUT`, and an upgrade
- * probe that never completes after UPGRADE_TIMEOUT. Pongs arrive while the object is still awake
- * from the ping, so idle objects hibernate between rounds; a pong's time is kept in the socket's
- * attachment and the rounds in storage, so a deadline checked after a hibernation still knows
- * both. (Long-polling sessions keep their own timers: polling.ts.)
+ * Ping slots per interval. Time is cut into slots of `SOCKETIO_PING_INTERVAL / PING_SLOTS`; a
+ * session is pinged every `PING_SLOTS` slots, its first ping in the last slot that starts no later
+ * than `pingInterval` after its open — so, as on engine.io, its pings come every interval from its
+ * own open (the first up to one slot sooner, never later), however many sessions the object
+ * holds, and an object wakes at most once a slot to ping.
+ */
+export const PING_SLOTS = 8
+
+/** One ping round: when it went out and the slots it covered, `(from, to]`. */
+type Round = [at: number, from: number, to: number]
+
+/**
+ * The deadlines of an object's WebSocket sessions, from one alarm for all of them: each session
+ * pinged every `SOCKETIO_PING_INTERVAL` from its open (PING_SLOTS), each pong due
+ * `SOCKETIO_PING_TIMEOUT` after its ping, a connection that joins no namespace closed after
+ * `SOCKETIO_CONNECT_TIMEOUT`, and an upgrade probe that never completes after UPGRADE_TIMEOUT.
+ * Pongs arrive while the object is still awake from the ping, so idle objects hibernate between
+ * rounds; a pong's time is kept in the socket's attachment and the rounds in storage, so a deadline
+ * checked after a hibernation still knows both. (Long-polling sessions keep their own timers:
+ * polling.ts.)
  */
 export class Heartbeat {
-  /** Sessions pinged in the round at `#awaitingRound` that have not answered yet. */
-  #awaiting = new Set<string>()
-  #awaitingRound: number | undefined
-  /** Recent ping rounds (epoch ms), oldest first; mirrored in storage. */
-  #rounds: number[] | undefined
+  /** Per recent round (by its time), the sessions pinged in it that have not answered yet. */
+  #awaiting = new Map<number, Set<string>>()
+  /** Recent ping rounds, oldest first; mirrored in storage. */
+  #rounds: Round[] | undefined
 
   constructor(
     readonly kv: SyncKvStorage,
@@ -29,68 +41,91 @@ export class Heartbeat {
     readonly close: (session: WebSocketTransport, reason: string) => void,
   ) {}
 
-  /** A pong: recorded in the attachment; answers whether the round is now complete (re-arm). */
+  /** A pong: recorded in the attachment; answers whether a round is now complete (re-arm). */
   pong(session: WebSocketTransport): boolean {
     try {
       session.save({ ...session.state, pong: Date.now() })
     } catch {
       /* a full attachment keeps its previous pong: the deadline then closes it, as for a silent client */
     }
-    return this.#awaiting.delete(session.eid) && !this.#awaiting.size
+    let complete = false
+    for (const waiting of this.#awaiting.values())
+      if (waiting.delete(session.eid) && !waiting.size) complete = true
+    return complete
   }
 
   /** The session closed: no pong is awaited from it. */
   forget(eid: string): void {
-    this.#awaiting.delete(eid)
+    for (const waiting of this.#awaiting.values()) waiting.delete(eid)
   }
 
-  /** The earliest deadline among `sessions` (the next round, an open pong deadline, a timeout); Infinity if none. */
+  /** The earliest deadline among `sessions` (a ping due, an open pong deadline, a timeout); Infinity if none. */
   next(sessions: Iterable<WebSocketTransport>, now = Date.now()): number {
-    const { SOCKETIO_PING_INTERVAL: interval, SOCKETIO_PING_TIMEOUT: timeout } = this.config()
+    const { SOCKETIO_PING_TIMEOUT: timeout } = this.config()
+    const slot = this.#slot()
+    const rounds = this.#pings()
+    const from = this.#from(rounds, now)
     let next = Infinity
-    let pinged = false
+    let firstSlot = Infinity
     for (const s of sessions) {
       next = Math.min(next, this.#timeoutOf(s) ?? Infinity)
-      pinged ||= !s.state.probing
+      if (!s.state.probing) firstSlot = Math.min(firstSlot, nextSlot(this.#firstSlot(s), from))
     }
-    if (!pinged) return next
-    const rounds = this.#pings()
-    const last = rounds.at(-1)
-    next = Math.min(next, last !== undefined && last > now - 2 * interval ? last + interval : now + interval)
-    for (const p of rounds) {
-      const known = p === this.#awaitingRound && !this.#awaiting.size
-      if (p + timeout > now && !known) next = Math.min(next, p + timeout)
-    }
+    if (firstSlot !== Infinity) next = Math.min(next, Math.max(now, Math.ceil(firstSlot * slot)))
+    for (const [at] of rounds)
+      if (at + timeout > now && this.#awaiting.get(at)?.size !== 0) next = Math.min(next, at + timeout)
     return next
   }
 
   /**
-   * Closes sessions whose pong is overdue (the newest round whose timeout passed), that joined no
-   * namespace in time, or whose upgrade probe never completed; then pings the rest once per interval.
+   * Closes sessions whose pong is overdue (the newest round that pinged them and whose timeout
+   * passed), that joined no namespace in time, or whose upgrade probe never completed; then pings
+   * the sessions whose slot came.
    */
   tick(sessions: Iterable<WebSocketTransport>, now = Date.now()): void {
-    const { SOCKETIO_PING_INTERVAL: interval, SOCKETIO_PING_TIMEOUT: timeout } = this.config()
+    const { SOCKETIO_PING_TIMEOUT: timeout } = this.config()
     const rounds = this.#pings()
-    const due = rounds.filter((p) => p + timeout <= now).at(-1)
-    const live: WebSocketTransport[] = []
+    const from = this.#from(rounds, now)
+    const to = Math.floor(now / this.#slot())
+    const ping: WebSocketTransport[] = []
     for (const s of sessions) {
-      const overdue = !s.state.probing && due !== undefined && s.state.connectedAt < due
-      if (overdue && (s.state.pong ?? 0) < due) this.close(s, 'ping timeout')
+      const first = this.#firstSlot(s)
+      const due = s.state.probing
+        ? undefined
+        : rounds.findLast(([at, f, t]) => at + timeout <= now && pinged(first, f, t))?.[0]
+      if (due !== undefined && (s.state.pong ?? 0) < due) this.close(s, 'ping timeout')
       else if (now >= (this.#timeoutOf(s) ?? Infinity)) this.close(s, 'connect timeout')
-      else if (!s.state.probing) live.push(s)
+      else if (!s.state.probing && to > from && pinged(first, from, to)) ping.push(s)
     }
-    const last = rounds.at(-1)
-    if (live.length && (last === undefined || now >= last + interval)) {
-      this.#awaiting = new Set(live.map((s) => s.eid))
-      this.#awaitingRound = now
-      for (const s of live) s.send([EIO.ping])
-      rounds.push(now)
+    if (ping.length) {
+      for (const s of ping) s.send([EIO.ping])
+      rounds.push([now, from, to])
+      this.#awaiting.set(now, new Set(ping.map((s) => s.eid)))
     }
-    const keep = rounds.filter((p, i) => p + timeout > now || i === rounds.length - 1)
-    if (keep.length !== rounds.length || keep.at(-1) === now) {
+    const keep = rounds.filter(([at], i) => at + timeout > now || i === rounds.length - 1)
+    for (const at of this.#awaiting.keys()) if (!keep.some((r) => r[0] === at)) this.#awaiting.delete(at)
+    if (keep.length !== rounds.length || ping.length) {
       this.#rounds = keep
       this.kv.put(PINGS_KEY, keep)
     }
+  }
+
+  /** A slot's length (ms). */
+  #slot(): number {
+    return this.config().SOCKETIO_PING_INTERVAL / PING_SLOTS
+  }
+
+  /** The slot of a session's first ping: the last slot starting no later than an interval after its open. */
+  #firstSlot(s: WebSocketTransport): number {
+    return Math.floor(s.state.connectedAt / this.#slot()) + PING_SLOTS
+  }
+
+  /**
+   * The last slot already covered: the newest round's, at most one interval back (a session with no
+   * ping recorded here — the object lost its rounds — is pinged at once, then on its own slots).
+   */
+  #from(rounds: Round[], now: number): number {
+    return Math.max(rounds.at(-1)?.[2] ?? -Infinity, Math.floor(now / this.#slot()) - PING_SLOTS)
   }
 
   /** When a session times out if nothing changes: a probe that never completes, a connection that joins no namespace. */
@@ -100,8 +135,23 @@ export class Heartbeat {
     return undefined
   }
 
-  /** Recent ping rounds (epoch ms), from memory or storage. */
-  #pings(): number[] {
-    return (this.#rounds ??= (this.kv.get<number[]>(PINGS_KEY) ?? []).slice())
+  /** Recent ping rounds, from memory or storage (rounds stored in another shape are dropped). */
+  #pings(): Round[] {
+    if (this.#rounds) return this.#rounds
+    const stored = this.kv.get<unknown[]>(PINGS_KEY) ?? []
+    return (this.#rounds = stored.filter((r): r is Round => Array.isArray(r) && r.length === 3))
   }
+}
+
+/** Whether a session first pinged at slot `first` is pinged in the slots `(from, to]` (every PING_SLOTS from `first`). */
+export function pinged(first: number, from: number, to: number): boolean {
+  if (to < first) return false
+  const last = to - ((to - first) % PING_SLOTS)
+  return last > from
+}
+
+/** The first slot after `from` in which a session first pinged at slot `first` is pinged. */
+export function nextSlot(first: number, from: number): number {
+  if (first > from) return first
+  return from + 1 + ((((first - from - 1) % PING_SLOTS) + PING_SLOTS) % PING_SLOTS)
 }
