@@ -17,17 +17,21 @@ export class RawClient {
       for (const w of this.#wake.splice(0)) w()
     })
   }
-  /** Opens a WebSocket session and waits for its Engine.IO handshake. */
-  static async open(query = ''): Promise<RawClient> {
-    const c = await RawClient.connect(query)
+  /**
+   * Opens a WebSocket session and waits for its Engine.IO handshake; `cf`: the request's
+   * `request.cf` (a location of its own gives the session a home object no other test uses).
+   */
+  static async open(query = '', cf?: { colo: string }): Promise<RawClient> {
+    const c = await RawClient.connect(query, cf)
     await c.next((f) => f.startsWith('0{'))
     return c
   }
 
   /** Opens a WebSocket (e.g. `&sid=…` to upgrade a polling session) without waiting for anything. */
-  static async connect(query = ''): Promise<RawClient> {
+  static async connect(query = '', cf?: { colo: string }): Promise<RawClient> {
     const res = await call(`/socket.io/?EIO=4&transport=websocket${query}`, {
       headers: { upgrade: 'websocket' },
+      cf,
     })
     if (!res.webSocket) throw new Error(`no upgrade: ${res.status} ${await res.text()}`)
     res.webSocket.accept()

@@ -332,10 +332,14 @@ export abstract class Channel<
     void (at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at))
   }
 
-  /** Erases everything this object stored (tables, entries, the alarm): see lazy-tables.ts. */
+  /**
+   * Erases everything this object stored (tables, entries, the alarm): see lazy-tables.ts. What it
+   * kept in memory of them goes too, so an object used again afterwards stores its name anew.
+   */
   protected eraseStorage(): Promise<void> {
     this.#alarmAt = null
     this.#wantedAt = null
+    this.#name = undefined
     return eraseStorage(this.ctx.storage)
   }
 

@@ -72,7 +72,7 @@ export class ConferenceRoom extends SocketIoHost {
     return this.ephemeral() ? 0 : super.openRooms()
   }
 
-  /** A home object (`~…`) erases its storage once its sessions are gone (they never come back). */
+  /** A home object (`~…`) erases its storage whenever its sessions are gone (the next store anew). */
   protected ephemeral(): boolean {
     return this.name.startsWith('~')
   }

@@ -287,6 +287,10 @@ export const liveChatProtocol: Protocol = {
 const FetchTransport = Fetch as unknown as new (...args: any[]) => { uri(): string }
 
 export class InProcessPolling extends FetchTransport {
+  /** The requests' `request.cf`: a subclass naming a location (`colo`) gets that location's home objects. */
+  protected cf(): { colo: string } | undefined {
+    return undefined
+  }
   _fetch(data?: string): Promise<Response> {
     const post = data !== undefined
     return exports.default.fetch(
@@ -294,6 +298,7 @@ export class InProcessPolling extends FetchTransport {
         method: post ? 'POST' : 'GET',
         body: post ? data : null,
         headers: post ? { 'content-type': 'text/plain;charset=UTF-8' } : {},
+        cf: this.cf(),
       }),
     )
   }

@@ -106,7 +106,7 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
 
   /**
    * Whether this object keeps nothing once it holds no session and owes no ack: a home object,
-   * whose sessions, once gone, never come back (false by default).
+   * which keeps nothing for sessions to come (false by default).
    */
   protected ephemeral(): boolean {
     return false
@@ -201,8 +201,8 @@ export abstract class SocketIoHost extends Channel<Env, SessionState> {
 
   /**
    * The end of every event: an ephemeral object left with no session and no pending ack sends
-   * its last metrics report and erases its storage (one object per connection would otherwise
-   * keep storage forever); any other reports metrics if due.
+   * its last metrics report and erases its storage (an empty home keeps nothing); any other
+   * reports metrics if due.
    */
   protected override settled(): void {
     if (!this.ephemeral() || this.held > 0 || this.#acks.nextExpiry() !== undefined) return super.settled()

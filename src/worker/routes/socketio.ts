@@ -9,9 +9,9 @@ import type { AppEnv } from '../env'
  * session's id names its object, so later requests route without a lookup. A new session goes to
  * the room's ConferenceRoom when the URL hints at one (query `room`, or query `token` — a LiveKit
  * token whose `video.room` names it, read here for routing only and verified at CONNECT), so the
- * room's sockets live with the room; otherwise to a fresh home object that follows the
- * namespaces its socket joins — until its upgrade to a WebSocket, which goes to the room's object
- * when the home says so (src/objects/socketio/handoff.ts).
+ * room's sockets live with the room; otherwise to one of the location's home objects, which
+ * follows the namespaces its sockets join — until the session's upgrade to a WebSocket, which goes
+ * to the room's object when the home says so (src/objects/socketio/handoff.ts).
  */
 export const socketIoRoutes = new Hono<AppEnv>()
 
@@ -23,7 +23,7 @@ socketIoRoutes.all('*', async (c) => {
   const isUpgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket'
   if ((transport === 'websocket') !== isUpgrade) return engineError(400, 3, 'Bad request')
   const sid = url.searchParams.get('sid')
-  const ref = sid ? refFromSid(sid) : homeFor(url)
+  const ref = sid ? refFromSid(sid) : homeFor(url, c.req.raw.cf?.colo)
   if (!ref) return engineError(400, 1, 'Session ID unknown')
   if (sid && isUpgrade && ref.kind === 'room' && ref.name.startsWith('~')) {
     // A session that opened without a hint moves to its room's object at the upgrade.
@@ -35,12 +35,23 @@ socketIoRoutes.all('*', async (c) => {
   return hostStub(c.env, ref).fetch(c.req.raw)
 })
 
-/** The object a new session starts in: the hinted room, or a new home object. */
-function homeFor(url: URL): ObjectRef {
+/**
+ * Home objects per location (`request.cf.colo`; `local` outside Cloudflare). Sessions share them:
+ * a room delivers once per home and turn, so a few homes make few deliveries however many
+ * sockets they hold, and no object is started (and erased) per connection. Per location because
+ * an object runs where it was first used: a home near its clients.
+ */
+const HOME_POOL = 16
+
+/** The object a new session starts in: the hinted room, or one of the location's home objects, at random. */
+function homeFor(url: URL, colo: unknown): ObjectRef {
   const token = url.searchParams.get('token')
   const room = url.searchParams.get('room') ?? (token ? peekRoom(token) : undefined)
   if (room && ROOM_NAME.test(room)) return { kind: 'room', name: room }
-  return { kind: 'room', name: `~${crypto.randomUUID()}` }
+  return {
+    kind: 'room',
+    name: `~${typeof colo === 'string' ? colo : 'local'}-${Math.floor(Math.random() * HOME_POOL)}`,
+  }
 }
 
 function engineError(status: 400, code: number, message: string): Response {
