@@ -41,7 +41,7 @@ export const FANOUT_TARGETS = {
   'floor-in-sb-mf': { server: 'floor-in-sb-mf', kind: 'sio', role: 'isolate', floor: 'floor-mf' },
   'sb-sio-wd': { server: 'sb-wd', kind: 'sio', floor: 'floor-wd' },
   'sb-sio-mf': { server: 'sb-mf', kind: 'sio', floor: 'floor-mf' },
-  // Without a routing hint in the URL the socket lives in its own home object, which follows
+  // Without a routing hint in the URL the socket lives in one of the shared home objects, which follows
   // the room across objects: the uncommon, slower path (SPEC §5.1 fan-out across objects).
   'sb-sio-home-wd': { server: 'sb-wd', kind: 'sio', floor: 'floor-wd', hint: false, goals: WS_ONLY_GOALS },
   'sb-sio-home-mf': { server: 'sb-mf', kind: 'sio', floor: 'floor-mf', hint: false, goals: WS_ONLY_GOALS },
