@@ -59,7 +59,7 @@ function run(hb: Heartbeat, sessions: Fake[], start: number, end: number) {
 }
 
 describe('Heartbeat', () => {
-  it('should ping each session every interval from its own open, never later, whoever else the object holds', () => {
+  it('should ping each session first an interval after its own open, whoever else the object holds, then with the object round, never later than an interval', () => {
     const closed: string[] = []
     const hb = new Heartbeat(kv(), config, (s, why) => closed.push(`${s.eid} ${why}`))
     const a = session('a', 10_000)
@@ -71,11 +71,20 @@ describe('Heartbeat', () => {
       const age = s.pings.map((t) => t - s.state.connectedAt)
       expect(age[0]).toBeLessThanOrEqual(INTERVAL)
       expect(age[0]).toBeGreaterThan(INTERVAL - SLOT)
-      for (let i = 1; i < age.length; i++) expect(age[i]! - age[i - 1]!).toBe(INTERVAL)
+      for (let i = 1; i < age.length; i++) {
+        expect(age[i]! - age[i - 1]!).toBeLessThanOrEqual(INTERVAL)
+        expect(age[i]! - age[i - 1]!).toBeGreaterThan(0)
+      }
       expect(s.pings.length).toBeGreaterThanOrEqual(4)
     }
-    // Not pinged on a's rounds: c's first ping is not 5 ms after its open.
-    expect(c.pings[0]).not.toBe(a.pings[0])
+    // Not pinged on a's round: c's first ping is not 5 ms after its open.
+    expect(c.pings[0]! - c.state.connectedAt).toBeGreaterThan(INTERVAL - SLOT)
+    // After their first pings they share the object's round: one wake an interval for all three.
+    const later = (s: Fake) => s.pings.slice(1).filter((t) => t > c.pings[0]!)
+    expect(later(a)).toEqual(later(c))
+    expect(later(b)).toEqual(later(c))
+    expect(later(a).length).toBeGreaterThanOrEqual(2)
+    for (let i = 1; i < later(a).length; i++) expect(later(a)[i]! - later(a)[i - 1]!).toBe(INTERVAL)
   })
 
   it('should close a session that leaves its ping unanswered past the timeout, and only that one', () => {
@@ -119,15 +128,20 @@ describe('Heartbeat', () => {
     expect(old.pings).toHaveLength(1)
   })
 
-  it('should place slots: pinged every PING_SLOTS from the first, the next slot after a covered range', () => {
+  it('should place slots: the first slot, then round slots (multiples of PING_SLOTS) after it', () => {
+    expect(PING_SLOTS).toBe(8)
     expect(pinged(10, 0, 9)).toBe(false)
     expect(pinged(10, 9, 10)).toBe(true)
-    expect(pinged(10, 10, 17)).toBe(false)
-    expect(pinged(10, 17, 18)).toBe(true)
-    expect(pinged(10, 11, 11 + PING_SLOTS)).toBe(true)
+    expect(pinged(10, 10, 15)).toBe(false)
+    expect(pinged(10, 15, 16)).toBe(true)
+    expect(pinged(10, 16, 23)).toBe(false)
+    expect(pinged(10, 23, 24)).toBe(true)
+    expect(pinged(16, 10, 15)).toBe(false)
+    expect(pinged(16, 15, 16)).toBe(true) // its first slot is a round slot: pinged once
+    expect(pinged(16, 16, 23)).toBe(false)
     expect(nextSlot(10, 3)).toBe(10)
-    expect(nextSlot(10, 10)).toBe(18)
-    expect(nextSlot(10, 12)).toBe(18)
-    expect(nextSlot(10, 18)).toBe(26)
+    expect(nextSlot(10, 10)).toBe(16)
+    expect(nextSlot(10, 15)).toBe(16)
+    expect(nextSlot(10, 16)).toBe(24)
   })
 })

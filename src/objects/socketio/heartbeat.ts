@@ -7,11 +7,13 @@ import { UPGRADE_TIMEOUT } from './upgrade'
 const PINGS_KEY = 'sio:pings'
 
 /**
- * Ping slots per interval. Time is cut into slots of `SOCKETIO_PING_INTERVAL / PING_SLOTS`; a
- * session is pinged every `PING_SLOTS` slots, its first ping in the last slot that starts no later
- * than `pingInterval` after its open — so, as on engine.io, its pings come every interval from its
- * own open (the first up to one slot sooner, never later), however many sessions the object
- * holds, and an object wakes at most once a slot to ping.
+ * Ping slots per interval. Time is cut into slots of `SOCKETIO_PING_INTERVAL / PING_SLOTS`. A
+ * session's first ping comes in the last slot that starts no later than `pingInterval` after its
+ * open — as on engine.io, an interval after its own open (up to a slot sooner, never later), not
+ * on the rounds of the sessions already there — and its later pings with the object's round, every
+ * `PING_SLOTS` slots on a grid all its sessions share (the first of those less than an interval
+ * after its first ping). So no ping comes later than engine.io's, and an object whose sessions
+ * are all past their first ping wakes once an interval and can hibernate in between.
  */
 export const PING_SLOTS = 8
 
@@ -20,7 +22,8 @@ type Round = [at: number, from: number, to: number]
 
 /**
  * The deadlines of an object's WebSocket sessions, from one alarm for all of them: each session
- * pinged every `SOCKETIO_PING_INTERVAL` from its open (PING_SLOTS), each pong due
+ * pinged first an interval after its open, then with the object's round every
+ * `SOCKETIO_PING_INTERVAL` (PING_SLOTS), each pong due
  * `SOCKETIO_PING_TIMEOUT` after its ping, a connection that joins no namespace closed after
  * `SOCKETIO_CONNECT_TIMEOUT`, and an upgrade probe that never completes after UPGRADE_TIMEOUT.
  * Pongs arrive while the object is still awake from the ping, so idle objects hibernate between
@@ -143,15 +146,19 @@ export class Heartbeat {
   }
 }
 
-/** Whether a session first pinged at slot `first` is pinged in the slots `(from, to]` (every PING_SLOTS from `first`). */
+/**
+ * Whether a session first pinged at slot `first` is pinged in the slots `(from, to]`: its first
+ * slot, or a round slot (a multiple of PING_SLOTS) after it.
+ */
 export function pinged(first: number, from: number, to: number): boolean {
   if (to < first) return false
-  const last = to - ((to - first) % PING_SLOTS)
-  return last > from
+  if (first > from) return true
+  const round = to - (to % PING_SLOTS)
+  return round > from && round > first
 }
 
 /** The first slot after `from` in which a session first pinged at slot `first` is pinged. */
 export function nextSlot(first: number, from: number): number {
   if (first > from) return first
-  return from + 1 + ((((first - from - 1) % PING_SLOTS) + PING_SLOTS) % PING_SLOTS)
+  return Math.ceil((from + 1) / PING_SLOTS) * PING_SLOTS
 }
