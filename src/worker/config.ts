@@ -78,6 +78,11 @@ export const configSchema = z.object({
   /** Binary attachments one packet may announce; more is a protocol error (the connection closes). */
   SOCKETIO_MAX_ATTACHMENTS: int(0).default(10),
   /**
+   * Home objects per location for Socket.IO sessions without a routing hint (each holds up to
+   * MAX_CONNECTIONS_PER_ROOM sockets; a new session picks one at random).
+   */
+  SOCKETIO_HOME_OBJECTS: int(1).default(16),
+  /**
    * Mounts the official protocol suite's reference namespaces `/` and `/custom` (echo) and
    * refuses every other namespace; for running socketio/socket.io-protocol's test suite only.
    */

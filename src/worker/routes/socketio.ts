@@ -23,7 +23,7 @@ socketIoRoutes.all('*', async (c) => {
   const isUpgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket'
   if ((transport === 'websocket') !== isUpgrade) return engineError(400, 3, 'Bad request')
   const sid = url.searchParams.get('sid')
-  const ref = sid ? refFromSid(sid) : homeFor(url, c.req.raw.cf?.colo)
+  const ref = sid ? refFromSid(sid) : homeFor(url, c.req.raw.cf?.colo, c.var.config.SOCKETIO_HOME_OBJECTS)
   if (!ref) return engineError(400, 1, 'Session ID unknown')
   if (sid && isUpgrade && ref.kind === 'room' && ref.name.startsWith('~')) {
     // A session that opened without a hint moves to its room's object at the upgrade.
@@ -36,21 +36,19 @@ socketIoRoutes.all('*', async (c) => {
 })
 
 /**
- * Home objects per location (`request.cf.colo`; `local` outside Cloudflare). Sessions share them:
- * a room delivers once per home and turn, so a few homes make few deliveries however many
- * sockets they hold, and no object is started (and erased) per connection. Per location because
- * an object runs where it was first used: a home near its clients.
+ * The object a new session starts in: the hinted room, or one of the location's
+ * SOCKETIO_HOME_OBJECTS home objects (`request.cf.colo`; `local` outside Cloudflare), at random.
+ * Sessions share homes: a room delivers once per home and turn, so a few homes make few
+ * deliveries however many sockets they hold, and no object is started (and erased) per
+ * connection. Per location because an object runs where it was first used: a home near its clients.
  */
-const HOME_POOL = 16
-
-/** The object a new session starts in: the hinted room, or one of the location's home objects, at random. */
-function homeFor(url: URL, colo: unknown): ObjectRef {
+export function homeFor(url: URL, colo: unknown, homes: number): ObjectRef {
   const token = url.searchParams.get('token')
   const room = url.searchParams.get('room') ?? (token ? peekRoom(token) : undefined)
   if (room && ROOM_NAME.test(room)) return { kind: 'room', name: room }
   return {
     kind: 'room',
-    name: `~${typeof colo === 'string' ? colo : 'local'}-${Math.floor(Math.random() * HOME_POOL)}`,
+    name: `~${typeof colo === 'string' ? colo : 'local'}-${Math.floor(Math.random() * homes)}`,
   }
 }
 
