@@ -125,7 +125,7 @@ export class Heartbeat {
 
   /**
    * The last slot already covered: the newest round's, at most one interval back (a session with no
-   * ping recorded here — the object lost its rounds — is pinged at once, then on its own slots).
+   * ping recorded here — the object lost its rounds — is pinged at once, then with the object's round).
    */
   #from(rounds: Round[], now: number): number {
     return Math.max(rounds.at(-1)?.[2] ?? -Infinity, Math.floor(now / this.#slot()) - PING_SLOTS)
