@@ -67,12 +67,12 @@ export class Heartbeat {
     const { SOCKETIO_PING_TIMEOUT: timeout } = this.config()
     const slot = this.#slot()
     const rounds = this.#pings()
-    const from = this.#from(rounds, now)
+    const from = this.#from(rounds, now, slot)
     let next = Infinity
     let firstSlot = Infinity
     for (const s of sessions) {
       next = Math.min(next, this.#timeoutOf(s) ?? Infinity)
-      if (!s.state.probing) firstSlot = Math.min(firstSlot, nextSlot(this.#firstSlot(s), from))
+      if (!s.state.probing) firstSlot = Math.min(firstSlot, nextSlot(firstSlotOf(s, slot), from))
     }
     if (firstSlot !== Infinity) next = Math.min(next, Math.max(now, Math.ceil(firstSlot * slot)))
     for (const [at] of rounds)
@@ -87,12 +87,13 @@ export class Heartbeat {
    */
   tick(sessions: Iterable<WebSocketTransport>, now = Date.now()): void {
     const { SOCKETIO_PING_TIMEOUT: timeout } = this.config()
+    const slot = this.#slot()
     const rounds = this.#pings()
-    const from = this.#from(rounds, now)
-    const to = Math.floor(now / this.#slot())
+    const from = this.#from(rounds, now, slot)
+    const to = Math.floor(now / slot)
     const ping: WebSocketTransport[] = []
     for (const s of sessions) {
-      const first = this.#firstSlot(s)
+      const first = firstSlotOf(s, slot)
       const due = s.state.probing
         ? undefined
         : rounds.findLast(([at, f, t]) => at + timeout <= now && pinged(first, f, t))?.[0]
@@ -118,17 +119,12 @@ export class Heartbeat {
     return this.config().SOCKETIO_PING_INTERVAL / PING_SLOTS
   }
 
-  /** The slot of a session's first ping: the last slot starting no later than an interval after its open. */
-  #firstSlot(s: WebSocketTransport): number {
-    return Math.floor(s.state.connectedAt / this.#slot()) + PING_SLOTS
-  }
-
   /**
    * The last slot already covered: the newest round's, at most one interval back (a session with no
    * ping recorded here — the object lost its rounds — is pinged at once, then with the object's round).
    */
-  #from(rounds: Round[], now: number): number {
-    return Math.max(rounds.at(-1)?.[2] ?? -Infinity, Math.floor(now / this.#slot()) - PING_SLOTS)
+  #from(rounds: Round[], now: number, slot: number): number {
+    return Math.max(rounds.at(-1)?.[2] ?? -Infinity, Math.floor(now / slot) - PING_SLOTS)
   }
 
   /** When a session times out if nothing changes: a probe that never completes, a connection that joins no namespace. */
@@ -144,6 +140,11 @@ export class Heartbeat {
     const stored = this.kv.get<unknown[]>(PINGS_KEY) ?? []
     return (this.#rounds = stored.filter((r): r is Round => Array.isArray(r) && r.length === 3))
   }
+}
+
+/** The slot of a session's first ping: the last slot starting no later than an interval after its open. */
+function firstSlotOf(s: WebSocketTransport, slot: number): number {
+  return Math.floor(s.state.connectedAt / slot) + PING_SLOTS
 }
 
 /**
