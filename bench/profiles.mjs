@@ -41,7 +41,6 @@ export const PROFILES = {
     // Seconds kept for each suite while earlier ones run (a suite may use what is left over).
     reserveS: { fuzz: 20, where: 15, fanout: 380, rest: 35, connections: 90 },
     fanout: {
-      repeats: 1,
       scenarios: [
         {
           id: '50x5-sat',
@@ -72,7 +71,9 @@ export const PROFILES = {
           // (a single round of 1,000 moved by 2× between identical runs).
           messages: 120,
           rounds: 3,
-          warmupMs: 1000,
+          // Before each round (the rounds alternate between subjects, so each subject's objects
+          // sat idle while the others ran): half a second at the round's rate, unmeasured.
+          warmupMs: 500,
           timeoutMs: 20_000,
           budgetS: 15,
           targets: HALF,
@@ -153,7 +154,6 @@ export const PROFILES = {
     hardLimitS: 260,
     reserveS: { fuzz: 15, where: 15, fanout: 40, rest: 10, connections: 30 },
     fanout: {
-      repeats: 1,
       scenarios: [
         {
           id: '5x2@50',

@@ -16,7 +16,10 @@ import { newId } from '../../src/worker/lib/ids.ts'
 // (`WS_COMPRESSION`, off unless the bench's BENCH_WS_COMPRESSION=1).
 import { upgradeResponse } from '../../src/objects/upgrade-response.ts'
 
-const OPEN = '0{"sid":"floor","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}'
+// The floor sends no pings, so it tells clients to expect none for an hour: socket.io-client closes
+// a socket that hears no ping for pingInterval + pingTimeout, and the bench holds its connections
+// for minutes (the fan-out's rounds alternate between subjects).
+const OPEN = '0{"sid":"floor","upgrades":[],"pingInterval":3600000,"pingTimeout":20000,"maxPayload":1000000}'
 
 export class Floor extends DurableObject {
   constructor(ctx, env) {

@@ -57,7 +57,8 @@ export async function openMany(count, open, concurrency = OPEN_CONCURRENCY) {
 }
 
 /**
- * Runs one fan-out measurement.
+ * Runs one fan-out measurement: opens the connections, runs `rounds` send rounds, closes them
+ * (`openFanout` below, for callers that run other work between the rounds).
  * `adapter.open(i, onStamps)` → `{ send(text, s, i), close() }`; onStamps(stamps[], raw) is
  * called for every delivered frame. Deliveries are counted on subscribers only.
  *
@@ -67,17 +68,50 @@ export async function openMany(count, open, concurrency = OPEN_CONCURRENCY) {
  * messages ends the series.
  */
 export async function fanout(adapter, opts) {
+  const { rate = 0 } = opts
+  const run = await openFanout(adapter, opts)
+  try {
+    for (let round = 0; round < (opts.rounds ?? 1); round++) {
+      if (round > 0 && run.results[round - 1].lost) break
+      // At a fixed rate with `warmupMs`, the first round is warmed up; later ones pause 200 ms.
+      const warm = round === 0 && rate > 0 && !!opts.warmupMs
+      await run.round({ onStart: opts.onStart, onEnd: opts.onEnd, pause: round > 0, warm })
+    }
+  } finally {
+    run.close()
+  }
+  return run.summary()
+}
+
+/** The median of `results` (send rounds of one subject): by p99 at a fixed rate, else by deliveries/s. */
+export function medianRound(results) {
+  // At a fixed offered rate every round takes in the same messages/s: the median round is then the
+  // one with the median p99 (one round's p99 is its few slowest messages — one pause moves it).
+  const key = results[0].rate > 0 ? (r) => r.p99 : (r) => r.deliveriesPerSec
+  const sorted = [...results].sort((a, b) => key(a) - key(b))
+  return sorted[Math.floor((sorted.length - 1) / 2)]
+}
+
+/**
+ * Opens a fan-out's connections (`opts` as for `fanout`) and returns the run: `round()` runs one
+ * measured send round (its result is pushed onto `results`), `close()` closes the connections,
+ * `summary()` is what `fanout` returns. `onOpening` / `onOpened` run around the open phase
+ * (`opened` says what it took). Between rounds the caller may measure other subjects: with
+ * `warm: true` a round first sends unmeasured messages at the round's own rate (`warmupMs`; at
+ * saturation one short burst), so an object that went idle meanwhile is awake and warm before the
+ * clock starts.
+ */
+export async function openFanout(adapter, opts) {
   const { subscribers, senders, messages, rate = 0, settleMs = 4000, timeoutMs = 60_000, recordOrder } = opts
-  // Optional probes around the send phase only (connects and closes excluded), e.g. server CPU,
-  // and around the open phase (`onOpening` / `onOpened`: the connections' opens, in `opened`).
-  const { onStart = () => {}, onEnd = () => {}, onOpening = () => {}, onOpened = () => {} } = opts
+  const { onOpening = () => {}, onOpened = () => {} } = opts
   const expected = subscribers * senders * messages
   let latencies = new Float64Array(expected)
   let delivered = 0
   let lastDelivery = 0
-  const orders = recordOrder ? Array.from({ length: subscribers }, () => []) : null
-  const seqs = recordOrder ? Array.from({ length: subscribers }, () => []) : null
+  let orders = null
+  let seqs = null
   let unexpected = 0
+  let warmups = 0
 
   await onOpening()
   const opening = performance.now()
@@ -97,7 +131,13 @@ export async function fanout(adapter, opts) {
       lastDelivery = now
     }),
   )
-  const snds = await openMany(senders, (n) => adapter.open(subscribers + n, null))
+  let snds
+  try {
+    snds = await openMany(senders, (n) => adapter.open(subscribers + n, null))
+  } catch (err) {
+    for (const c of subs) c.close()
+    throw err
+  }
   const opened = {
     count: subscribers + senders,
     seconds: (performance.now() - opening) / 1000,
@@ -109,96 +149,118 @@ export async function fanout(adapter, opts) {
   // measured send phase. `settle` waits for it (e.g. until the server and this process are quiet).
   await (opts.settle ? opts.settle() : new Promise((r) => setTimeout(r, 300)))
 
-  // `warmupMs` (fixed-rate runs): the same rate for that long first, unmeasured (its texts carry
-  // no stamp), so the measured window starts in steady state rather than with the first burst's
-  // ramp-up (JIT, timers, the first writes), which otherwise makes up much of a short run's p99.
-  if (rate > 0 && opts.warmupMs) {
-    const w0 = performance.now()
-    let n = 0
-    while (performance.now() - w0 < opts.warmupMs) {
-      const due = Math.floor(((performance.now() - w0) / 1000) * rate) + 1
-      for (; n < due; n++) snds[n % senders].send(`warmup|${n}`, n % senders, -1 - n)
-      await new Promise((r) => setTimeout(r, 1))
+  /**
+   * Unmeasured sends (their texts carry no stamp). At a fixed rate: that rate for `warmupMs`, so
+   * the measured window starts in steady state rather than with the first burst's ramp-up (JIT,
+   * timers, the first writes), which otherwise makes up much of a short run's p99. At saturation:
+   * two messages per sender, all at once.
+   */
+  const warmUp = async () => {
+    if (rate > 0) {
+      if (!opts.warmupMs) return
+      const w0 = performance.now()
+      let n = 0
+      while (performance.now() - w0 < opts.warmupMs) {
+        const due = Math.floor(((performance.now() - w0) / 1000) * rate) + 1
+        for (; n < due; n++) snds[n % senders].send(`warmup|${warmups++}`, n % senders, -1 - warmups)
+        await new Promise((r) => setTimeout(r, 1))
+      }
+    } else {
+      for (let k = 0; k < 2; k++)
+        for (let s = 0; s < senders; s++) snds[s].send(`warmup|${warmups++}`, s, -1 - warmups)
     }
-    await new Promise((r) => setTimeout(r, 200))
   }
+
   const total = senders * messages
   const results = []
-  for (let round = 0; round < (opts.rounds ?? 1); round++) {
-    if (round > 0) {
-      if (results[round - 1].lost) break
+  return {
+    opened,
+    results,
+    /**
+     * One measured send round. `warm`: warm up first (see above); then `settle` (e.g. until the
+     * server is quiet) or, with `warm` or `pause`, 200 ms.
+     */
+    async round({ onStart = () => {}, onEnd = () => {}, pause = false, warm = false, settle } = {}) {
       latencies = new Float64Array(expected)
       delivered = 0
       lastDelivery = 0
       unexpected = 0
-      await new Promise((r) => setTimeout(r, 200))
-    }
-    await onStart(round)
-    const start = performance.now()
-    let sent = 0
-    if (rate > 0) {
-      await new Promise((resolve) => {
-        const tick = () => {
-          const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1)
-          while (sent < due) {
-            const s = sent % senders
-            const i = Math.floor(sent / senders)
-            snds[s].send(stamp(s, i), s, i)
-            sent++
+      orders = recordOrder ? Array.from({ length: subscribers }, () => []) : null
+      seqs = recordOrder ? Array.from({ length: subscribers }, () => []) : null
+      if (warm) await warmUp()
+      // Then the warm-up's deliveries drain: until `settle` says so, or 200 ms.
+      if (settle) await settle()
+      else if (warm || pause) await new Promise((r) => setTimeout(r, 200))
+      const round = results.length
+      await onStart(round)
+      const start = performance.now()
+      let sent = 0
+      if (rate > 0) {
+        await new Promise((resolve) => {
+          const tick = () => {
+            const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1)
+            while (sent < due) {
+              const s = sent % senders
+              const i = Math.floor(sent / senders)
+              snds[s].send(stamp(s, i), s, i)
+              sent++
+            }
+            if (sent < total) setTimeout(tick, 1)
+            else resolve()
           }
-          if (sent < total) setTimeout(tick, 1)
-          else resolve()
-        }
-        tick()
-      })
-    } else {
-      for (let i = 0; i < messages; i++) for (let s = 0; s < senders; s++) snds[s].send(stamp(s, i), s, i)
-      sent = total
-    }
-    const sendDone = performance.now()
+          tick()
+        })
+      } else {
+        for (let i = 0; i < messages; i++) for (let s = 0; s < senders; s++) snds[s].send(stamp(s, i), s, i)
+        sent = total
+      }
+      const sendDone = performance.now()
 
-    // Wait for everything, for progress to stop, or for the deadline.
-    const deadline = start + timeoutMs
-    let seen = -1
-    let stillSince = performance.now()
-    while (delivered < expected && performance.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20))
-      if (delivered !== seen) {
-        seen = delivered
-        stillSince = performance.now()
-      } else if (performance.now() - stillSince > settleMs) break
-    }
-    await onEnd(round)
+      // Wait for everything, for progress to stop, or for the deadline.
+      const deadline = start + timeoutMs
+      let seen = -1
+      let stillSince = performance.now()
+      while (delivered < expected && performance.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20))
+        if (delivered !== seen) {
+          seen = delivered
+          stillSince = performance.now()
+        } else if (performance.now() - stillSince > settleMs) break
+      }
+      await onEnd(round)
 
-    const duration = ((lastDelivery || performance.now()) - start) / 1000
-    const lat = summarize(latencies.subarray(0, Math.min(delivered, expected)))
-    results.push({
-      subscribers,
-      senders,
-      messages,
-      rate,
-      expected,
-      delivered,
-      lost: Math.max(0, expected - delivered),
-      unexpected,
-      sendSeconds: (sendDone - start) / 1000,
-      seconds: duration,
-      deliveriesPerSec: delivered / duration,
-      messagesPerSec: delivered / subscribers / duration,
-      p50: lat.p50,
-      p99: lat.p99,
-      p999: lat.p999,
-      max: lat.max,
-      orders,
-      seqs,
-      /** Connections that opened only at their second try. */
-      reopened: subs.retried + snds.retried,
-    })
+      const duration = ((lastDelivery || performance.now()) - start) / 1000
+      const lat = summarize(latencies.subarray(0, Math.min(delivered, expected)))
+      const result = {
+        subscribers,
+        senders,
+        messages,
+        rate,
+        expected,
+        delivered,
+        lost: Math.max(0, expected - delivered),
+        unexpected,
+        sendSeconds: (sendDone - start) / 1000,
+        seconds: duration,
+        deliveriesPerSec: delivered / duration,
+        messagesPerSec: delivered / subscribers / duration,
+        p50: lat.p50,
+        p99: lat.p99,
+        p999: lat.p999,
+        max: lat.max,
+        orders,
+        seqs,
+        /** Connections that opened only at their second try. */
+        reopened: subs.retried + snds.retried,
+      }
+      results.push(result)
+      return result
+    },
+    close() {
+      for (const c of [...subs, ...snds]) c.close()
+    },
+    summary() {
+      return { ...medianRound(results), rounds: results, opened }
+    },
   }
-  for (const c of [...subs, ...snds]) c.close()
-  // At a fixed offered rate every round takes in the same messages/s: the median round is then the
-  // one with the median p99 (one round's p99 is its few slowest messages — one pause moves it).
-  const key = rate > 0 ? (r) => r.p99 : (r) => r.deliveriesPerSec
-  const sorted = [...results].sort((a, b) => key(a) - key(b))
-  return { ...sorted[Math.floor((sorted.length - 1) / 2)], rounds: results, opened }
 }
