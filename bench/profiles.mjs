@@ -46,12 +46,16 @@ export const PROFILES = {
           id: '50x5-sat',
           subscribers: 50,
           senders: 5,
-          // Three send rounds of 50,000 deliveries over the same connections, the median round:
-          // 1–2 s each for the uncompressed subjects (one round of 15,000 took under a second
-          // once WebSockets stopped compressing, and subjects measured seconds apart differed by
-          // ±30%), ~6 s for PartyServer's own (compressing) rooms.
-          messages: 200,
+          // Three send rounds of 40,000 deliveries over the same connections, the median round:
+          // about 1–1.5 s each for the uncompressed subjects (one round of 15,000 took under a
+          // second once WebSockets stopped compressing, and subjects measured seconds apart
+          // differed by ±30%), ~5 s for PartyServer's own (compressing) rooms. 160 per sender, not
+          // 200, since the rounds alternate between subjects (each warmed up and started on a
+          // quiet server: ~0.4 s more per round).
+          messages: 160,
           rounds: 3,
+          // The rounds alternate between subjects (bench/suites/fanout.mjs).
+          alternate: true,
           rate: 0,
           timeoutMs: 40_000,
           budgetS: 40,
@@ -71,9 +75,9 @@ export const PROFILES = {
           // (a single round of 1,000 moved by 2× between identical runs).
           messages: 120,
           rounds: 3,
-          // Before each round (the rounds alternate between subjects, so each subject's objects
-          // sat idle while the others ran): half a second at the round's rate, unmeasured.
-          warmupMs: 500,
+          // Subjects one after another (not alternating: latency is measured in steady state), each
+          // after one second at its rate, unmeasured.
+          warmupMs: 1000,
           timeoutMs: 20_000,
           budgetS: 15,
           targets: HALF,
@@ -87,6 +91,7 @@ export const PROFILES = {
           // 37,500 deliveries per round: 1.5–3 s each.
           messages: 15,
           rounds: 3,
+          alternate: true,
           rate: 0,
           timeoutMs: 40_000,
           budgetS: 35,

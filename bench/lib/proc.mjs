@@ -174,10 +174,10 @@ export function listeningPorts(pid) {
 
 /**
  * Waits (up to `maxMs`) until the processes `procs()` returns — and this process too, with
- * `self` — use less than `share` of one core over a 250 ms window: e.g. after a run's sockets
+ * `self` — use less than `share` of one core over a window of `everyMs` (250 ms): e.g. after a run's sockets
  * close, so the server's leave handling does not land in the next measurement.
  */
-export async function waitQuiet(procs, { maxMs = 5000, share = 0.1, self = false } = {}) {
+export async function waitQuiet(procs, { maxMs = 5000, share = 0.1, self = false, everyMs = 250 } = {}) {
   const own = () => {
     const u = process.cpuUsage()
     return self ? (u.user + u.system) / 1e6 : 0
@@ -186,9 +186,9 @@ export async function waitQuiet(procs, { maxMs = 5000, share = 0.1, self = false
   const until = Date.now() + maxMs
   let last = cpu()
   while (Date.now() < until) {
-    await sleep(250)
+    await sleep(everyMs)
     const now = cpu()
-    if (now - last < 0.25 * share) return
+    if (now - last < (everyMs / 1000) * share) return
     last = now
   }
 }

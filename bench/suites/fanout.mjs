@@ -22,85 +22,15 @@ export async function run(ctx) {
   }
   const by = {}
   for (const sc of P.scenarios) {
-    // Every subject's connections open first (in the scenario's order), then the send rounds
-    // alternate between subjects — round 1 of each, then round 2 of each, … — so each ratio
-    // compares rounds measured within the same minute, not minutes apart.
+    // At saturation (`alternate`) every subject's connections open first, in the scenario's order,
+    // then the send rounds alternate between subjects — round 1 of each, then round 2 of each, … —
+    // so each ratio compares rounds measured within the same minute, not minutes apart. At a fixed
+    // rate each subject runs on its own: warmed up once, then its rounds back to back (steady
+    // state: a subject idle for a minute between rounds starts each from a changed heap).
+    const subjects = sc.targets.map((name) => ready.find((r) => r.name === name)).filter(Boolean)
     const runs = []
-    for (const t of sc.targets.map((name) => ready.find((r) => r.name === name)).filter(Boolean)) {
-      // (`budgetS`: what one subject's opening and rounds may take, as when subjects ran one by one.)
-      if (ctx.timeLeft() < sc.budgetS) {
-        ctx.report.note('fanout', `${sc.id} ${t.name} skipped: time budget`)
-        continue
-      }
-      // `halfOf: '<scenario>'`: offered load = half the saturation the subject's floor reached there.
-      const rate = sc.halfOf ? halfFloorRate(by[sc.halfOf], t) : sc.rate
-      if (sc.halfOf && !rate) {
-        ctx.report.note('fanout', `${sc.id} ${t.name} skipped: no ${sc.halfOf} figure of its floor`)
-        continue
-      }
-      const t0 = Date.now()
-      const openCpu = []
-      try {
-        const run = await openFanout(t.adapter, {
-          ...sc,
-          rate,
-          timeoutMs: sc.timeoutMs ?? 60_000,
-          // Join announcements drained (server and this process quiet) before the clock starts.
-          settle: () => waitQuiet(() => t.srv.procs(), { self: true, maxMs: 10_000, share: 0.15 }),
-          onOpening: () => (openCpu[0] = sumCpu(t.srv)),
-          onOpened: () => (openCpu[1] = sumCpu(t.srv)),
-        })
-        // What opening the connections cost: the path a client takes to join pays this once.
-        run.opened.cpuMsPerConn = ((openCpu[1] - openCpu[0]) * 1000) / run.opened.count
-        runs.push({ t, run, rate, ms: Date.now() - t0 })
-      } catch (err) {
-        // One subject failing (e.g. its sockets not opening in time) does not end the suite.
-        ctx.report.note('fanout', `${sc.id} ${t.name} failed: ${String(err.message ?? err).slice(0, 200)}`)
-      }
-    }
-    for (let round = 0; round < (sc.rounds ?? 1); round++) {
-      for (const r of runs) {
-        if (r.failed || (round > 0 && r.run.results[round - 1].lost)) continue
-        if (round > 0 && ctx.timeLeft() < 3) {
-          ctx.report.note('fanout', `${sc.id} ${r.t.name} round ${round + 1} skipped: time budget`)
-          continue
-        }
-        const t0 = Date.now()
-        const cpu = []
-        try {
-          const x = await r.run.round({
-            // Other subjects ran since this one opened or last sent: its objects may have gone idle.
-            warm: true,
-            settle: () => waitQuiet(() => r.t.srv.procs(), { self: true, maxMs: 5_000, share: 0.15 }),
-            onStart: () => (cpu[0] = sumCpu(r.t.srv)),
-            onEnd: () => (cpu[1] = sumCpu(r.t.srv)),
-          })
-          // Server CPU per delivery of each send round; the figure is the rounds' median.
-          x.cpuUsPerDelivery = ((cpu[1] - cpu[0]) * 1e6) / Math.max(1, x.delivered)
-        } catch (err) {
-          r.failed = true
-          ctx.report.note(
-            'fanout',
-            `${sc.id} ${r.t.name} failed: ${String(err.message ?? err).slice(0, 200)}`,
-          )
-        }
-        r.ms += Date.now() - t0
-      }
-    }
-    for (const r of runs) {
-      // One subject's connections at a time, its server quiet again before the next (a room
-      // announces every leave): nothing of this lands in a later measurement.
-      r.run.close()
-      await waitQuiet(() => r.t.srv.procs(), { maxMs: 15_000 })
-      if (!r.failed && r.run.results.length) {
-        const best = r.run.summary()
-        best.cpuUsPerDelivery = percentile(
-          best.rounds.map((x) => x.cpuUsPerDelivery),
-          50,
-        )
-        ;(by[sc.id] ??= {})[r.t.name] = best
-      }
-    }
+    for (const group of sc.alternate ? [subjects] : subjects.map((t) => [t]))
+      runs.push(...(await measureGroup(ctx, sc, group, by)))
     // Reported in the scenario's order, each subject against the references measured beside it.
     for (const { t, rate, ms } of runs) {
       const best = by[sc.id]?.[t.name]
@@ -221,6 +151,95 @@ export async function run(ctx) {
   attribute(ctx, by)
   ctx.results.fanout = by
   return by
+}
+
+/**
+ * Opens the connections of `group`'s subjects (one after another), runs the scenario's send rounds
+ * (alternating between them when there are several) and closes them; each run's median round goes
+ * into `by[sc.id]`. Returns the runs, for the report.
+ */
+async function measureGroup(ctx, sc, group, by) {
+  const runs = []
+  for (const t of group) {
+    // (`budgetS`: what one subject's opening and rounds may take, as when subjects ran one by one.)
+    if (ctx.timeLeft() < sc.budgetS) {
+      ctx.report.note('fanout', `${sc.id} ${t.name} skipped: time budget`)
+      continue
+    }
+    // `halfOf: '<scenario>'`: offered load = half the saturation the subject's floor reached there.
+    const rate = sc.halfOf ? halfFloorRate(by[sc.halfOf], t) : sc.rate
+    if (sc.halfOf && !rate) {
+      ctx.report.note('fanout', `${sc.id} ${t.name} skipped: no ${sc.halfOf} figure of its floor`)
+      continue
+    }
+    const t0 = Date.now()
+    const openCpu = []
+    try {
+      const run = await openFanout(t.adapter, {
+        ...sc,
+        rate,
+        timeoutMs: sc.timeoutMs ?? 60_000,
+        // Join announcements drained (server and this process quiet) before the clock starts.
+        settle: () => waitQuiet(() => t.srv.procs(), { self: true, maxMs: 10_000, share: 0.15 }),
+        onOpening: () => (openCpu[0] = sumCpu(t.srv)),
+        onOpened: () => (openCpu[1] = sumCpu(t.srv)),
+      })
+      // What opening the connections cost: the path a client takes to join pays this once.
+      run.opened.cpuMsPerConn = ((openCpu[1] - openCpu[0]) * 1000) / run.opened.count
+      runs.push({ t, run, rate, ms: Date.now() - t0 })
+    } catch (err) {
+      // One subject failing (e.g. its sockets not opening in time) does not end the suite.
+      ctx.report.note('fanout', `${sc.id} ${t.name} failed: ${String(err.message ?? err).slice(0, 200)}`)
+    }
+  }
+  for (let round = 0; round < (sc.rounds ?? 1); round++) {
+    for (const r of runs) {
+      if (r.failed || (round > 0 && r.run.results[round - 1].lost)) continue
+      if (round > 0 && ctx.timeLeft() < 3) {
+        ctx.report.note('fanout', `${sc.id} ${r.t.name} round ${round + 1} skipped: time budget`)
+        continue
+      }
+      const t0 = Date.now()
+      const cpu = []
+      const alone = runs.length === 1
+      try {
+        const x = await r.run.round({
+          // Alternating: other subjects ran since this one opened or last sent, so its objects may
+          // have gone idle — each round is warmed up and starts on a quiet server. Alone: warmed
+          // up once (at a fixed rate), then 200 ms between rounds.
+          warm: alone ? round === 0 && r.rate > 0 : true,
+          pause: true,
+          // (Checked every 125 ms: /proc counts CPU in 10 ms ticks, so quiet is at most one tick.)
+          settle: alone
+            ? undefined
+            : () => waitQuiet(() => r.t.srv.procs(), { self: true, maxMs: 5_000, share: 0.15, everyMs: 125 }),
+          onStart: () => (cpu[0] = sumCpu(r.t.srv)),
+          onEnd: () => (cpu[1] = sumCpu(r.t.srv)),
+        })
+        // Server CPU per delivery of each send round; the figure is the rounds' median.
+        x.cpuUsPerDelivery = ((cpu[1] - cpu[0]) * 1e6) / Math.max(1, x.delivered)
+      } catch (err) {
+        r.failed = true
+        ctx.report.note('fanout', `${sc.id} ${r.t.name} failed: ${String(err.message ?? err).slice(0, 200)}`)
+      }
+      r.ms += Date.now() - t0
+    }
+  }
+  for (const r of runs) {
+    // One subject's connections at a time, its server quiet again before the next (a room
+    // announces every leave): nothing of this lands in a later measurement.
+    r.run.close()
+    await waitQuiet(() => r.t.srv.procs())
+    if (!r.failed && r.run.results.length) {
+      const best = r.run.summary()
+      best.cpuUsPerDelivery = percentile(
+        best.rounds.map((x) => x.cpuUsPerDelivery),
+        50,
+      )
+      ;(by[sc.id] ??= {})[r.t.name] = best
+    }
+  }
+  return runs
 }
 
 export const targets = Object.keys(FANOUT_TARGETS)
