@@ -116,7 +116,9 @@ export const PROFILES = {
       // Long enough for local workerd to hibernate the idle objects (≈ 10 s); Node has nothing to wait for.
       idleSeconds: { default: 11, 'node-sio': 2 },
       wakeSeconds: 10,
-      minSeconds: 40,
+      // The fewest seconds a target's open phase is started with: Node and the floor open their
+      // 4,000 in 6–8 s here, Switchboard in 24–30 s (a time-bound open is reported as such).
+      minSeconds: { default: 40, 'node-sio': 15, 'floor-mf': 15 },
     },
     // Each Switchboard server is held against the D1 floor run the same way (wrangler dev / one
     // workerd): the bare floor Worker first, then the same Worker behind static assets.

@@ -19,8 +19,8 @@ export async function run(ctx) {
   const targets = Object.entries(P.targets)
   for (const [k, [name, count]] of targets.entries()) {
     // Seconds the targets after this one need at least; this one's open phase leaves them that.
-    const later = targets.slice(k + 1).reduce((a, [t]) => a + P.minSeconds + idleFor(P, t) + P.wakeSeconds, 0)
-    if (ctx.timeLeft() - later < P.minSeconds) {
+    const later = targets.slice(k + 1).reduce((a, [t]) => a + minFor(P, t) + idleFor(P, t) + P.wakeSeconds, 0)
+    if (ctx.timeLeft() - later < minFor(P, name)) {
       ctx.report.note('connections', `${name} skipped: time budget`)
       continue
     }
@@ -62,6 +62,9 @@ export async function run(ctx) {
 
 const openLimit = (P, name) => P.openSeconds[name] ?? P.openSeconds.default
 const idleFor = (P, name) => P.idleSeconds[name] ?? P.idleSeconds.default
+/** The fewest seconds `name`'s open phase is started with (a number: the same for every target). */
+const minFor = (P, name) =>
+  typeof P.minSeconds === 'number' ? P.minSeconds : (P.minSeconds[name] ?? P.minSeconds.default)
 
 async function measure(ctx, name, count, P, later) {
   // Spread over `rooms` rooms (objects) in the one process: each join is announced to its room
