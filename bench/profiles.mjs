@@ -202,7 +202,7 @@ export const PROFILES = {
       openSeconds: { default: 10 },
       idleSeconds: { default: 2 },
       wakeSeconds: 5,
-      minSeconds: 10,
+      minSeconds: { default: 10 },
     },
     rest: { floors: { 'sb-wd': ['floor-wd'] }, concurrency: 4, rounds: 1, slice: 1, loginSeconds: 1 },
     reliability: {

@@ -62,9 +62,8 @@ export async function run(ctx) {
 
 const openLimit = (P, name) => P.openSeconds[name] ?? P.openSeconds.default
 const idleFor = (P, name) => P.idleSeconds[name] ?? P.idleSeconds.default
-/** The fewest seconds `name`'s open phase is started with (a number: the same for every target). */
-const minFor = (P, name) =>
-  typeof P.minSeconds === 'number' ? P.minSeconds : (P.minSeconds[name] ?? P.minSeconds.default)
+/** The fewest seconds `name`'s open phase is started with. */
+const minFor = (P, name) => P.minSeconds[name] ?? P.minSeconds.default
 
 async function measure(ctx, name, count, P, later) {
   // Spread over `rooms` rooms (objects) in the one process: each join is announced to its room

@@ -159,6 +159,8 @@ export async function run(ctx) {
  * into `by[sc.id]`. Returns the runs, for the report.
  */
 async function measureGroup(ctx, sc, group, by) {
+  const failed = (t, err) =>
+    ctx.report.note('fanout', `${sc.id} ${t.name} failed: ${String(err.message ?? err).slice(0, 200)}`)
   const runs = []
   for (const t of group) {
     // (`budgetS`: what one subject's opening and rounds may take, as when subjects ran one by one.)
@@ -189,9 +191,10 @@ async function measureGroup(ctx, sc, group, by) {
       runs.push({ t, run, rate, ms: Date.now() - t0 })
     } catch (err) {
       // One subject failing (e.g. its sockets not opening in time) does not end the suite.
-      ctx.report.note('fanout', `${sc.id} ${t.name} failed: ${String(err.message ?? err).slice(0, 200)}`)
+      failed(t, err)
     }
   }
+  const alone = runs.length === 1
   for (let round = 0; round < (sc.rounds ?? 1); round++) {
     for (const r of runs) {
       if (r.failed || (round > 0 && r.run.results[round - 1].lost)) continue
@@ -201,14 +204,13 @@ async function measureGroup(ctx, sc, group, by) {
       }
       const t0 = Date.now()
       const cpu = []
-      const alone = runs.length === 1
       try {
         const x = await r.run.round({
           // Alternating: other subjects ran since this one opened or last sent, so its objects may
           // have gone idle — each round is warmed up and starts on a quiet server. Alone: warmed
           // up once (at a fixed rate), then 200 ms between rounds.
           warm: alone ? round === 0 && r.rate > 0 : true,
-          pause: true,
+          pause: round > 0,
           // (Checked every 125 ms: /proc counts CPU in 10 ms ticks, so quiet is at most one tick.)
           settle: alone
             ? undefined
@@ -220,7 +222,7 @@ async function measureGroup(ctx, sc, group, by) {
         x.cpuUsPerDelivery = ((cpu[1] - cpu[0]) * 1e6) / Math.max(1, x.delivered)
       } catch (err) {
         r.failed = true
-        ctx.report.note('fanout', `${sc.id} ${r.t.name} failed: ${String(err.message ?? err).slice(0, 200)}`)
+        failed(r.t, err)
       }
       r.ms += Date.now() - t0
     }
