@@ -119,7 +119,7 @@ export async function run(ctx) {
             ...(goal('saturation', 'deliveries/s at saturation', (r) => r.deliveriesPerSec) ?? []),
             ...peerGoals(t.def, by[sc.id], `${label} deliveries/s at saturation`),
           ],
-          note: `${best.messagesPerSec.toFixed(0)} msg/s in; p50/p99 ${best.p50.toFixed(0)}/${best.p99.toFixed(0)} ms (queueing); server CPU ${best.cpuUsPerDelivery.toFixed(1)} µs/delivery ${lossNote} (run took ${took})`,
+          note: `${best.messagesPerSec.toFixed(0)} msg/s in; p50/p99 ${best.p50.toFixed(0)}/${best.p99.toFixed(0)} ms (queueing); server CPU ${best.cpuUsPerDelivery.toFixed(1)} µs/delivery ${lossNote}${roundByRound(sc, best, by[sc.id], peerContractOf(t.def) ?? t.def.floor)} (run took ${took})`,
         })
         // Deliveries per CPU-second of the server processes: steadier than wall-clock throughput
         // when other work shares the machine.
@@ -245,6 +245,18 @@ async function measureGroup(ctx, sc, group, by) {
 }
 
 export const targets = Object.keys(FANOUT_TARGETS)
+
+/**
+ * With alternating rounds, round i of a subject and round i of its reference ran within the same
+ * minute: the ratio of each such pair shows how far the verdict, taken on the medians, could move
+ * with the rounds it happened to get ("; round by round vs floor-mf 0.82 / 0.97 / 0.74×").
+ */
+function roundByRound(sc, best, results, ref) {
+  const other = sc.alternate && ref ? results[ref] : undefined
+  if (!other || best.rounds.length < 2 || other.rounds.length !== best.rounds.length) return ''
+  const ratios = best.rounds.map((x, i) => (x.deliveriesPerSec / other.rounds[i].deliveriesPerSec).toFixed(2))
+  return `; round by round vs ${ref} ${ratios.join(' / ')}×`
+}
 
 /**
  * The JSON protocol's targets against its peer (PartyServer), and the same against that peer
