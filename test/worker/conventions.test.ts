@@ -22,7 +22,19 @@ function corsApp(vars: Record<string, string>) {
   })
   app.use('*', cors())
   app.get('/x', (c) => c.text('ok'))
-  return (origin: string) => app.request('/x', { headers: { origin } })
+  app.post('/x', (c) => c.text('ok'))
+  const req = (origin: string) => app.request('/x', { headers: { origin } })
+  /** A browser's preflight for a JSON POST with a bearer token. */
+  req.preflight = (origin: string) =>
+    app.request('/x', {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, authorization',
+      },
+    })
+  return req
 }
 
 describe('CORS', () => {
@@ -43,6 +55,28 @@ describe('CORS', () => {
     expect((await req('https://any.example')).headers.get('access-control-allow-origin')).toBe('*')
   })
 
+  it('should answer a preflight from a listed origin with the methods, headers and credentials it may use', async () => {
+    const req = corsApp({ ALLOWED_ORIGINS: 'https://app.example', ALLOW_CREDENTIALS: 'true' })
+    const res = await req.preflight('https://app.example')
+    expect(res.status).toBe(204)
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true')
+    expect(res.headers.get('access-control-allow-methods')?.split(',')).toEqual(
+      expect.arrayContaining(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+    )
+    expect(res.headers.get('access-control-allow-headers')?.toLowerCase().split(',')).toEqual(
+      expect.arrayContaining(['authorization', 'content-type', 'x-request-id', 'x-api-key']),
+    )
+    expect(res.headers.get('access-control-max-age')).toBe('600')
+    expect(res.headers.get('vary')).toMatch(/origin/i)
+  })
+
+  it('should give an unlisted origin’s preflight no origin to use', async () => {
+    const req = corsApp({ ALLOWED_ORIGINS: 'https://app.example', ALLOW_CREDENTIALS: 'true' })
+    const res = await req.preflight('https://evil.example')
+    expect(res.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
   it('should allow nothing by default in production and anything in development', async () => {
     expect((await corsApp({})('https://a.example')).headers.get('access-control-allow-origin')).toBeNull()
     expect(
@@ -50,6 +84,40 @@ describe('CORS', () => {
         'access-control-allow-origin',
       ),
     ).toBe('*')
+  })
+})
+
+describe('CORS through the Worker (any origin outside production, as the tests run)', () => {
+  const origin = { origin: 'https://frontend.example' }
+
+  it('should let a browser read an error answer: allowed origin and exposed request id', async () => {
+    const res = await call('/api/v1/users/profile', { headers: origin })
+    expect(res.status).toBe(401)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('x-request-id')
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('should put the CORS headers on a Socket.IO long-polling answer, which a Durable Object gives', async () => {
+    const res = await call('/socket.io/?EIO=4&transport=polling', { headers: origin })
+    expect(res.status).toBe(200)
+    expect((await res.text()).startsWith('0{')).toBe(true)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it('should answer a preflight for a REST call before any route or auth runs', async () => {
+    const res = await call('/api/v1/auth/refresh', {
+      method: 'OPTIONS',
+      headers: {
+        ...origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    })
+    expect(res.status).toBe(204)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('access-control-allow-methods')).toContain('POST')
   })
 })
 
