@@ -2,7 +2,9 @@
 // namespace CONNECT reply) and re-sends every other frame, untouched, to every socket in the room.
 // No auth, no parsing, no storage — whatever Switchboard does on top of this is its own cost.
 // `/rest/ok` and `/rest/d1` are the REST floor: a bare answer, and one with one local D1 query;
-// `/rest/d1-write` one D1 round trip that writes (a batch of an insert and a conditional update).
+// `/rest/d1-write` one D1 round trip that writes (a batch of an insert and a conditional update);
+// `/rest/refresh` and `/rest/generate` those two calls' unavoidable work without a framework, on
+// Switchboard's tables (./rest-calls.js).
 // For the "where time goes" runs, `?mode=` adds one step of the real send path at a time:
 //   parse — JSON.parse the event and re-encode it once (JSON.stringify) before the broadcast;
 //   store — parse + a SQLite append per message (SELECT max(seq) + INSERT, as a chat log does);
@@ -15,6 +17,7 @@ import { newId } from '../../src/worker/lib/ids.ts'
 // Switchboard's own 101 answer: the floor's sockets compress exactly when Switchboard's do
 // (`WS_COMPRESSION`, off unless the bench's BENCH_WS_COMPRESSION=1).
 import { upgradeResponse } from '../../src/objects/upgrade-response.ts'
+import { generate, refresh, refreshLogin } from './rest-calls.js'
 
 // The floor sends no pings, so it tells clients to expect none for an hour: socket.io-client closes
 // a socket that hears no ping for pingInterval + pingTimeout, and the bench holds its connections
@@ -135,6 +138,9 @@ export default {
       ])
       return new Response(`{"ok":${updated.meta.changes === 1}}`)
     }
+    if (url.pathname === '/rest/refresh-login') return refreshLogin(env)
+    if (url.pathname === '/rest/refresh') return refresh(request, env)
+    if (url.pathname === '/rest/generate') return generate(request, env)
     const room = url.searchParams.get('room') ?? 'room'
     const mode = url.searchParams.get('mode') ?? ''
     return env.FLOOR.get(env.FLOOR.idFromName(`${room}:${mode}`)).fetch(request)

@@ -53,32 +53,52 @@ export function createSubjects({ shardLimit = 5000 } = {}) {
   let floorInSb
   const floorInSbConfig = () => (floorInSb ??= floorInSwitchboardConfig())
 
+  /** Switchboard's migrated and seeded state, made once; each server starts on a copy of it. */
+  const sbTemplate = () =>
+    (template ??= (async () => {
+      const dir = tempDir('sb-template')
+      await sb.prepareState(dir)
+      return dir
+    })())
+
   /**
    * A bench Worker other than Switchboard in both run modes, each with fresh state: `<name>-wd`
    * through `wrangler dev` on `ports.wd`, `<name>-mf` in one workerd on `ports.mf`. `config`: its
-   * wrangler.toml, or a function answering it (a config written on first use).
+   * wrangler.toml, or a function answering it (a config written on first use). `sbState`: the
+   * state starts as a copy of Switchboard's migrated one (its D1 binding has Switchboard's id).
    */
-  const bothModes = (name, config, ports, options = {}) => {
+  const bothModes = (name, config, ports, { sbState = false, ...options } = {}) => {
     const configOf = typeof config === 'function' ? config : () => config
-    const common = (mode) => ({
-      config: configOf(),
-      persist: tempDir(name),
-      logFile: log(`${name}-${mode}`),
-      ...options,
-    })
+    const common = async (mode) => {
+      const persist = tempDir(name)
+      if (sbState) cpSync(await sbTemplate(), persist, { recursive: true })
+      return { config: configOf(), persist, logFile: log(`${name}-${mode}`), ...options }
+    }
     return {
-      [`${name}-wd`]: () => startWranglerDev({ ...common('wd'), port: ports.wd }),
+      [`${name}-wd`]: async () => startWranglerDev({ ...(await common('wd')), port: ports.wd }),
       [`${name}-mf`]: async () =>
-        startMiniflare({ ...common('mf'), script: await bundled(configOf()), port: ports.mf }),
+        startMiniflare({ ...(await common('mf')), script: await bundled(configOf()), port: ports.mf }),
     }
   }
 
   const starters = {
     'node-sio': () => startNodeSio(PORTS.nodeSio, log('node-sio')),
-    ...bothModes('floor', FLOOR_CONFIG, { wd: PORTS.floorWd, mf: PORTS.floorMf }, { vars: WS_VARS }),
+    // Both floors start on Switchboard's migrated state: their `/rest/refresh` and `/rest/generate`
+    // (bench/floor/rest-calls.js) use Switchboard's tables.
+    ...bothModes(
+      'floor',
+      FLOOR_CONFIG,
+      { wd: PORTS.floorWd, mf: PORTS.floorMf },
+      { vars: WS_VARS, sbState: true },
+    ),
     // The JSON chat protocol's peer: PartyServer's chat example (bench/peer/), both run modes.
     ...bothModes('peer', PEER_CONFIG, { wd: PORTS.peerWd, mf: PORTS.peerMf }, { vars: WS_VARS }),
-    ...bothModes('floor-assets', FLOOR_ASSETS_CONFIG, { wd: PORTS.floorAssetsWd, mf: PORTS.floorAssetsMf }),
+    ...bothModes(
+      'floor-assets',
+      FLOOR_ASSETS_CONFIG,
+      { wd: PORTS.floorAssetsWd, mf: PORTS.floorAssetsMf },
+      { sbState: true },
+    ),
     // The floor's object in Switchboard's isolate (bench/lib/floor-in-switchboard.mjs), both run modes.
     ...bothModes(
       'floor-in-sb',
@@ -109,12 +129,7 @@ export function createSubjects({ shardLimit = 5000 } = {}) {
     const lk = await fakeLiveKit()
     const persist = prior?.persist ?? tempDir(`sb-${mode}`)
     // Migrate + seed once, then copy: each server still gets its own fresh state.
-    template ??= (async () => {
-      const dir = tempDir('sb-template')
-      await sb.prepareState(dir)
-      return dir
-    })()
-    if (!prior) cpSync(await template, persist, { recursive: true })
+    if (!prior) cpSync(await sbTemplate(), persist, { recursive: true })
     const script = mode === 'miniflare' ? await bundled(sb.CONFIG) : undefined
     const srv = await sb.startSwitchboard({
       mode,

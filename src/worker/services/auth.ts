@@ -9,6 +9,7 @@ import { isStaff } from '../lib/identity'
 import { signToken } from '../lib/jwt'
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../lib/passwords'
 import { chargeLoginAttempt, clearAccountAttempts } from './rate-limit'
+import { EXCHANGE } from './refresh-exchange'
 import type { UserRow } from './users'
 
 /** Access + refresh pair as SPEC §3's golden path answers it. */
@@ -118,22 +119,8 @@ export async function refresh(db: Db, config: Config, token: string): Promise<Se
   const now = Date.now()
   const d1 = db.$client
   const [issued, claimed] = await d1.batch([
-    d1
-      .prepare(
-        `INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at)
-         SELECT ?1, user_id, family_id, ?2, ?3 FROM refresh_tokens
-         WHERE token_hash = ?4 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?5`,
-      )
-      .bind(newId(), nextHash, now + config.REFRESH_TOKEN_TTL * 1000, hash, now),
-    d1
-      .prepare(
-        `UPDATE refresh_tokens SET used_at = CASE WHEN changes() = 1 THEN ?2 ELSE used_at END
-         WHERE token_hash = ?1
-         RETURNING family_id, used_at, revoked_at,
-           (SELECT json_object('id', id, 'email', email, 'name', name, 'role', role, 'disabled_at', disabled_at)
-            FROM users WHERE users.id = refresh_tokens.user_id) AS user`,
-      )
-      .bind(hash, now),
+    d1.prepare(EXCHANGE.issue).bind(newId(), nextHash, now + config.REFRESH_TOKEN_TTL * 1000, hash, now),
+    d1.prepare(EXCHANGE.claim).bind(hash, now),
   ])
   const known = claimed.results[0] as
     { family_id: string; used_at: number | null; revoked_at: number | null; user: string | null } | undefined

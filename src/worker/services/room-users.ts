@@ -19,6 +19,7 @@ import {
 } from './rooms'
 import { emitToRoom } from './realtime'
 import { roomNode } from './livekit-nodes'
+import { JOIN_EXISTING } from './room-join'
 
 export type RoomUserRow = typeof roomUsers.$inferSelect
 
@@ -114,13 +115,8 @@ async function addToExistingRoom(
   const identity = newIdentity(input.userType)
   const d1 = d.$client
   const [found, inserted] = await d1.batch([
-    d1.prepare('SELECT name, node, status, expires_at FROM conference_rooms WHERE name = ?').bind(name),
-    d1
-      .prepare(
-        `INSERT INTO room_users (room, identity, name, user_type)
-         SELECT name, ?1, ?2, ?3 FROM conference_rooms WHERE name = ?4 AND status != 'closed' AND expires_at > ?5`,
-      )
-      .bind(identity, input.userName, input.userType, name, Date.now()),
+    d1.prepare(JOIN_EXISTING.room).bind(name),
+    d1.prepare(JOIN_EXISTING.participant).bind(identity, input.userName, input.userType, name, Date.now()),
   ])
   const row = found.results[0] as
     { name: string; node: string; status: string; expires_at: number } | undefined
