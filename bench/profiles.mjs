@@ -39,7 +39,7 @@ export const PROFILES = {
     budgetS: 580,
     hardLimitS: 598,
     // Seconds kept for each suite while earlier ones run (a suite may use what is left over).
-    reserveS: { fuzz: 20, where: 15, fanout: 380, rest: 35, connections: 90 },
+    reserveS: { fuzz: 20, where: 15, fanout: 380, rest: 50, connections: 75 },
     fanout: {
       scenarios: [
         {
@@ -127,7 +127,7 @@ export const PROFILES = {
       concurrency: 16,
       rounds: 3,
       slice: 1,
-      loginSeconds: 3,
+      loginSeconds: 2,
     },
     reliability: {
       orderTargets: ['sb-sio-wd', 'sb-chat-wd'],

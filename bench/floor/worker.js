@@ -2,7 +2,6 @@
 // namespace CONNECT reply) and re-sends every other frame, untouched, to every socket in the room.
 // No auth, no parsing, no storage — whatever Switchboard does on top of this is its own cost.
 // `/rest/ok` and `/rest/d1` are the REST floor: a bare answer, and one with one local D1 query;
-// `/rest/d1-write` one D1 round trip that writes (a batch of an insert and a conditional update);
 // `/rest/refresh` and `/rest/generate` those two calls' unavoidable work without a framework, on
 // Switchboard's tables (./rest-calls.js).
 // For the "where time goes" runs, `?mode=` adds one step of the real send path at a time:
@@ -112,9 +111,6 @@ export class Floor extends DurableObject {
   }
 }
 
-/** The write floor's table, made once per isolate. */
-let writeTable
-
 export default {
   async fetch(request, env) {
     const url = new URL(request.url)
@@ -124,20 +120,7 @@ export default {
       const one = await env.DB.prepare('SELECT 1 AS one').first('one')
       return new Response(`{"ok":${one === 1}}`)
     }
-    // One D1 round trip that writes, the shape a token refresh and a mint have: one batch of an
-    // insert and an update conditional on it (the table made once per isolate, before the first).
-    if (url.pathname === '/rest/d1-write') {
-      writeTable ??= env.DB.exec(
-        'CREATE TABLE IF NOT EXISTS floor_writes (id TEXT PRIMARY KEY, at INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0)',
-      )
-      await writeTable
-      const id = crypto.randomUUID()
-      const [, updated] = await env.DB.batch([
-        env.DB.prepare('INSERT INTO floor_writes (id, at) VALUES (?, ?)').bind(id, Date.now()),
-        env.DB.prepare('UPDATE floor_writes SET used = 1 WHERE id = ? AND used = 0').bind(id),
-      ])
-      return new Response(`{"ok":${updated.meta.changes === 1}}`)
-    }
+    // Two calls' unavoidable work without a framework, on Switchboard's tables (./rest-calls.js).
     if (url.pathname === '/rest/refresh-login') return refreshLogin(env)
     if (url.pathname === '/rest/refresh') return refresh(request, env)
     if (url.pathname === '/rest/generate') return generate(request, env)

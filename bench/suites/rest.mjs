@@ -152,10 +152,6 @@ export async function run(ctx) {
     }
     const turns = [
       ...floors.map((f) => ({ key: `floor ${f.name}`, srv: f.srv, once: () => okStatus(f.srv, '/rest/d1') })),
-      // The bare floor's round trip that writes, as both calls' does: a reference, no target.
-      ...(floors[0]
-        ? [{ key: 'write floor', srv: floors[0].srv, once: () => okStatus(floors[0].srv, '/rest/d1-write') }]
-        : []),
       // Each call's unavoidable work without a framework: the bound of the call's targets.
       ...(callFloor
         ? [
@@ -231,18 +227,6 @@ export async function run(ctx) {
         unit: 'req/s',
         vs: f === floors[0] ? {} : { [`floor /rest/d1/${floors[0].name}`]: floorRps[floors[0].name] },
         note: `c=${P.concurrency}, p50/p99 ${x.p50.toFixed(1)}/${x.p99.toFixed(1)} ms, workerd CPU ${x.cpuMs.toFixed(2)} ms/req — one local D1 round trip (SELECT 1)${f === floors[0] ? '' : ', behind the static-assets router as Switchboard is'}`,
-      })
-    }
-    if (totals['write floor']?.ok) {
-      const f = floors[0]
-      const x = figures(totals['write floor'])
-      ctx.report.add({
-        suite: 'rest',
-        name: `rest/floor /rest/d1-write/${f.name}`,
-        value: x.rps,
-        unit: 'req/s',
-        vs: floorRps[f.name] ? { [`floor /rest/d1/${f.name}`]: floorRps[f.name] } : {},
-        note: `c=${P.concurrency}, p50/p99 ${x.p50.toFixed(1)}/${x.p99.toFixed(1)} ms, workerd CPU ${x.cpuMs.toFixed(2)} ms/req — one local D1 round trip that writes (a batch of an insert and an update conditional on it), the shape of both calls' round trip; a reference, no target`,
       })
     }
     const callFloorRps = {}
