@@ -62,7 +62,7 @@ describe('a chunked body over MAX_BODY_BYTES (wrangler dev)', () => {
   it('should answer 413 and leave the next request from another client unharmed, three times over', async () => {
     for (let i = 0; i < 3; i++) {
       const big = await postChunked('/api/v1/auth/register', MAX_BODY_BYTES + 512 * 1024)
-      expect(big.status).toBe(413)
+      expect(big.status, big.body).toBe(413)
       expect(JSON.parse(big.body).error.code).toBe('payload_too_large')
       const next = await smallPost()
       expect(next.status, await next.clone().text()).toBe(401)
@@ -76,7 +76,7 @@ describe('a chunked body over MAX_BODY_BYTES (wrangler dev)', () => {
     for (const mib of [20, 48])
       for (let i = 0; i < 3; i++) {
         const big = await postChunked('/api/v1/auth/register', MAX_BODY_BYTES + mib * 1024 * 1024)
-        expect(big.status).toBe(413)
+        expect(big.status, big.body).toBe(413)
         for (const next of [await keepAlivePost(), await keepAlivePost()])
           expect(next.status, await next.clone().text()).toBe(401)
       }
