@@ -261,8 +261,8 @@ export async function run(ctx) {
       const withAssets = floors[1] && floorRps[floors[1].name]
       const assets = withAssets ? `floor /rest/d1/${floors[1].name}` : undefined
       // The floor behind static assets is what any Worker that also serves files reaches here (the
-      // REST counterpart of fan-out's floor+contract): when it misses the target against the bare
-      // floor itself, the target is out of reach, and the call is held to it as well.
+      // REST counterpart of fan-out's floor+contract); the call is held to it as well. It bounds the
+      // bare-floor target when the call's own floor did not run.
       const assetsShare = bare && withAssets ? withAssets / floorRps[floors[0].name] : undefined
       // A call is bound by its own floor when that ran: the D1 floors' targets are out of reach
       // when the call without a framework misses them itself.
