@@ -230,15 +230,23 @@ describe('Socket.IO conformance namespaces (SOCKETIO_CONFORMANCE=true)', () => {
   it('should write the CONNECT answer and the namespace handler first emits apart, as engine.io does', async () => {
     // Clients that take one message per one-shot listener (the official suite over `ws`) lose the
     // second of two frames that arrive in one read; workerd's clock moves only with the server's wait.
+    // The gap is seen on the client's clock, when it handles each frame: a busy machine can hold the
+    // first frame's handling back until the second is there, so each namespace gets up to three
+    // connections and the widest gap counts. Frames written together (without the change) arrive
+    // together, and every connection shows no gap.
     for (const open of ['40', '40/custom,']) {
-      const c = await RawClient.open()
-      const seen: [string, number][] = []
-      c.ws.addEventListener('message', (e) => seen.push([String(e.data), Date.now()]))
-      c.send(open)
-      await c.next((f) => f.startsWith('42'))
-      const at = (prefix: string) => seen.find(([f]) => f.startsWith(prefix))![1]
-      expect(at('42') - at(open)).toBeGreaterThanOrEqual(WRITE_APART_MS)
-      c.ws.close()
+      let widest = -1
+      for (let attempt = 0; attempt < 3 && widest < WRITE_APART_MS; attempt++) {
+        const c = await RawClient.open()
+        const seen: [string, number][] = []
+        c.ws.addEventListener('message', (e) => seen.push([String(e.data), Date.now()]))
+        c.send(open)
+        await c.next((f) => f.startsWith('42'))
+        const at = (prefix: string) => seen.find(([f]) => f.startsWith(prefix))![1]
+        widest = Math.max(widest, at('42') - at(open))
+        c.ws.close()
+      }
+      expect(widest, open).toBeGreaterThanOrEqual(WRITE_APART_MS)
     }
   })
 
