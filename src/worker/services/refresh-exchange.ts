@@ -2,7 +2,7 @@
  * A refresh's exchange, one D1 batch (see `refresh`): `issue` binds (successor id, successor hash,
  * its expiry, presented hash, now); `claim` binds (presented hash, now). In a module of its own for
  * the bench's REST floor, which runs the same statements without the framework
- * (bench/floor/refresh.js).
+ * (bench/floor/rest-calls.js).
  */
 export const EXCHANGE = {
   issue: `INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at)

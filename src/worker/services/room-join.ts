@@ -3,7 +3,7 @@
  * (room name) and reads its row; `participant` binds (identity, user name, user type, room name,
  * now) and inserts the participant only if the room is open at that moment. In a module of its own
  * for the bench's REST floor, which runs the same statements without the framework
- * (bench/floor/generate.js).
+ * (bench/floor/rest-calls.js).
  */
 export const JOIN_EXISTING = {
   room: 'SELECT name, node, status, expires_at FROM conference_rooms WHERE name = ?',
