@@ -268,6 +268,7 @@ export async function run(ctx) {
       // when the call without a framework misses them itself.
       const ownRps = callFloorRps[name]
       const own = ownRps ? `floor /rest/${name}/${callFloor.name}` : undefined
+      const label = `${name}/${server} req/s`
       const boundOf = (refName) =>
         own
           ? { ref: own, ratio: ownRps / floorRps[refName] }
@@ -287,27 +288,13 @@ export async function run(ctx) {
         // ≥ 0.8× that floor behind static assets; and ≥ 0.8× the call's own floor (what the framework
         // costs it).
         target: [
-          ...(bare
-            ? [
-                {
-                  ref: bare,
-                  atLeast: held.target,
-                  label: `${name}/${server} req/s`,
-                  bound: boundOf(floors[0].name),
-                },
-              ]
-            : []),
-          ...(assets
-            ? [
-                {
-                  ref: assets,
-                  atLeast: held.target,
-                  label: `${name}/${server} req/s`,
-                  bound: boundOf(floors[1].name),
-                },
-              ]
-            : []),
-          ...(own ? [{ ref: own, atLeast: held.target, label: `${name}/${server} req/s` }] : []),
+          ...[
+            [bare, floors[0]],
+            [assets, floors[1]],
+          ]
+            .filter(([ref]) => ref)
+            .map(([ref, f]) => ({ ref, atLeast: held.target, label, bound: boundOf(f.name) })),
+          ...(own ? [{ ref: own, atLeast: held.target, label }] : []),
         ],
         note: `c=${P.concurrency}, p50/p99 ${x.p50.toFixed(1)}/${x.p99.toFixed(1)} ms, workerd CPU ${x.cpuMs.toFixed(2)} ms/req${x.bad.length ? `, non-2xx ${JSON.stringify(Object.fromEntries(x.bad))}` : ''}; ${held.roundTrips} D1 round trip${held.roundTrips === 1 ? '' : 's'} per call: ${held.why} (pinned by test/worker/rest-round-trips.test.ts)${assetsShare !== undefined ? `; the floor behind static assets is itself ${assetsShare.toFixed(2)}× the bare floor` : ''}`,
       })
