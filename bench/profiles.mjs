@@ -21,14 +21,26 @@ const SIO = ['node-sio', ...FLOORS, ...DEFAULT_PATH, 'sb-sio-home-wd', 'sb-sio-h
 // The hinted path (`?room=`, the variant) and seed 004's live chat carry no target: they run only
 // when `--targets` names them, so the targets' runs fit the budget.
 const OPTIONAL = ['sb-sio-wd', 'sb-sio-mf', 'sb-livechat-wd']
+// The floor plus one step of the send path each (bench/floor/worker.js `?mode=`): not in the full
+// run (floor+contract and the floor's relay in Switchboard's isolate answer what they asked), still
+// run by `--targets` at saturation and at half load.
+const FLOOR_STEPS = [
+  'floor+parse-wd',
+  'floor+store-wd',
+  'floor+store-mf',
+  'floor+durable-wd',
+  'floor+durable-mf',
+]
 // The subjects issue 15's targets name at both room sizes (their CPU also splits into per-message
 // and per-send parts), with their floors. The JSON chat peers and the Node baseline run at 50 only:
 // at 500 they would not fit the 10-minute budget beside the 500 long-polling handshakes of the default path.
 const BOTH_SIZES = [...FLOORS, ...DEFAULT_PATH, 'sb-sio-home-wd', 'sb-sio-home-mf']
 // Latency at half the floor's saturation (each subject offered half of what its own floor took).
 // floor+contract-* are offered their bare floor's half too: what the contract's bytes alone cost in
-// latency; floor-in-sb-* the same, the floor's own code in Switchboard's isolate: what the isolate costs.
-const HALF = [...FLOORS, 'floor-in-sb-wd', 'floor-in-sb-mf', ...DEFAULT_PATH]
+// latency; floor-in-sb-* the same, the floor's own code in Switchboard's isolate: what the isolate costs;
+// floor-in-sb+durable-* that code storing each message before it relays it: what durability adds.
+const IN_SB = ['floor-in-sb-wd', 'floor-in-sb-mf', 'floor-in-sb+durable-wd', 'floor-in-sb+durable-mf']
+const HALF = [...FLOORS, ...IN_SB, ...DEFAULT_PATH]
 
 const SMOKE_TARGETS = ['node-sio', 'floor-wd', 'sb-sio-wd', 'peer-party-wd', 'sb-chat-wd']
 
@@ -59,11 +71,9 @@ export const PROFILES = {
           rate: 0,
           timeoutMs: 40_000,
           budgetS: 40,
-          // floor+parse-wd / floor+store-wd (one send-path step each) are not in the full run: the
-          // `where` profile and floor+contract answer that question now. `--targets` still runs them.
           // (Subjects run in the order first listed: the Socket.IO headline runs and their floors first.)
           targets: [...SIO, ...CHAT_PEER],
-          optional: OPTIONAL,
+          optional: [...OPTIONAL, ...FLOOR_STEPS],
         },
         {
           id: '50x5@half',
@@ -81,6 +91,7 @@ export const PROFILES = {
           timeoutMs: 20_000,
           budgetS: 15,
           targets: HALF,
+          optional: FLOOR_STEPS,
         },
         {
           id: '500x5-sat',

@@ -7,6 +7,8 @@
 // For the "where time goes" runs, `?mode=` adds one step of the real send path at a time:
 //   parse — JSON.parse the event and re-encode it once (JSON.stringify) before the broadcast;
 //   store — parse + a SQLite append per message (SELECT max(seq) + INSERT, as a chat log does);
+//   durable — the frame appended to SQLite with the next seq, in Switchboard's write batches, then
+//     relayed untouched: what a durable, ordered room cannot skip (its sends wait for the commit);
 //   contract — parse, and send the frame seed 000's `chat-message` carries in Switchboard (id,
 //     seq, room, sender, type, created_at, and the recovery offset): the same bytes per send as
 //     Switchboard's, nothing stored — what the bytes alone cost.
@@ -16,6 +18,8 @@ import { newId } from '../../src/worker/lib/ids.ts'
 // Switchboard's own 101 answer: the floor's sockets compress exactly when Switchboard's do
 // (`WS_COMPRESSION`, off unless the bench's BENCH_WS_COMPRESSION=1).
 import { upgradeResponse } from '../../src/objects/upgrade-response.ts'
+// Switchboard's rooms' write batching: the durable mode stores as they do.
+import { WriteBatch } from '../../src/objects/room/write-batch.ts'
 import { generate, refresh, refreshLogin } from './rest-calls.js'
 
 // The floor sends no pings, so it tells clients to expect none for an hour: socket.io-client closes
@@ -54,8 +58,17 @@ export class Floor extends DurableObject {
       ws.send(`40${ns}{"sid":"floor"}`)
       return
     }
+    if (this.mode === 'durable' && typeof message === 'string' && message.startsWith('42')) {
+      this.durable(message)
+      return
+    }
     let frame = message
     if (this.mode && typeof message === 'string' && message.startsWith('42')) frame = this.step(message)
+    this.relay(frame)
+  }
+
+  /** Sends `frame` to every socket in the room. */
+  relay(frame) {
     for (const s of this.sockets) {
       try {
         s.send(frame)
@@ -63,6 +76,26 @@ export class Floor extends DurableObject {
         this.sockets.delete(s)
       }
     }
+  }
+
+  /**
+   * `durable`: each message appended to SQLite with the next seq before anyone receives it, in
+   * Switchboard's own write batches (the messages that arrive before a zero-delay timer fires share
+   * one commit); the frames leave once that commit is durable (output gate).
+   */
+  durable(message) {
+    const sql = this.ctx.storage.sql
+    if (!this.batch) {
+      sql.exec(
+        'CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)',
+      )
+      this.seq = sql.exec('SELECT max(seq) AS seq FROM log').one().seq ?? 0
+      this.batch = new WriteBatch()
+    }
+    void this.batch.run(() => {
+      sql.exec('INSERT INTO log (seq, body, at) VALUES (?, ?, ?)', ++this.seq, message, Date.now())
+      this.relay(message)
+    })
   }
 
   /** The optional send-path steps (see the file comment). */

@@ -21,6 +21,21 @@ export const FANOUT_TARGETS = {
   'floor+parse-wd': { server: 'floor-wd', kind: 'sio', role: 'variant', mode: 'parse', floor: 'floor-wd' },
   'floor+store-wd': { server: 'floor-wd', kind: 'sio', role: 'variant', mode: 'store', floor: 'floor-wd' },
   'floor+store-mf': { server: 'floor-mf', kind: 'sio', role: 'variant', mode: 'store', floor: 'floor-mf' },
+  // The floor storing each message before it relays it, as a durable ordered room must (`durable`).
+  'floor+durable-wd': {
+    server: 'floor-wd',
+    kind: 'sio',
+    role: 'variant',
+    mode: 'durable',
+    floor: 'floor-wd',
+  },
+  'floor+durable-mf': {
+    server: 'floor-mf',
+    kind: 'sio',
+    role: 'variant',
+    mode: 'durable',
+    floor: 'floor-mf',
+  },
   'floor+contract-wd': {
     server: 'floor-wd',
     kind: 'sio',
@@ -39,6 +54,22 @@ export const FANOUT_TARGETS = {
   // (bench/lib/floor-in-switchboard.mjs): the latency the isolate alone costs the same room code.
   'floor-in-sb-wd': { server: 'floor-in-sb-wd', kind: 'sio', role: 'isolate', floor: 'floor-wd' },
   'floor-in-sb-mf': { server: 'floor-in-sb-mf', kind: 'sio', role: 'isolate', floor: 'floor-mf' },
+  // The same, storing each message before it relays it (`durable`): what a durable ordered room's
+  // latency cannot go below in Switchboard's isolate — the reference that judges its room code.
+  'floor-in-sb+durable-wd': {
+    server: 'floor-in-sb-wd',
+    kind: 'sio',
+    role: 'isolate',
+    mode: 'durable',
+    floor: 'floor-wd',
+  },
+  'floor-in-sb+durable-mf': {
+    server: 'floor-in-sb-mf',
+    kind: 'sio',
+    role: 'isolate',
+    mode: 'durable',
+    floor: 'floor-mf',
+  },
   'sb-sio-wd': { server: 'sb-wd', kind: 'sio', floor: 'floor-wd' },
   'sb-sio-mf': { server: 'sb-mf', kind: 'sio', floor: 'floor-mf' },
   // Without a routing hint in the URL the socket lives in one of the shared home objects, which follows
@@ -131,8 +162,8 @@ export async function prepareTarget(subjects, name, room, { probe = true } = {})
   const srv = await subjects.get(def.server)
   if (def.kind === 'sio') {
     const sio = { base: srv.url, nsp: `/${room}` }
-    if (def.role === 'floor' || def.role === 'isolate') sio.query = { room }
-    if (def.role === 'variant') sio.query = { room, mode: def.mode }
+    if (def.role === 'floor' || def.role === 'isolate' || def.role === 'variant')
+      sio.query = def.mode ? { room, mode: def.mode } : { room }
     if (!def.role) {
       // Switchboard: a LiveKit token for the room from the gateway, presented as auth.token.
       const generated = await roomToken(srv.url, srv.service, room, `bench-${room}`)

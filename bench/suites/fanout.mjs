@@ -38,14 +38,16 @@ export async function run(ctx) {
       const took = `${(ms / 1000).toFixed(0)} s`
       // The floors a subject is judged against: its own, and for Socket.IO subjects the floor that
       // sends their contract's bytes (bench/floor), when this run measured it — and for latency the
-      // floor's own code in Switchboard's isolate (floor-in-sb-*).
+      // floor's own code in Switchboard's isolate (floor-in-sb-*), and the same storing each
+      // message before it relays it, as a durable ordered room must (floor-in-sb+durable-*).
       const mode = t.def.floor?.slice(-2)
       const switchboardSio = t.def.kind === 'sio' && !t.def.role
       const contractFloor = switchboardSio ? `floor+contract-${mode}` : undefined
       const isolateFloor = switchboardSio ? `floor-in-sb-${mode}` : undefined
+      const durableFloor = switchboardSio ? `floor-in-sb+durable-${mode}` : undefined
       const measured = (ref) => ref && by[sc.id][ref]
       const floors = t.def.floor ? [t.def.floor, contractFloor].filter((ref, i) => !i || measured(ref)) : []
-      const latencyFloors = measured(isolateFloor) ? [...floors, isolateFloor] : floors
+      const latencyFloors = [...floors, ...[isolateFloor, durableFloor].filter(measured)]
       const vs = (f, refs = floors) => {
         const out = {}
         const base = by[sc.id]['node-sio']
@@ -63,24 +65,28 @@ export async function run(ctx) {
       ]
         .filter(Boolean)
         .join('; ')
-      // The issue's targets, against each of those floors. Against the bare floor, a target that a
-      // reference Switchboard cannot beat misses itself in this run is out of reach: reported as
-      // such, with that reference's ratio. Those references: the floor sending the same bytes and
-      // storing nothing; for latency also the floor's code in Switchboard's isolate (the same
-      // garbage collector over the same heap) — the lower of the two bounds the target.
+      // The issue's targets, against each of those floors. A target that a reference doing less
+      // than Switchboard must misses itself in this run is out of reach: reported as such, with
+      // that reference's ratio. Against the bare floor every other reference bounds the target: the
+      // floor sending the same bytes and storing nothing, and for latency the floor's code in
+      // Switchboard's isolate (the same garbage collector over the same heap) and that code storing
+      // each message first. For latency those two also bound the target against `floor+contract`
+      // (which runs in its own small isolate), and the durable one the target against the floor's
+      // code in the isolate: it waits for each commit as Switchboard's rooms must (SPEC §5.1).
       const goals = t.def.goals ?? {}
       const goal = (key, what, f) => {
         if (!goals[key] || !floors.length) return undefined
         const refs = key === 'latency' ? latencyFloors : floors
-        // Against the bare floor every other reference bounds the target; for latency the floor's
-        // relay in Switchboard's isolate bounds the one against `floor+contract` too (that floor
-        // runs in its own small isolate: its p99 has the small heap's collector pauses).
         const boundsOf = (ref) =>
           ref === t.def.floor
             ? refs.filter((b) => b !== ref)
-            : key === 'latency' && ref === contractFloor
-              ? refs.filter((b) => b === isolateFloor)
-              : []
+            : key !== 'latency'
+              ? []
+              : ref === contractFloor
+                ? refs.filter((b) => b === isolateFloor || b === durableFloor)
+                : ref === isolateFloor
+                  ? refs.filter((b) => b === durableFloor)
+                  : []
         return refs.map((ref) => {
           let bound
           for (const b of boundsOf(ref)) {
