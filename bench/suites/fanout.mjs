@@ -112,7 +112,7 @@ export async function run(ctx) {
                 (r) => 1 / r.p99,
               )
             : undefined,
-          note: `p50/p99/p99.9 ${best.p50.toFixed(1)}/${best.p99.toFixed(1)}/${best.p999.toFixed(1)} ms at ${rate.toFixed(0)} msg/s offered ${lossNote}${best.rounds.length > 1 ? ` (by p99; the rounds' p99s ${best.rounds.map((x) => x.p99.toFixed(1)).join(' / ')} ms)` : ''} (run took ${took})`,
+          note: `p50/p99/p99.9 ${best.p50.toFixed(1)}/${best.p99.toFixed(1)}/${best.p999.toFixed(1)} ms at ${rate.toFixed(0)} msg/s offered; server CPU ${best.cpuUsPerDelivery.toFixed(1)} µs/delivery ${lossNote}${best.rounds.length > 1 ? ` (by p99; the rounds' p99s ${best.rounds.map((x) => x.p99.toFixed(1)).join(' / ')} ms)` : ''} (run took ${took})`,
         })
       } else {
         ctx.report.add({
