@@ -66,7 +66,14 @@ export function createReport({ dir, mode, command }) {
 
 /** `target ≥0.80× vs floor-wd: met (0.91×)`, or `…: OUT OF REACH (0.51×; floor+contract-wd itself 0.58×)`. */
 const targetVerdict = (t) =>
-  `target ≥${t.atLeast.toFixed(2)}× vs ${t.ref}: ${t.ratio === undefined ? 'NOT MEASURED' : `${verdictWord(t)} (${t.ratio.toFixed(2)}×${t.outOfReach ? `; ${t.bound.ref} itself ${t.bound.ratio.toFixed(2)}×` : ''})`}`
+  `target ≥${t.atLeast.toFixed(2)}× vs ${t.ref}: ${t.ratio === undefined ? 'NOT MEASURED' : `${verdictWord(t)} (${onSide(t.ratio, t.atLeast)}×${t.outOfReach ? `; ${t.bound.ref} itself ${onSide(t.bound.ratio, t.atLeast)}×` : ''})`}`
+
+/** `ratio` to two places, or more where two would round it onto the other side of `line` (0.666 against 0.667). */
+const onSide = (ratio, line) => {
+  let digits = 2
+  while (digits < 6 && Number(ratio.toFixed(digits)) >= line !== ratio >= line) digits++
+  return ratio.toFixed(digits)
+}
 const verdictWord = (t) => (t.met ? 'met' : t.outOfReach ? 'OUT OF REACH' : 'MISSED')
 
 /** The targets' verdicts, one line each, after the table. */
