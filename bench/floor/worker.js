@@ -84,18 +84,30 @@ export class Floor extends DurableObject {
    * one commit); the frames leave once that commit is durable (output gate).
    */
   durable(message) {
-    const sql = this.ctx.storage.sql
     if (!this.batch) {
-      sql.exec(
-        'CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)',
-      )
-      this.seq = sql.exec('SELECT max(seq) AS seq FROM log').one().seq ?? 0
+      this.seq = this.lastSeq()
       this.batch = new WriteBatch()
     }
     void this.batch.run(() => {
-      sql.exec('INSERT INTO log (seq, body, at) VALUES (?, ?, ?)', ++this.seq, message, Date.now())
+      this.append(++this.seq, message)
       this.relay(message)
     })
+  }
+
+  /** The newest seq of the `store` / `durable` modes' log (its table made on first use). */
+  lastSeq() {
+    const sql = this.ctx.storage.sql
+    if (!this.ready) {
+      sql.exec(
+        'CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)',
+      )
+      this.ready = true
+    }
+    return sql.exec('SELECT max(seq) AS seq FROM log').one().seq ?? 0
+  }
+
+  append(seq, body) {
+    this.ctx.storage.sql.exec('INSERT INTO log (seq, body, at) VALUES (?, ?, ?)', seq, body, Date.now())
   }
 
   /** The optional send-path steps (see the file comment). */
@@ -119,15 +131,8 @@ export class Floor extends DurableObject {
     }
     let seq = 0
     if (this.mode !== 'parse') {
-      const sql = this.ctx.storage.sql
-      if (!this.ready) {
-        sql.exec(
-          'CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)',
-        )
-        this.ready = true
-      }
-      seq = (sql.exec('SELECT max(seq) AS seq FROM log').one().seq ?? 0) + 1
-      sql.exec('INSERT INTO log (seq, body, at) VALUES (?, ?, ?)', seq, JSON.stringify(payload), Date.now())
+      seq = this.lastSeq() + 1
+      this.append(seq, JSON.stringify(payload))
     }
     return `${message.slice(0, start)}${JSON.stringify([name, { ...payload, seq }])}`
   }
