@@ -77,16 +77,14 @@ export async function run(ctx) {
       const goal = (key, what, f) => {
         if (!goals[key] || !floors.length) return undefined
         const refs = key === 'latency' ? latencyFloors : floors
+        const latencyBounds = {
+          [contractFloor]: [isolateFloor, durableFloor],
+          [isolateFloor]: [durableFloor],
+        }
         const boundsOf = (ref) =>
           ref === t.def.floor
             ? refs.filter((b) => b !== ref)
-            : key !== 'latency'
-              ? []
-              : ref === contractFloor
-                ? refs.filter((b) => b === isolateFloor || b === durableFloor)
-                : ref === isolateFloor
-                  ? refs.filter((b) => b === durableFloor)
-                  : []
+            : refs.filter((b) => key === 'latency' && latencyBounds[ref]?.includes(b))
         return refs.map((ref) => {
           let bound
           for (const b of boundsOf(ref)) {
