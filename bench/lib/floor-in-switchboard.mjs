@@ -1,9 +1,12 @@
-// The bare floor's object (bench/floor/worker.js) inside Switchboard's isolate: a Worker whose
+// The bare floor's object (bench/floor/worker.js) inside Switchboard's Worker: a Worker whose
 // entry loads Switchboard's whole Worker (its code, schemas and libraries, evaluated at isolate
-// start as in production) and answers every request with the floor's own code. Its latency beside
-// the bare floor's shows what the isolate alone costs the same room code: a Durable Object shares
-// its isolate, and so its garbage collector, with all of its Worker's code. Written into a temp
-// directory from the checkout under test's wrangler.toml, so its bindings stay Switchboard's.
+// start as in production) and answers every request with the floor's own code, behind the same
+// static-assets router Switchboard's requests pass first. Its latency beside the bare floor's
+// shows what Switchboard's deployment alone costs the same room code: a Durable Object shares its
+// isolate, and so its garbage collector, with all of its Worker's code, and under `wrangler dev`
+// every frame of a WebSocket opened through the router crosses it (bench/README: "What moves the
+// verdicts"). Written into a temp directory from the checkout under test's wrangler.toml, so its
+// bindings, pages and routing stay Switchboard's.
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { ROOT, SUBJECT_ROOT, tempDir } from './servers.mjs'
@@ -25,16 +28,19 @@ export function floorInSwitchboardConfig() {
     ].join('\n'),
   )
   const abs = (rel) => JSON.stringify(path.join(SUBJECT_ROOT, rel))
+  // Switchboard's config, its relative paths made absolute (the pages' build, its watched sources,
+  // the static files, the migrations).
   const toml = readFileSync(path.join(SUBJECT_ROOT, 'wrangler.toml'), 'utf8')
     .replace(/^name = .*$/m, 'name = "switchboard-floor-in-isolate"')
     .replace(/^main = .*$/m, 'main = "entry.js"')
-    // No pages (and so no static-assets router in front: the floor's requests reach the Worker
-    // as the bare floor's do); the rest of the config as Switchboard's.
-    .replace(/^\[build\]\n[\s\S]*?(?=^\[)/m, '')
-    .replace(/^\[assets\]\n[\s\S]*?(?=^\[)/m, '')
-    .replace(/^migrations_dir = "(.*)"$/m, (_, rel) => `migrations_dir = ${abs(rel)}`)
+    .replace(
+      /^command = "node (web\/build\.mjs)"$/m,
+      (_, rel) => `command = "node ${path.join(SUBJECT_ROOT, rel)}"`,
+    )
+    .replace(/^(watch_dir|directory|migrations_dir) = "(.*)"$/gm, (_, key, rel) => `${key} = ${abs(rel)}`)
     .replace(/^(\[durable_objects\]\nbindings = \[\n)/m, '$1  { name = "FLOOR", class_name = "Floor" },\n')
-  if (!toml.includes('"FLOOR"') || /^\[(build|assets)\]/m.test(toml) || !toml.includes('entry.js'))
+  const shaped = ['"FLOOR"', 'entry.js', `node ${path.join(SUBJECT_ROOT, 'web/build.mjs')}`, '"/socket.io/*"']
+  if (!shaped.every((s) => toml.includes(s)) || /^(watch_dir|directory|migrations_dir) = "[^/]/m.test(toml))
     throw new Error(`floor-in-switchboard: ${SUBJECT_ROOT}/wrangler.toml changed shape; update this rewrite`)
   const config = path.join(dir, 'wrangler.toml')
   writeFileSync(config, `${toml}\n[[migrations]]\ntag = "bench-floor"\nnew_sqlite_classes = ["Floor"]\n`)
