@@ -37,7 +37,8 @@ const FLOOR_STEPS = [
 const BOTH_SIZES = [...FLOORS, ...DEFAULT_PATH, 'sb-sio-home-wd', 'sb-sio-home-mf']
 // Latency at half the floor's saturation (each subject offered half of what its own floor took).
 // floor+contract-* are offered their bare floor's half too: what the contract's bytes alone cost in
-// latency; floor-in-sb-* the same, the floor's own code in Switchboard's isolate: what the isolate costs;
+// latency; floor-in-sb-* the same, the floor's own code in Switchboard's Worker (its isolate, its
+// static-assets router in front): what Switchboard's deployment costs;
 // floor-in-sb+durable-* that code storing each message before it relays it: what durability adds.
 const IN_SB = ['floor-in-sb-wd', 'floor-in-sb-mf', 'floor-in-sb+durable-wd', 'floor-in-sb+durable-mf']
 const HALF = [...FLOORS, ...IN_SB, ...DEFAULT_PATH]

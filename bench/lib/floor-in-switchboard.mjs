@@ -4,7 +4,7 @@
 // static-assets router Switchboard's requests pass first. Its latency beside the bare floor's
 // shows what Switchboard's deployment alone costs the same room code: a Durable Object shares its
 // isolate, and so its garbage collector, with all of its Worker's code, and under `wrangler dev`
-// every frame of a WebSocket opened through the router crosses it (bench/README: "What moves the
+// a WebSocket opened through the router costs more per frame (README, Benchmarks: "What moves the
 // verdicts"). Written into a temp directory from the checkout under test's wrangler.toml, so its
 // bindings, pages and routing stay Switchboard's.
 import { readFileSync, writeFileSync } from 'node:fs'

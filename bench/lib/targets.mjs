@@ -50,12 +50,13 @@ export const FANOUT_TARGETS = {
     mode: 'contract',
     floor: 'floor-mf',
   },
-  // The bare floor's own object and code, in an isolate that has loaded Switchboard's whole Worker
-  // (bench/lib/floor-in-switchboard.mjs): the latency the isolate alone costs the same room code.
+  // The bare floor's own object and code inside Switchboard's Worker — its isolate, with its whole
+  // code loaded, and its static-assets router in front (bench/lib/floor-in-switchboard.mjs): the
+  // latency Switchboard's deployment alone costs the same room code.
   'floor-in-sb-wd': { server: 'floor-in-sb-wd', kind: 'sio', role: 'isolate', floor: 'floor-wd' },
   'floor-in-sb-mf': { server: 'floor-in-sb-mf', kind: 'sio', role: 'isolate', floor: 'floor-mf' },
   // The same, storing each message before it relays it (`durable`): what a durable ordered room's
-  // latency cannot go below in Switchboard's isolate — the reference that judges its room code.
+  // latency cannot go below in Switchboard's Worker — the reference that judges its room code.
   'floor-in-sb+durable-wd': {
     server: 'floor-in-sb-wd',
     kind: 'sio',

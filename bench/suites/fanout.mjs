@@ -38,7 +38,7 @@ export async function run(ctx) {
       const took = `${(ms / 1000).toFixed(0)} s`
       // The floors a subject is judged against: its own, and for Socket.IO subjects the floor that
       // sends their contract's bytes (bench/floor), when this run measured it — and for latency the
-      // floor's own code in Switchboard's isolate (floor-in-sb-*), and the same storing each
+      // floor's own code in Switchboard's Worker (floor-in-sb-*), and the same storing each
       // message before it relays it, as a durable ordered room must (floor-in-sb+durable-*).
       const mode = t.def.floor?.slice(-2)
       const switchboardSio = t.def.kind === 'sio' && !t.def.role
