@@ -16,8 +16,11 @@ const CHAT_PEER = [
 // Each floor runs before the subjects compared with it (a ratio needs its reference measured):
 // floor+contract-* is the floor sending seed 000's chat-message bytes (bench/floor).
 const FLOORS = ['floor-wd', 'floor-mf', 'floor+contract-wd', 'floor+contract-mf']
+// The floor behind static assets, as Switchboard serves its pages (bench/floor/wrangler-assets.toml):
+// at 50 × 5 only (at 500 its 1,010 more connections would not fit the budget).
+const ASSETS_FLOORS = ['floor-assets-wd', 'floor-assets-mf']
 const DEFAULT_PATH = ['sb-sio-default-wd', 'sb-sio-default-mf']
-const SIO = ['node-sio', ...FLOORS, ...DEFAULT_PATH, 'sb-sio-home-wd', 'sb-sio-home-mf']
+const SIO = ['node-sio', ...FLOORS, ...ASSETS_FLOORS, ...DEFAULT_PATH, 'sb-sio-home-wd', 'sb-sio-home-mf']
 // The hinted path (`?room=`, the variant) and seed 004's live chat carry no target: they run only
 // when `--targets` names them, so the targets' runs fit the budget.
 const OPTIONAL = ['sb-sio-wd', 'sb-sio-mf', 'sb-livechat-wd']
