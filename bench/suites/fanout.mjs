@@ -73,11 +73,12 @@ export async function run(ctx) {
       // than Switchboard must misses itself in this run is out of reach: reported as such, with
       // that reference's ratio. Against the bare floor every other reference bounds the target: the
       // floor sending the same bytes and storing nothing, the floor behind static assets (as
-      // Switchboard serves its pages), and for latency the floor's code in
-      // Switchboard's isolate (the same garbage collector over the same heap) and that code storing
-      // each message first. For latency those two also bound the target against `floor+contract`
-      // (which runs in its own small isolate), and the durable one the target against the floor's
-      // code in the isolate: it waits for each commit as Switchboard's rooms must (SPEC §5.1).
+      // Switchboard serves its pages), and for latency the floor's code in Switchboard's Worker
+      // (the same garbage collector over the same heap, the same router in front) and that code
+      // storing each message first. For latency those two also bound the target against
+      // `floor+contract` (which runs in its own small isolate), and the durable one the target
+      // against the floor's code in the Worker: it waits for each commit as Switchboard's rooms
+      // must (SPEC §5.1).
       const goals = t.def.goals ?? {}
       const goal = (key, what, f) => {
         if (!goals[key] || !floors.length) return undefined
