@@ -17,9 +17,9 @@ const CHAT_PEER = [
 // floor+contract-* is the floor sending seed 000's chat-message bytes (bench/floor).
 const FLOORS = ['floor-wd', 'floor-mf', 'floor+contract-wd', 'floor+contract-mf']
 // The floor behind static assets, as Switchboard serves its pages (bench/floor/wrangler-assets.toml):
-// at 50 × 5 in both modes; at 500 × 5 through `wrangler dev` only, where the router costs the floor
-// 15–30% of its deliveries/s (in one workerd 0.94–1.06×, and both modes' 505 more connections
-// would not fit the budget).
+// at 50 × 5 in both modes; at 500 × 5 through `wrangler dev` only, where the router has cost the
+// floor up to a quarter of its deliveries/s (in one workerd it did 0.94–1.06× the floor, and both
+// modes' 505 more connections would not fit the budget).
 const ASSETS_FLOORS = ['floor-assets-wd', 'floor-assets-mf']
 const DEFAULT_PATH = ['sb-sio-default-wd', 'sb-sio-default-mf']
 const SIO = ['node-sio', ...FLOORS, ...ASSETS_FLOORS, ...DEFAULT_PATH, 'sb-sio-home-wd', 'sb-sio-home-mf']

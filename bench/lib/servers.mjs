@@ -106,9 +106,9 @@ export async function startWranglerDev({
  * runtime then reports every subrequest of the Worker — each request it passes to a Durable
  * Object, each D1 query — to the proxy, which keeps each event in a buffer nothing drains and
  * sends it to wrangler's Node process, which formats it into its debug log. Measured here
- * (300 default-path Socket.IO connections through `wrangler dev`): 23 ms of Node CPU per
+ * (300 default-path Socket.IO connections through `wrangler dev`): 19–23 ms of Node CPU per
  * connection, the proxy workerd 23–28 ms instead of 13–16, and the proxy's memory growing
- * ~40 MB per 300 connections for the rest of the run. This does what wrangler ≥ 4.100 does without
+ * 25–49 MB per 300 connections for the rest of the run (7–27 with the domain off). This does what wrangler ≥ 4.100 does without
  * DevTools: the bench connects as the DevTools client, sends `Network.disable` and leaves (the
  * runtime keeps it off until wrangler reloads the Worker, which a bench run never does).
  */
@@ -123,8 +123,13 @@ async function disableNetworkDomain(inspectorPort) {
     const reply = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no reply to Network.disable in 10 s')), 10_000)
       ws.on('message', (data) => {
-        const msg = JSON.parse(String(data))
-        if (msg.id !== id) return
+        let msg
+        try {
+          msg = JSON.parse(String(data))
+        } catch {
+          return // not the reply
+        }
+        if (msg?.id !== id) return
         clearTimeout(timer)
         if (msg.error) reject(new Error(`Network.disable: ${JSON.stringify(msg.error)}`))
         else resolve()
