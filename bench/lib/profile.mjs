@@ -1,35 +1,20 @@
 // CPU profiles of the Worker isolate (Worker + its Durable Objects) through the V8 inspector that
 // `wrangler dev --inspector-port` exposes: sampled while a load runs, summarised by function.
-import WebSocket from 'ws'
+import { inspectorSession } from './inspector.mjs'
 
 /** Starts sampling; `stop()` resolves the V8 CPU profile. */
 export async function startProfile(inspectorPort, intervalUs = 200) {
-  const list = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()
-  const ws = new WebSocket(list[0].webSocketDebuggerUrl)
-  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)))
-  let id = 0
-  const pending = new Map()
-  ws.on('message', (d) => {
-    const m = JSON.parse(String(d))
-    if (m.id && pending.has(m.id)) {
-      pending.get(m.id)(m)
-      pending.delete(m.id)
-    }
-  })
-  const send = (method, params) =>
-    new Promise((resolve) => {
-      const n = ++id
-      pending.set(n, resolve)
-      ws.send(JSON.stringify({ id: n, method, params }))
-    })
-  await send('Profiler.enable')
-  await send('Profiler.setSamplingInterval', { interval: intervalUs })
-  await send('Profiler.start')
+  const session = await inspectorSession(inspectorPort)
+  await session.send('Profiler.enable')
+  await session.send('Profiler.setSamplingInterval', { interval: intervalUs })
+  await session.send('Profiler.start')
   return {
     async stop() {
-      const res = await send('Profiler.stop')
-      ws.close()
-      return res.result?.profile
+      try {
+        return (await session.send('Profiler.stop')).result?.profile
+      } finally {
+        session.close()
+      }
     },
   }
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import WebSocket from 'ws'
+import { inspectorSession } from './inspector.mjs'
 import { assertPortFree, killGroup, quietEnv, spawnGroup, treeProcs, waitHttp } from './proc.mjs'
 
 export const ROOT = path.resolve(import.meta.dirname, '../..')
@@ -113,32 +113,11 @@ export async function startWranglerDev({
  * runtime keeps it off until wrangler reloads the Worker, which a bench run never does).
  */
 async function disableNetworkDomain(inspectorPort) {
-  const ws = new WebSocket(`ws://127.0.0.1:${inspectorPort}/ws`)
+  const session = await inspectorSession(inspectorPort)
   try {
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve)
-      ws.once('error', reject)
-    })
-    const id = 1_000_000_000
-    const reply = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no reply to Network.disable in 10 s')), 10_000)
-      ws.on('message', (data) => {
-        let msg
-        try {
-          msg = JSON.parse(String(data))
-        } catch {
-          return // not the reply
-        }
-        if (msg?.id !== id) return
-        clearTimeout(timer)
-        if (msg.error) reject(new Error(`Network.disable: ${JSON.stringify(msg.error)}`))
-        else resolve()
-      })
-    })
-    ws.send(JSON.stringify({ id, method: 'Network.disable' }))
-    await reply
+    await session.send('Network.disable')
   } finally {
-    ws.close()
+    session.close()
   }
 }
 
