@@ -108,9 +108,10 @@ export async function startWranglerDev({
  * sends it to wrangler's Node process, which formats it into its debug log. Measured here
  * (300 default-path Socket.IO connections through `wrangler dev`): 19–23 ms of Node CPU per
  * connection, the proxy workerd 23–28 ms instead of 13–16, and the proxy's memory growing
- * 25–49 MB per 300 connections for the rest of the run (7–27 with the domain off). This does what wrangler ≥ 4.100 does without
- * DevTools: the bench connects as the DevTools client, sends `Network.disable` and leaves (the
- * runtime keeps it off until wrangler reloads the Worker, which a bench run never does).
+ * 25–49 MB per 300 connections for the rest of the run (7–27 with the domain off). This does what
+ * wrangler ≥ 4.100 does without DevTools: the bench connects as the DevTools client, sends
+ * `Network.disable` and leaves (the runtime keeps it off until wrangler reloads the Worker, which a
+ * bench run never does).
  */
 async function disableNetworkDomain(inspectorPort) {
   const session = await inspectorSession(inspectorPort)
