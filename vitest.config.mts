@@ -2,6 +2,7 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-worker
 import { defineConfig } from 'vitest/config'
 import { TEST_VARS } from './test/e2e/test-env'
 import { buildWeb } from './web/build.mjs'
+import { pagesWorkerOptions } from './web/miniflare.mjs'
 
 // Three projects:
 // - `workers`: tests inside workerd with the real bindings of wrangler.toml (local D1, R2, Durable
@@ -35,6 +36,8 @@ function workersProject(
         main: './test/worker-entry.ts',
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
+          // The pages Worker that wrangler.toml's ASSETS service binding names (web/wrangler.toml).
+          workers: [pagesWorkerOptions()],
           bindings: {
             ...TEST_VARS,
             // A second LiveKit node, so placement and fail-over are tested (test/livekit-double.ts).

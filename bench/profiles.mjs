@@ -16,13 +16,8 @@ const CHAT_PEER = [
 // Each floor runs before the subjects compared with it (a ratio needs its reference measured):
 // floor+contract-* is the floor sending seed 000's chat-message bytes (bench/floor).
 const FLOORS = ['floor-wd', 'floor-mf', 'floor+contract-wd', 'floor+contract-mf']
-// The floor behind static assets, as Switchboard serves its pages (bench/floor/wrangler-assets.toml):
-// at 50 × 5 in both modes; at 500 × 5 through `wrangler dev` only, where the router has cost the
-// floor up to a quarter of its deliveries/s (in one workerd it did 0.94–1.06× the floor, and both
-// modes' 505 more connections would not fit the budget).
-const ASSETS_FLOORS = ['floor-assets-wd', 'floor-assets-mf']
 const DEFAULT_PATH = ['sb-sio-default-wd', 'sb-sio-default-mf']
-const SIO = ['node-sio', ...FLOORS, ...ASSETS_FLOORS, ...DEFAULT_PATH, 'sb-sio-home-wd', 'sb-sio-home-mf']
+const SIO = ['node-sio', ...FLOORS, ...DEFAULT_PATH, 'sb-sio-home-wd', 'sb-sio-home-mf']
 // The hinted path (`?room=`, the variant) and seed 004's live chat carry no target: they run only
 // when `--targets` names them, so the targets' runs fit the budget.
 const OPTIONAL = ['sb-sio-wd', 'sb-sio-mf', 'sb-livechat-wd']
@@ -39,11 +34,11 @@ const FLOOR_STEPS = [
 // The subjects issue 15's targets name at both room sizes (their CPU also splits into per-message
 // and per-send parts), with their floors. The JSON chat peers and the Node baseline run at 50 only:
 // at 500 they would not fit the 10-minute budget beside the 500 long-polling handshakes of the default path.
-const AT_500 = [...FLOORS, 'floor-assets-wd', ...DEFAULT_PATH, 'sb-sio-home-wd', 'sb-sio-home-mf']
+const AT_500 = [...FLOORS, ...DEFAULT_PATH, 'sb-sio-home-wd', 'sb-sio-home-mf']
 // Latency at half the floor's saturation (each subject offered half of what its own floor took).
 // floor+contract-* are offered their bare floor's half too: what the contract's bytes alone cost in
 // latency; floor-in-sb-* the same, the floor's own code in Switchboard's Worker (its isolate, its
-// static-assets router in front): what Switchboard's deployment costs;
+// bindings): what Switchboard's deployment costs;
 // floor-in-sb+durable-* that code storing each message before it relays it: what durability adds.
 const IN_SB = ['floor-in-sb-wd', 'floor-in-sb-mf', 'floor-in-sb+durable-wd', 'floor-in-sb+durable-mf']
 const HALF = [...FLOORS, ...IN_SB, ...DEFAULT_PATH]
@@ -138,9 +133,9 @@ export const PROFILES = {
       minSeconds: { default: 40, 'node-sio': 15, 'floor-mf': 15 },
     },
     // Each Switchboard server is held against the D1 floor run the same way (wrangler dev / one
-    // workerd): the bare floor Worker first, then the same Worker behind static assets.
+    // workerd).
     rest: {
-      floors: { 'sb-wd': ['floor-wd', 'floor-assets-wd'], 'sb-mf': ['floor-mf', 'floor-assets-mf'] },
+      floors: { 'sb-wd': ['floor-wd'], 'sb-mf': ['floor-mf'] },
       concurrency: 16,
       rounds: 3,
       slice: 1,

@@ -5,7 +5,8 @@
  *      them) and stops with every problem listed, before anything is started;
  *   3. applies the D1 migrations to the local database;
  *   4. ensures the development admin account and service API key exist (SPEC §3 bootstrap);
- *   5. prints them and serves the Worker with `wrangler dev` (which builds the browser pages, web/).
+ *   5. prints them and serves the Worker with `wrangler dev`, with the pages Worker beside it
+ *      (web/wrangler.toml, whose build makes the browser pages).
  * Flags: `--port <n>` (default 8787, or $PORT), `--persist-to <dir>` (local state directory),
  * `--vars-file <path>` (instead of `.dev.vars`), `--setup-only` (stop after step 4).
  * One SIGINT (Ctrl-C), SIGTERM or SIGHUP to it — or its parent going away — stops `wrangler dev`
@@ -36,6 +37,12 @@ const persistArgs = persistTo ? ['--persist-to', persistTo] : []
 const DEV_VARS = flag('--vars-file') ?? '.dev.vars'
 // wrangler reads .dev.vars by itself; any other file is handed over explicitly.
 const envFileArgs = DEV_VARS === '.dev.vars' ? [] : ['--env-file', DEV_VARS]
+
+/**
+ * The Workers `wrangler dev` runs: Switchboard's, and the pages Worker its ASSETS binding names
+ * (static assets only, web/wrangler.toml). The first is the one that answers on the port.
+ */
+export const DEV_CONFIGS = ['-c', 'wrangler.toml', '-c', 'web/wrangler.toml']
 
 /** Development settings: enough for every feature except talking to a real LiveKit server. */
 export const devDefaults = (apiPort: string): Record<string, string> => ({
@@ -221,7 +228,7 @@ async function main() {
   console.log(`dev: serving on http://localhost:${port} (Ctrl-C stops it)`)
   console.log(`dev: open the console at http://localhost:${port}/console/ and sign in as the admin above`)
   console.log(`dev: API reference at http://localhost:${port}/reference/`)
-  serve(['dev', '--port', port, ...persistArgs, ...envFileArgs])
+  serve(['dev', ...DEV_CONFIGS, '--port', port, ...persistArgs, ...envFileArgs])
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/scripts\//, '/scripts/'))) {

@@ -1,8 +1,7 @@
 // The REST floors of the two calls the bench holds to the D1 floor: each call's unavoidable work in
-// a bare Worker, on Switchboard's own tables (the floor behind static assets runs on a copy of
-// Switchboard's migrated state), with Switchboard's own statements and token helpers. No router,
-// middleware, validation library, logging or metrics: what the call costs here before any
-// framework (bench/suites/rest.mjs holds Switchboard's call to it, and uses it as the bound of the
+// a bare Worker, on Switchboard's own tables (the floor runs on a copy of Switchboard's migrated
+// state), with Switchboard's own statements and token helpers. No router, middleware, validation
+// library, logging or metrics: what the call costs here before any framework (bench/suites/rest.mjs holds Switchboard's call to it, and uses it as the bound of the
 // call's targets against the D1 floor).
 import { newId, randomString, secretToken, sha256Hex } from '../../src/worker/lib/ids.ts'
 import { signHs256 } from '../../src/worker/lib/hs256.ts'

@@ -1,12 +1,11 @@
 // The bare floor's object (bench/floor/worker.js) inside Switchboard's Worker: a Worker whose
 // entry loads Switchboard's whole Worker (its code, schemas and libraries, evaluated at isolate
-// start as in production) and answers every request with the floor's own code, behind the same
-// static-assets router Switchboard's requests pass first. Its latency beside the bare floor's
+// start as in production) and answers every request with the floor's own code, with Switchboard's
+// bindings and its pages Worker beside it (subjects.mjs). Its latency beside the bare floor's
 // shows what Switchboard's deployment alone costs the same room code: a Durable Object shares its
-// isolate, and so its garbage collector, with all of its Worker's code, and under `wrangler dev`
-// a WebSocket opened through the router costs more per frame (README, Benchmarks: "What moves the
-// verdicts"). Written into a temp directory from the checkout under test's wrangler.toml, so its
-// bindings, pages and routing stay Switchboard's.
+// isolate, and so its garbage collector, with all of its Worker's code (README, Benchmarks: "What
+// moves the verdicts"). Written into a temp directory from the checkout under test's
+// wrangler.toml, so its bindings and routing stay Switchboard's.
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { ROOT, SUBJECT_ROOT, tempDir } from './servers.mjs'
@@ -28,8 +27,8 @@ export function floorInSwitchboardConfig() {
     ].join('\n'),
   )
   const abs = (rel) => JSON.stringify(path.join(SUBJECT_ROOT, rel))
-  // Switchboard's config, its relative paths made absolute (the pages' build, its watched sources,
-  // the static files, the migrations).
+  // Switchboard's config, its relative paths made absolute (the migrations; and, in a checkout from
+  // before the pages had a Worker of their own, the pages' build, its watched sources and files).
   const toml = readFileSync(path.join(SUBJECT_ROOT, 'wrangler.toml'), 'utf8')
     .replace(/^name = .*$/m, 'name = "switchboard-floor-in-isolate"')
     .replace(/^main = .*$/m, 'main = "entry.js"')
@@ -39,7 +38,7 @@ export function floorInSwitchboardConfig() {
     )
     .replace(/^(watch_dir|directory|migrations_dir) = "(.*)"$/gm, (_, key, rel) => `${key} = ${abs(rel)}`)
     .replace(/^(\[durable_objects\]\nbindings = \[\n)/m, '$1  { name = "FLOOR", class_name = "Floor" },\n')
-  const shaped = ['"FLOOR"', 'entry.js', `node ${path.join(SUBJECT_ROOT, 'web/build.mjs')}`, '"/socket.io/*"']
+  const shaped = ['"FLOOR"', 'entry.js', 'migrations_dir = "/']
   if (!shaped.every((s) => toml.includes(s)) || /^(watch_dir|directory|migrations_dir) = "[^/]/m.test(toml))
     throw new Error(`floor-in-switchboard: ${SUBJECT_ROOT}/wrangler.toml changed shape; update this rewrite`)
   const config = path.join(dir, 'wrangler.toml')

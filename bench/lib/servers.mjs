@@ -68,9 +68,14 @@ export async function startNodeSio(port, logFile) {
 
 const varArgs = (vars) => Object.entries(vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])
 
-/** A Worker through `wrangler dev`: wrangler's proxy workerd in front of the user workerd. */
+/**
+ * A Worker through `wrangler dev`: wrangler's proxy workerd in front of the user workerd. `pages`:
+ * the wrangler.toml files of Workers to run beside it (Switchboard's pages Worker), which wrangler
+ * runs from `cwd` (their builds' paths are relative to it).
+ */
 export async function startWranglerDev({
   config,
+  pages = [],
   port,
   inspectorPort,
   persist,
@@ -80,7 +85,8 @@ export async function startWranglerDev({
   cwd = path.dirname(config),
 }) {
   await assertPortFree(port)
-  const args = [WRANGLER, 'dev', '-c', config, '--ip', '127.0.0.1', '--port', String(port)]
+  const configs = [config, ...pages].flatMap((c) => ['-c', c])
+  const args = [WRANGLER, 'dev', ...configs, '--ip', '127.0.0.1', '--port', String(port)]
   args.push(
     '--inspector-port',
     String(inspectorPort ?? port + 1),
@@ -129,9 +135,10 @@ export async function bundle(config, outdir = tempDir('bundle')) {
   return path.join(outdir, js)
 }
 
-/** The same Worker in one workerd process through Miniflare's API (no proxy). */
+/** The same Worker in one workerd process through Miniflare's API (no proxy), `pages` beside it. */
 export async function startMiniflare({
   config,
+  pages,
   script,
   port,
   persist,
@@ -145,7 +152,7 @@ export async function startMiniflare({
     process.execPath,
     [
       path.join(ROOT, 'bench/lib/mf-serve.mjs'),
-      JSON.stringify({ config, script, port, persist, vars, inspectorPort }),
+      JSON.stringify({ config, pages, script, port, persist, vars, inspectorPort }),
     ],
     { cwd: ROOT, logFile },
   )

@@ -5,7 +5,16 @@ import { cpSync } from 'node:fs'
 import path from 'node:path'
 import { startFakeLiveKit } from './fake-livekit.mjs'
 import { floorInSwitchboardConfig } from './floor-in-switchboard.mjs'
-import { RESULTS, bundle, startNodeSio, startMiniflare, startWranglerDev, tempDir, ROOT } from './servers.mjs'
+import {
+  RESULTS,
+  bundle,
+  startNodeSio,
+  startMiniflare,
+  startWranglerDev,
+  tempDir,
+  ROOT,
+  SUBJECT_ROOT,
+} from './servers.mjs'
 import * as sb from './switchboard.mjs'
 
 const BASE = Number(process.env.BENCH_PORT_BASE ?? 8830)
@@ -18,8 +27,6 @@ export const PORTS = {
   sbMfInspector: BASE + 12,
   peerWd: BASE + 9, // + inspector BASE + 10
   peerMf: BASE + 11,
-  floorAssetsWd: BASE + 13, // + inspector BASE + 14
-  floorAssetsMf: BASE + 15,
   sbMfShards: BASE + 16,
   floorInSbWd: BASE + 17, // + inspector BASE + 18
   floorInSbMf: BASE + 1,
@@ -34,8 +41,6 @@ export const PORTS = {
 export const WS_VARS = { WS_COMPRESSION: process.env.BENCH_WS_COMPRESSION ? 'true' : 'false' }
 const FLOOR_CONFIG = path.join(ROOT, 'bench/floor/wrangler.toml')
 const PEER_CONFIG = path.join(ROOT, 'bench/peer/wrangler.toml')
-// The same floor Worker with static assets in front, as Switchboard has (the REST suite's second floor).
-const FLOOR_ASSETS_CONFIG = path.join(ROOT, 'bench/floor/wrangler-assets.toml')
 
 /** `shardLimit`: MAX_CONNECTIONS_PER_ROOM of the `sb-mf-shards` server (the per-shard limit). */
 export function createSubjects({ shardLimit = 5000 } = {}) {
@@ -93,18 +98,13 @@ export function createSubjects({ shardLimit = 5000 } = {}) {
     ),
     // The JSON chat protocol's peer: PartyServer's chat example (bench/peer/), both run modes.
     ...bothModes('peer', PEER_CONFIG, { wd: PORTS.peerWd, mf: PORTS.peerMf }, { vars: WS_VARS }),
-    ...bothModes(
-      'floor-assets',
-      FLOOR_ASSETS_CONFIG,
-      { wd: PORTS.floorAssetsWd, mf: PORTS.floorAssetsMf },
-      { sbState: true },
-    ),
-    // The floor's object in Switchboard's isolate (bench/lib/floor-in-switchboard.mjs), both run modes.
+    // The floor's object in Switchboard's isolate (bench/lib/floor-in-switchboard.mjs), both run
+    // modes, with Switchboard's pages Worker beside it (its build runs from the checkout's root).
     ...bothModes(
       'floor-in-sb',
       floorInSbConfig,
       { wd: PORTS.floorInSbWd, mf: PORTS.floorInSbMf },
-      { vars: WS_VARS, readyPath: '/rest/ok' },
+      { vars: WS_VARS, readyPath: '/rest/ok', pages: sb.PAGES, cwd: SUBJECT_ROOT },
     ),
     'sb-wd': (prior) => startSb('wrangler', PORTS.sbWd, prior),
     'sb-mf': (prior) => startSb('miniflare', PORTS.sbMf, prior),

@@ -1,6 +1,7 @@
 // Switchboard as a bench subject: fresh local state (migrated D1 + a service API key), started
 // through `wrangler dev` or in a single workerd (Miniflare), plus the calls that get tokens.
 import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { SignJWT } from 'jose'
 import { call, request } from './http.mjs'
@@ -11,6 +12,13 @@ export const SERVICE_KEY = 'dev-service-key'
 export const JWT_SECRET = 'bench-jwt-secret-bench-jwt-secret-0123456789'
 const LIVEKIT = { key: 'devkey', secret: 'devsecret-devsecret-devsecret-devsecret' }
 export const CONFIG = path.join(SUBJECT_ROOT, 'wrangler.toml')
+/**
+ * The pages Worker that Switchboard's ASSETS binding names (web/wrangler.toml, static assets
+ * only), run beside it as deployed; none for a checkout from before the pages had a Worker of
+ * their own (then wrangler.toml has them as its `[assets]`).
+ */
+const PAGES_CONFIG = path.join(SUBJECT_ROOT, 'web/wrangler.toml')
+export const PAGES = existsSync(PAGES_CONFIG) ? [PAGES_CONFIG] : []
 
 /**
  * Settings for bench runs. The login and message rate limits and the per-room connection cap are
@@ -58,7 +66,16 @@ export async function prepareState(persist) {
  * miniflare. The V8 inspector listens on `inspectorPort` (wrangler dev: `port + 1` by default).
  */
 export function startSwitchboard({ mode, port, persist, vars, script, logFile, inspectorPort }) {
-  const common = { config: CONFIG, port, persist, vars, logFile, inspectorPort, readyPath: '/health' }
+  const common = {
+    config: CONFIG,
+    pages: PAGES,
+    port,
+    persist,
+    vars,
+    logFile,
+    inspectorPort,
+    readyPath: '/health',
+  }
   return mode === 'miniflare' ? startMiniflare({ ...common, script }) : startWranglerDev(common)
 }
 

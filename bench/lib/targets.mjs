@@ -50,13 +50,8 @@ export const FANOUT_TARGETS = {
     mode: 'contract',
     floor: 'floor-mf',
   },
-  // The floor Worker behind Workers Static Assets' router, with its API and Socket.IO paths sent to
-  // the Worker first, as Switchboard serves its pages (bench/floor/wrangler-assets.toml; the REST
-  // suite's second floor): what any Worker that also serves static files cannot beat here.
-  'floor-assets-wd': { server: 'floor-assets-wd', kind: 'sio', role: 'variant', floor: 'floor-wd' },
-  'floor-assets-mf': { server: 'floor-assets-mf', kind: 'sio', role: 'variant', floor: 'floor-mf' },
   // The bare floor's own object and code inside Switchboard's Worker — its isolate, with its whole
-  // code loaded, and its static-assets router in front (bench/lib/floor-in-switchboard.mjs): the
+  // code loaded, and its bindings (bench/lib/floor-in-switchboard.mjs): the
   // latency Switchboard's deployment alone costs the same room code.
   'floor-in-sb-wd': { server: 'floor-in-sb-wd', kind: 'sio', role: 'isolate', floor: 'floor-wd' },
   'floor-in-sb-mf': { server: 'floor-in-sb-mf', kind: 'sio', role: 'isolate', floor: 'floor-mf' },

@@ -37,20 +37,16 @@ export async function run(ctx) {
       if (!best) continue
       const took = `${(ms / 1000).toFixed(0)} s`
       // The floors a subject is judged against: its own, and for Socket.IO subjects the floor that
-      // sends their contract's bytes (bench/floor) and the floor behind static assets as
-      // Switchboard is (floor-assets-*), when this run measured them — and for latency the
+      // sends their contract's bytes (bench/floor), when this run measured it — and for latency the
       // floor's own code in Switchboard's Worker (floor-in-sb-*), and the same storing each
       // message before it relays it, as a durable ordered room must (floor-in-sb+durable-*).
       const mode = t.def.floor?.slice(-2)
       const switchboardSio = t.def.kind === 'sio' && !t.def.role
       const contractFloor = switchboardSio ? `floor+contract-${mode}` : undefined
-      const assetsFloor = switchboardSio ? `floor-assets-${mode}` : undefined
       const isolateFloor = switchboardSio ? `floor-in-sb-${mode}` : undefined
       const durableFloor = switchboardSio ? `floor-in-sb+durable-${mode}` : undefined
       const measured = (ref) => ref && by[sc.id][ref]
-      const floors = t.def.floor
-        ? [t.def.floor, contractFloor, assetsFloor].filter((ref, i) => !i || measured(ref))
-        : []
+      const floors = t.def.floor ? [t.def.floor, contractFloor].filter((ref, i) => !i || measured(ref)) : []
       const latencyFloors = [...floors, ...[isolateFloor, durableFloor].filter(measured)]
       const vs = (f, refs = floors) => {
         const out = {}
@@ -72,9 +68,8 @@ export async function run(ctx) {
       // The issue's targets, against each of those floors. A target that a reference doing less
       // than Switchboard must misses itself in this run is out of reach: reported as such, with
       // that reference's ratio. Against the bare floor every other reference bounds the target: the
-      // floor sending the same bytes and storing nothing, the floor behind static assets (as
-      // Switchboard serves its pages), and for latency the floor's code in Switchboard's Worker
-      // (the same garbage collector over the same heap, the same router in front) and that code
+      // floor sending the same bytes and storing nothing, and for latency the floor's code in
+      // Switchboard's Worker (the same garbage collector over the same heap) and that code
       // storing each message first. For latency those two also bound the target against
       // `floor+contract` (which runs in its own small isolate), and the durable one the target
       // against the floor's code in the Worker: it waits for each commit as Switchboard's rooms

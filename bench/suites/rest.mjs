@@ -1,8 +1,7 @@
 // REST: requests/s at a fixed concurrency for login (PBKDF2-bound by design), token refresh and
 // `POST /user/generate` (LiveKit token minting), through `wrangler dev` and in one workerd, each
-// held against the D1 floor (one D1 round trip) served the same way in the same run — the bare
-// floor Worker, and the same Worker with static assets in front as Switchboard has — and against
-// its own floor: the call's unavoidable work in that Worker without a framework (when even that
+// held against the D1 floor (one D1 round trip: the bare floor Worker) served the same way in the
+// same run, and against its own floor: the call's unavoidable work in that Worker without a framework (when even that
 // misses a D1-floor target, the target is out of reach here). The floors and the calls are measured
 // in turns (short slices, `rounds` times), so a load change on a shared machine falls on all alike.
 import { webcrypto } from 'node:crypto'
@@ -135,9 +134,9 @@ export async function run(ctx) {
       tokens.push(r.json?.data?.refresh_token)
     }
 
-    // The calls' own floors (bench/floor/rest-calls.js) run behind static assets when that floor is
-    // here, as Switchboard does: one token chain per worker for refresh, as for Switchboard's.
-    const callFloor = floors[1] ?? floors[0]
+    // The calls' own floors (bench/floor/rest-calls.js), in the floor Worker: one token chain per
+    // worker for refresh, as for Switchboard's.
+    const callFloor = floors[0]
     const floorTokens = []
     if (callFloor)
       for (let i = 0; i < P.concurrency; i++) {
@@ -226,7 +225,7 @@ export async function run(ctx) {
         value: x.rps,
         unit: 'req/s',
         vs: f === floors[0] ? {} : { [`floor /rest/d1/${floors[0].name}`]: floorRps[floors[0].name] },
-        note: `c=${P.concurrency}, p50/p99 ${x.p50.toFixed(1)}/${x.p99.toFixed(1)} ms, workerd CPU ${x.cpuMs.toFixed(2)} ms/req — one local D1 round trip (SELECT 1)${f === floors[0] ? '' : ', behind the static-assets router as Switchboard is'}`,
+        note: `c=${P.concurrency}, p50/p99 ${x.p50.toFixed(1)}/${x.p99.toFixed(1)} ms, workerd CPU ${x.cpuMs.toFixed(2)} ms/req — one local D1 round trip (SELECT 1)`,
       })
     }
     const callFloorRps = {}
@@ -258,23 +257,12 @@ export async function run(ctx) {
       const x = figures(t)
       const held = AGAINST_FLOOR[name]
       const bare = floors[0] && floorRps[floors[0].name] ? `floor /rest/d1/${floors[0].name}` : undefined
-      const withAssets = floors[1] && floorRps[floors[1].name]
-      const assets = withAssets ? `floor /rest/d1/${floors[1].name}` : undefined
-      // The floor behind static assets is what any Worker that also serves files reaches here (the
-      // REST counterpart of fan-out's floor+contract); the call is held to it as well. It bounds the
-      // bare-floor target when the call's own floor did not run.
-      const assetsShare = bare && withAssets ? withAssets / floorRps[floors[0].name] : undefined
       // A call is bound by its own floor when that ran: the D1 floors' targets are out of reach
       // when the call without a framework misses them itself.
       const ownRps = callFloorRps[name]
       const own = ownRps ? `floor /rest/${name}/${callFloor.name}` : undefined
       const label = `${name}/${server} req/s`
-      const boundOf = (refName) =>
-        own
-          ? { ref: own, ratio: ownRps / floorRps[refName] }
-          : refName === floors[0]?.name && assetsShare !== undefined
-            ? { ref: assets, ratio: assetsShare }
-            : undefined
+      const bound = own ? { ref: own, ratio: ownRps / floorRps[floors[0].name] } : undefined
       ctx.report.add({
         suite: 'rest',
         name: `rest/${name}/${server}`,
@@ -284,19 +272,13 @@ export async function run(ctx) {
           ...Object.fromEntries(Object.entries(floorRps).map(([f, v]) => [`floor /rest/d1/${f}`, v])),
           ...(own ? { [own]: ownRps } : {}),
         },
-        // The verdicts (issue 15 item 5): ≥ 0.8× the bare D1 floor served the same way, same run, and
-        // ≥ 0.8× that floor behind static assets; and ≥ 0.8× the call's own floor (what the framework
-        // costs it).
+        // The verdicts (issue 15 item 5): ≥ 0.8× the D1 floor served the same way, same run; and
+        // ≥ 0.8× the call's own floor (what the framework costs it).
         target: [
-          ...[
-            [bare, floors[0]],
-            [assets, floors[1]],
-          ]
-            .filter(([ref]) => ref)
-            .map(([ref, f]) => ({ ref, atLeast: held.target, label, bound: boundOf(f.name) })),
+          ...(bare ? [{ ref: bare, atLeast: held.target, label, bound }] : []),
           ...(own ? [{ ref: own, atLeast: held.target, label }] : []),
         ],
-        note: `c=${P.concurrency}, p50/p99 ${x.p50.toFixed(1)}/${x.p99.toFixed(1)} ms, workerd CPU ${x.cpuMs.toFixed(2)} ms/req${x.bad.length ? `, non-2xx ${JSON.stringify(Object.fromEntries(x.bad))}` : ''}; ${held.roundTrips} D1 round trip${held.roundTrips === 1 ? '' : 's'} per call: ${held.why} (pinned by test/worker/rest-round-trips.test.ts)${assetsShare !== undefined ? `; the floor behind static assets is itself ${assetsShare.toFixed(2)}× the bare floor` : ''}`,
+        note: `c=${P.concurrency}, p50/p99 ${x.p50.toFixed(1)}/${x.p99.toFixed(1)} ms, workerd CPU ${x.cpuMs.toFixed(2)} ms/req${x.bad.length ? `, non-2xx ${JSON.stringify(Object.fromEntries(x.bad))}` : ''}; ${held.roundTrips} D1 round trip${held.roundTrips === 1 ? '' : 's'} per call: ${held.why} (pinned by test/worker/rest-round-trips.test.ts)`,
       })
       if (!bare) ctx.report.note('rest', `${name} on ${server}: no verdict, the D1 floor did not run`)
     }

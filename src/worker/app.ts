@@ -39,7 +39,7 @@ import { liveChatWsRoutes } from './routes/livechat-ws'
 import { systemRoutes, VERSION } from './routes/system'
 import { userRoutes } from './routes/users'
 import { asyncApiRoutes } from './routes/asyncapi'
-import { landingForBrowsers, pageRoutes } from './routes/pages'
+import { fromPages, landingForBrowsers, pageRoutes } from './routes/pages'
 import { documentWebSocketEndpoints } from './routes/websocket-docs'
 
 /** The Hono app: middlewares, every route family, one error handler. */
@@ -128,8 +128,11 @@ app.get('/openapi.json', (c) =>
 )
 
 app.onError(renderError)
-app.notFound((c) => {
+// A GET on a path no route serves may name a page's file (web/dist): the pages Worker answers it.
+app.notFound(async (c) => {
   const allow = allowedMethods(c.req.path)
+  const page = allow.length ? undefined : await fromPages(c)
+  if (page) return page
   const err = allow.length
     ? new AppError('method_not_allowed', `${c.req.method} is not allowed here; use ${allow.join(' or ')}`, {
         allow,

@@ -23,7 +23,7 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>
   /** Outbound webhook deliveries (wrangler.toml `[[queues.producers]]`; consumed by the Worker's `queue`). */
   WEBHOOKS: Queue<DeliveryMessage>
-  /** web/dist (wrangler.toml [assets]): the console, the caller's page, the reference. */
+  /** The pages Worker (web/wrangler.toml, web/dist): the console, the caller's page, the reference. */
   ASSETS: Fetcher
   /** The live metrics registry (metrics/registry.ts). */
   METRICS_REGISTRY: DurableObjectNamespace<MetricsRegistry>

@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
+import { DEV_CONFIGS } from '../../scripts/dev'
 import { E2E_VARS } from './test-env'
 
 declare module 'vitest' {
@@ -29,7 +30,7 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * `wrangler dev` runs wrangler.toml's custom build once more when its watcher of `web/src` is
+ * `wrangler dev` runs the pages Worker's custom build once more when its watcher of `web/src` is
  * ready, then reloads the Worker ("The file web/src changed, restarting build..."). That usually
  * happens before the server first answers; on a loaded machine it can come after, and a socket
  * connecting during the reload may hang. So the tests start once that rebuild is applied (bounded:
@@ -68,6 +69,7 @@ export default async function setup(project: TestProject) {
     [
       'wrangler',
       'dev',
+      ...DEV_CONFIGS,
       '--port',
       String(port),
       '--ip',

@@ -2,11 +2,13 @@ import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../env'
 
 /**
- * The browser pages with dynamic paths, served from the static assets (web/, wrangler.toml
- * [assets]): `/` for browsers (the landing page; JSON clients get the gateway's answer), the
- * caller's page at the share URLs `/link/create` hands out (`/join|hls|car/<linkID>`), the live
- * session page at invite links (`/live/<id>`). `/docs` moved to `/reference/`. Files with fixed
- * paths (`/console/`, `/reference/`) are answered by the assets layer without the Worker.
+ * The browser pages, served by the pages Worker (web/wrangler.toml, static assets only) through
+ * the ASSETS service binding. Pages with dynamic paths are routes here: `/` for browsers (the
+ * landing page; JSON clients get the gateway's answer), the caller's page at the share URLs
+ * `/link/create` hands out (`/join|hls|car/<linkID>`), the live session page at invite links
+ * (`/live/<id>`). `/docs` moved to `/reference/`. Files with fixed paths (`/console/`,
+ * `/reference/`, `/style.css`) have no route: the app's not-found handler passes them on
+ * (`fromPages`).
  */
 export const pageRoutes = new Hono<AppEnv>()
 // Mounted after the gateway, so `/car/task` and `/car/list` stay API routes.
@@ -41,5 +43,25 @@ export const landingForBrowsers = async (c: Context<AppEnv>, next: () => Promise
 pageRoutes.get('/docs', (c) => c.redirect('/reference/', 301))
 pageRoutes.get('/console', (c) => c.redirect('/console/', 301))
 pageRoutes.get('/admin-ui', (c) => c.redirect('/admin-ui/', 301))
-for (const kind of ['join', 'hls', 'car']) pageRoutes.get(`/${kind}/:linkID`, (c) => page(c, '/caller/'))
-pageRoutes.get('/live/:session_id', (c) => page(c, '/live/'))
+for (const kind of ['join', 'hls', 'car']) pageRoutes.get(`/${kind}/:linkID`, (c) => fileOr(c, '/caller/'))
+pageRoutes.get('/live/:session_id', (c) => fileOr(c, '/live/'))
+
+/**
+ * A file of the pages at this path if there is one (`/live/app.js`, the live page's own script),
+ * else the page at `path`: files win over a page's dynamic paths.
+ */
+const fileOr = async (c: Context<AppEnv>, path: string) => (await fromPages(c)) ?? page(c, path)
+
+/**
+ * A GET or HEAD no route answers, as the pages Worker answers it (its files, its redirects to a
+ * folder's trailing slash, its 304s); undefined when it has no such file either, so the caller
+ * answers the API's own 404.
+ */
+export async function fromPages(c: Context<AppEnv>): Promise<Response | undefined> {
+  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return undefined
+  const res = await c.env.ASSETS.fetch(c.req.raw)
+  // A copy: a fetched response's headers are immutable, and the middlewares add theirs.
+  if (res.status !== 404) return new Response(res.body, res)
+  await res.body?.cancel()
+  return undefined
+}
