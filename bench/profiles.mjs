@@ -114,7 +114,7 @@ export const PROFILES = {
       ],
     },
     where: {
-      targets: ['sb-sio-wd', 'sb-chat-wd'],
+      targets: ['sb-sio-mf', 'sb-chat-mf'],
       load: { subscribers: 50, senders: 5, messages: 20 },
     },
     connections: {
@@ -204,7 +204,7 @@ export const PROFILES = {
       ],
     },
     where: {
-      targets: ['sb-sio-wd', 'sb-chat-wd'],
+      targets: ['sb-sio-mf', 'sb-chat-mf'],
       load: { subscribers: 10, senders: 2, messages: 20 },
     },
     connections: {

@@ -7,13 +7,25 @@ import WebSocket from 'ws'
 const REPLY_MS = 30_000
 
 /**
- * Connects to the first target the inspector lists. `send(method, params)` resolves the command's
+ * Connects to `worker`'s isolate (workerd's own inspector lists one target per Worker,
+ * `core:user:<name>`; it fails loudly when that Worker is not listed), or to the first target
+ * listed (wrangler's proxy lists one: the Worker it follows, which under `wrangler dev -c a -c b`
+ * is the one that loaded last — Switchboard's pages Worker, not Switchboard). `send(method, params)` resolves the command's
  * reply (`{ id, result }`) or rejects with the protocol's error; frames that are not a reply to a
  * pending command (events, buffered messages) are ignored.
  */
-export async function inspectorSession(inspectorPort) {
+export async function inspectorSession(inspectorPort, worker) {
   const list = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()
-  const ws = new WebSocket(list[0].webSocketDebuggerUrl)
+  const target = worker
+    ? list.find((t) =>
+        [t.id, t.title, t.url, t.webSocketDebuggerUrl].some((s) => s?.endsWith(`core:user:${worker}`)),
+      )
+    : list[0]
+  if (!target)
+    throw new Error(
+      `inspector: no target for Worker ${worker} (listed: ${list.map((t) => t.webSocketDebuggerUrl).join(', ')})`,
+    )
+  const ws = new WebSocket(target.webSocketDebuggerUrl)
   await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)))
   let id = 0
   const pending = new Map()

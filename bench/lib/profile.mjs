@@ -1,10 +1,10 @@
-// CPU profiles of the Worker isolate (Worker + its Durable Objects) through the V8 inspector that
-// `wrangler dev --inspector-port` exposes: sampled while a load runs, summarised by function.
+// CPU profiles of a Worker's isolate (the Worker + its Durable Objects) through workerd's V8
+// inspector: sampled while a load runs, summarised by function.
 import { inspectorSession } from './inspector.mjs'
 
-/** Starts sampling; `stop()` resolves the V8 CPU profile. */
-export async function startProfile(inspectorPort, intervalUs = 200) {
-  const session = await inspectorSession(inspectorPort)
+/** Starts sampling `worker`'s isolate; `stop()` resolves the V8 CPU profile. */
+export async function startProfile(inspectorPort, worker, intervalUs = 200) {
+  const session = await inspectorSession(inspectorPort, worker)
   await session.send('Profiler.enable')
   await session.send('Profiler.setSamplingInterval', { interval: intervalUs })
   await session.send('Profiler.start')

@@ -116,8 +116,9 @@ export function createSubjects({ shardLimit = 5000 } = {}) {
       }),
   }
 
-  async function fakeLiveKit() {
-    liveKit ??= await startFakeLiveKit(PORTS.liveKit)
+  /** The stand-in LiveKit API, started once (the promise is kept, so servers starting together share it). */
+  function fakeLiveKit() {
+    liveKit ??= startFakeLiveKit(PORTS.liveKit)
     return liveKit
   }
 
@@ -184,7 +185,7 @@ export function createSubjects({ shardLimit = 5000 } = {}) {
     async stopAll() {
       closed = true
       for (const name of [...running.keys()]) await this.stop(name)
-      liveKit?.close()
+      ;(await liveKit)?.close()
     },
   }
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { SignJWT } from 'jose'
+import { unstable_readConfig } from 'wrangler'
 import { call, request } from './http.mjs'
 import { SUBJECT_ROOT, startMiniflare, startWranglerDev, wrangler } from './servers.mjs'
 
@@ -12,6 +13,8 @@ export const SERVICE_KEY = 'dev-service-key'
 export const JWT_SECRET = 'bench-jwt-secret-bench-jwt-secret-0123456789'
 const LIVEKIT = { key: 'devkey', secret: 'devsecret-devsecret-devsecret-devsecret' }
 export const CONFIG = path.join(SUBJECT_ROOT, 'wrangler.toml')
+/** Switchboard's Worker name (its isolate's inspector target in one workerd: `core:user:<name>`). */
+export const WORKER_NAME = unstable_readConfig({ config: CONFIG }).name
 /**
  * The pages Worker that Switchboard's ASSETS binding names (web/wrangler.toml, static assets
  * only), run beside it as deployed; none for a checkout from before the pages had a Worker of

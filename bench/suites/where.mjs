@@ -1,13 +1,15 @@
-// Where time goes: a V8 CPU profile of the Worker isolate (through `wrangler dev`'s inspector)
+// Where time goes: a V8 CPU profile of Switchboard's isolate in one workerd (its own inspector,
+// the `switchboard` target: `wrangler dev`'s inspector proxy follows the pages Worker beside it)
 // during the send phase of a saturation run, grouped by step of the send path. Shares are of the
 // isolate's busy JavaScript time; work the runtime does outside JavaScript (socket writes after
-// `send` returns, storage commits behind the output gate, the proxy process) is not in it — the
-// fan-out suite's CPU figures and the floor variants cover that.
+// `send` returns, storage commits behind the output gate) is not in it — the fan-out suite's CPU
+// figures and the floor variants cover that.
 import { fanout } from '../lib/fanout.mjs'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { startProfile, summarizeProfile } from '../lib/profile.mjs'
 import { PORTS } from '../lib/subjects.mjs'
+import { WORKER_NAME } from '../lib/switchboard.mjs'
 import { prepareTarget } from '../lib/targets.mjs'
 
 const is =
@@ -61,7 +63,7 @@ export async function run(ctx) {
     const r = await fanout(t.adapter, {
       ...P.load,
       timeoutMs: 30_000,
-      onStart: async () => (profiler = await startProfile(PORTS.sbWd + 1)),
+      onStart: async () => (profiler = await startProfile(PORTS.sbMfInspector, WORKER_NAME)),
       onEnd: async () => (profile = await profiler.stop()),
     })
     if (!profile || r.delivered === 0) {
