@@ -76,6 +76,22 @@ describe('pages through the ASSETS service binding', () => {
     expect(await json(post)).toMatchObject({ data: { code: 'not_found' } })
   })
 
+  it('should answer the API’s JSON 404 when the pages Worker cannot be reached', async () => {
+    const pagesEnv = {
+      ...env,
+      ASSETS: {
+        fetch: () => Promise.reject(new Error('Worker "switchboard-web" not found')),
+      } as unknown as Fetcher,
+    }
+    const res = await app.fetch(
+      new Request('http://localhost/no-such-page.html'),
+      pagesEnv,
+      createExecutionContext(),
+    )
+    expect(res.status).toBe(404)
+    expect(await json(res)).toMatchObject({ data: { code: 'not_found' } })
+  })
+
   it('should not ask the pages Worker for API routes, or for a wrong method on one', async () => {
     const { fetch, request } = countingPages()
     expect((await request('/health')).status).toBe(200)

@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../env'
+import { log } from '../lib/log'
 
 /**
  * The browser pages, served by the pages Worker (web/wrangler.toml, static assets only) through
@@ -55,11 +56,18 @@ const fileOr = async (c: Context<AppEnv>, path: string) => (await fromPages(c)) 
 /**
  * A GET or HEAD no route answers, as the pages Worker answers it (its files, its redirects to a
  * folder's trailing slash, its 304s); undefined when it has no such file either, so the caller
- * answers the API's own 404.
+ * answers the API's own 404 — and when the pages Worker cannot be reached (not deployed, or
+ * `wrangler dev` run without it), which is logged: the API's answers never depend on it.
  */
 export async function fromPages(c: Context<AppEnv>): Promise<Response | undefined> {
   if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return undefined
-  const res = await c.env.ASSETS.fetch(c.req.raw)
+  let res: Response
+  try {
+    res = await c.env.ASSETS.fetch(c.req.raw)
+  } catch (err) {
+    log('warn', { msg: 'pages Worker unreachable', path: c.req.path, error: String(err) })
+    return undefined
+  }
   // A copy: a fetched response's headers are immutable, and the middlewares add theirs.
   if (res.status !== 404) return new Response(res.body, res)
   await res.body?.cancel()
