@@ -1,8 +1,8 @@
 // REST: requests/s at a fixed concurrency for login (PBKDF2-bound by design), token refresh and
 // `POST /user/generate` (LiveKit token minting), through `wrangler dev` and in one workerd, each
 // held against the D1 floor (one D1 round trip: the bare floor Worker) served the same way in the
-// same run, and against its own floor: the call's unavoidable work in that Worker without a framework (when even that
-// misses a D1-floor target, the target is out of reach here). The floors and the calls are measured
+// same run, and against its own floor: the call's unavoidable work in that Worker without a
+// framework (when even that misses a D1-floor target, the target is out of reach here). The floors and the calls are measured
 // in turns (short slices, `rounds` times), so a load change on a shared machine falls on all alike.
 import { webcrypto } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
