@@ -135,7 +135,7 @@ export const PROFILES = {
     // Each Switchboard server is held against the D1 floor run the same way (wrangler dev / one
     // workerd).
     rest: {
-      floors: { 'sb-wd': ['floor-wd'], 'sb-mf': ['floor-mf'] },
+      floor: { 'sb-wd': 'floor-wd', 'sb-mf': 'floor-mf' },
       concurrency: 16,
       rounds: 3,
       slice: 1,
@@ -216,7 +216,7 @@ export const PROFILES = {
       wakeSeconds: 5,
       minSeconds: { default: 10 },
     },
-    rest: { floors: { 'sb-wd': ['floor-wd'] }, concurrency: 4, rounds: 1, slice: 1, loginSeconds: 1 },
+    rest: { floor: { 'sb-wd': 'floor-wd' }, concurrency: 4, rounds: 1, slice: 1, loginSeconds: 1 },
     reliability: {
       orderTargets: ['sb-sio-wd', 'sb-chat-wd'],
       orderSubscribers: 3,

@@ -81,7 +81,7 @@ const uses = {
   fuzz: ['sb-wd'],
   where: ['sb-wd'],
   fanout: profile.fanout.scenarios.flatMap((s) => s.targets).map((t) => FANOUT_TARGETS[t].server),
-  rest: Object.entries(profile.rest.floors).flatMap(([server, floors]) => [...floors, server]),
+  rest: Object.entries(profile.rest.floor).flatMap(([server, floor]) => [floor, server]),
   connections: Object.keys(profile.connections.targets).map((t) => FANOUT_TARGETS[t].server),
   shards: ['sb-mf-shards'],
 }

@@ -2,8 +2,9 @@
 // `POST /user/generate` (LiveKit token minting), through `wrangler dev` and in one workerd, each
 // held against the D1 floor (one D1 round trip: the bare floor Worker) served the same way in the
 // same run, and against its own floor: the call's unavoidable work in that Worker without a
-// framework (when even that misses a D1-floor target, the target is out of reach here). The floors and the calls are measured
-// in turns (short slices, `rounds` times), so a load change on a shared machine falls on all alike.
+// framework (when even that misses a D1-floor target, the target is out of reach here). The floors
+// and the calls are measured in turns (short slices, `rounds` times), so a load change on a shared
+// machine falls on all alike.
 import { webcrypto } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { request } from '../lib/http.mjs'
@@ -108,14 +109,12 @@ export async function run(ctx) {
     digits: 1,
     note: 'one PBKDF2-SHA256 at 100,000 iterations — the floor of one login on one core',
   })
-  for (const [server, floorNames] of Object.entries(P.floors)) {
-    const floors = []
-    for (const name of floorNames) {
-      try {
-        floors.push({ name, srv: await ctx.subjects.get(name) })
-      } catch (err) {
-        ctx.report.note('rest', `floor ${name} unavailable: ${String(err.message ?? err).slice(0, 160)}`)
-      }
+  for (const [server, floorName] of Object.entries(P.floor)) {
+    let floor
+    try {
+      floor = { name: floorName, srv: await ctx.subjects.get(floorName) }
+    } catch (err) {
+      ctx.report.note('rest', `floor ${floorName} unavailable: ${String(err.message ?? err).slice(0, 160)}`)
     }
     let srv
     try {
@@ -136,29 +135,28 @@ export async function run(ctx) {
 
     // The calls' own floors (bench/floor/rest-calls.js), in the floor Worker: one token chain per
     // worker for refresh, as for Switchboard's.
-    const callFloor = floors[0]
     const floorTokens = []
-    if (callFloor)
+    if (floor)
       for (let i = 0; i < P.concurrency; i++) {
-        const r = await request(callFloor.srv.url, 'POST', '/rest/refresh-login', { body: {} })
+        const r = await request(floor.srv.url, 'POST', '/rest/refresh-login', { body: {} })
         floorTokens.push(r.json?.data?.refresh_token)
       }
 
-    // Measured in turns: each floor's `/rest/d1` and each call for one slice, `rounds` times.
+    // Measured in turns: the floor's `/rest/d1` and each call for one slice, `rounds` times.
     const okStatus = async (srv, path) => {
       const r = await request(srv.url, 'GET', path)
       return r.json?.ok === true ? r.status : 'not ok'
     }
     const turns = [
-      ...floors.map((f) => ({ key: `floor ${f.name}`, srv: f.srv, once: () => okStatus(f.srv, '/rest/d1') })),
-      // Each call's unavoidable work without a framework: the bound of the call's targets.
-      ...(callFloor
+      // The D1 floor, and each call's unavoidable work without a framework: the bound of the call's targets.
+      ...(floor
         ? [
+            { key: 'floor', srv: floor.srv, once: () => okStatus(floor.srv, '/rest/d1') },
             {
               key: 'refresh floor',
-              srv: callFloor.srv,
+              srv: floor.srv,
               once: async (w) => {
-                const r = await request(callFloor.srv.url, 'POST', '/rest/refresh', {
+                const r = await request(floor.srv.url, 'POST', '/rest/refresh', {
                   body: { refresh_token: floorTokens[w] },
                 })
                 if (r.json?.data?.refresh_token) floorTokens[w] = r.json.data.refresh_token
@@ -167,10 +165,10 @@ export async function run(ctx) {
             },
             {
               key: 'generate floor',
-              srv: callFloor.srv,
+              srv: floor.srv,
               once: async (w) =>
                 (
-                  await request(callFloor.srv.url, 'POST', '/rest/generate', {
+                  await request(floor.srv.url, 'POST', '/rest/generate', {
                     headers: { authorization: 'Bearer floor' },
                     body: { room: `rest-room-${w % 4}`, userName: `user-${w}`, userType: 'agent' },
                   })
@@ -213,18 +211,18 @@ export async function run(ctx) {
         addSlice((totals[t.key] ??= {}), r, workerdCpu(t.srv) - cpu0)
       }
     }
-    const floorRps = {}
-    for (const f of floors) {
-      const t = totals[`floor ${f.name}`]
-      if (!t?.ok) continue
-      const x = figures(t)
-      floorRps[f.name] = x.rps
+    // The D1 floor's figure names it `floor /rest/d1/<server>` in every ratio.
+    const d1 = floor && `floor /rest/d1/${floor.name}`
+    let floorRps
+    if (totals.floor?.ok) {
+      const x = figures(totals.floor)
+      floorRps = x.rps
       ctx.report.add({
         suite: 'rest',
-        name: `rest/floor /rest/d1/${f.name}`,
+        name: `rest/${d1}`,
         value: x.rps,
         unit: 'req/s',
-        vs: f === floors[0] ? {} : { [`floor /rest/d1/${floors[0].name}`]: floorRps[floors[0].name] },
+        vs: {},
         note: `c=${P.concurrency}, p50/p99 ${x.p50.toFixed(1)}/${x.p99.toFixed(1)} ms, workerd CPU ${x.cpuMs.toFixed(2)} ms/req — one local D1 round trip (SELECT 1)`,
       })
     }
@@ -236,12 +234,10 @@ export async function run(ctx) {
       callFloorRps[name] = x.rps
       ctx.report.add({
         suite: 'rest',
-        name: `rest/floor /rest/${name}/${callFloor.name}`,
+        name: `rest/floor /rest/${name}/${floor.name}`,
         value: x.rps,
         unit: 'req/s',
-        vs: floorRps[callFloor.name]
-          ? { [`floor /rest/d1/${callFloor.name}`]: floorRps[callFloor.name] }
-          : {},
+        vs: floorRps ? { [d1]: floorRps } : {},
         note: `c=${P.concurrency}, p50/p99 ${x.p50.toFixed(1)}/${x.p99.toFixed(1)} ms, workerd CPU ${x.cpuMs.toFixed(2)} ms/req${x.bad.length ? `, non-2xx ${JSON.stringify(Object.fromEntries(x.bad))}` : ''} — ${name}'s unavoidable work in a bare Worker on Switchboard's tables (bench/floor/rest-calls.js: ${AGAINST_FLOOR[name].floor}); the bound of ${name}'s targets`,
       })
     }
@@ -256,20 +252,20 @@ export async function run(ctx) {
       }
       const x = figures(t)
       const held = AGAINST_FLOOR[name]
-      const bare = floors[0] && floorRps[floors[0].name] ? `floor /rest/d1/${floors[0].name}` : undefined
-      // A call is bound by its own floor when that ran: the D1 floors' targets are out of reach
-      // when the call without a framework misses them itself.
+      const bare = floorRps ? d1 : undefined
+      // A call is bound by its own floor when that ran: the D1 floor's target is out of reach
+      // when the call without a framework misses it itself.
       const ownRps = callFloorRps[name]
-      const own = ownRps ? `floor /rest/${name}/${callFloor.name}` : undefined
+      const own = ownRps ? `floor /rest/${name}/${floor.name}` : undefined
       const label = `${name}/${server} req/s`
-      const bound = own ? { ref: own, ratio: ownRps / floorRps[floors[0].name] } : undefined
+      const bound = own && bare ? { ref: own, ratio: ownRps / floorRps } : undefined
       ctx.report.add({
         suite: 'rest',
         name: `rest/${name}/${server}`,
         value: x.rps,
         unit: 'req/s',
         vs: {
-          ...Object.fromEntries(Object.entries(floorRps).map(([f, v]) => [`floor /rest/d1/${f}`, v])),
+          ...(bare ? { [bare]: floorRps } : {}),
           ...(own ? { [own]: ownRps } : {}),
         },
         // The verdicts (issue 15 item 5): ≥ 0.8× the D1 floor served the same way, same run; and
