@@ -10,9 +10,10 @@ const REPLY_MS = 30_000
  * Connects to `worker`'s isolate (workerd's own inspector lists one target per Worker,
  * `core:user:<name>`; it fails loudly when that Worker is not listed), or to the first target
  * listed (wrangler's proxy lists one: the Worker it follows, which under `wrangler dev -c a -c b`
- * is the one that loaded last — Switchboard's pages Worker, not Switchboard). `send(method, params)` resolves the command's
- * reply (`{ id, result }`) or rejects with the protocol's error; frames that are not a reply to a
- * pending command (events, buffered messages) are ignored.
+ * is the one that loaded last — Switchboard's pages Worker, not Switchboard).
+ * `send(method, params)` resolves the command's reply (`{ id, result }`) or rejects with the
+ * protocol's error; frames that are not a reply to a pending command (events, buffered messages)
+ * are ignored.
  */
 export async function inspectorSession(inspectorPort, worker) {
   const list = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()
