@@ -14,6 +14,9 @@ import { pagesWorkerOptions } from './web/miniflare.mjs'
 // The pages served from the static assets (web/dist) are built first, as `wrangler dev` does.
 await buildWeb()
 const migrations = await readD1Migrations('./migrations')
+// The pages Worker that wrangler.toml's ASSETS service binding names (web/wrangler.toml), read once
+// for every workers project.
+const pagesWorker = pagesWorkerOptions()
 // Tests that need Socket.IO timers short enough to pass many of them in a few seconds.
 const TIMER_TESTS = [
   'test/objects/socketio-hibernation.test.ts',
@@ -36,8 +39,7 @@ function workersProject(
         main: './test/worker-entry.ts',
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          // The pages Worker that wrangler.toml's ASSETS service binding names (web/wrangler.toml).
-          workers: [pagesWorkerOptions()],
+          workers: [pagesWorker],
           bindings: {
             ...TEST_VARS,
             // A second LiveKit node, so placement and fail-over are tested (test/livekit-double.ts).
