@@ -10,7 +10,7 @@ import type { Transport } from './transport'
 
 /** The sessions an adapter delivers to (the engine's). */
 export interface Receivers {
-  receivers(): Iterable<Transport>
+  receivers(): readonly Transport[]
 }
 
 /** One item of a delivery to a following object: pre-encoded frames, or an event asking for acks. */
@@ -87,13 +87,18 @@ export class Adapter {
       else this.#deliverAsk(nsp, item.event, item.args, item.ask, source)
     }
     let subscribers = joining
-    for (const s of this.sessions.receivers()) if (wants(s.state.nsps[nsp], undefined, source)) subscribers++
+    const sessions = this.sessions.receivers()
+    for (let i = 0; i < sessions.length; i++)
+      if (wants(sessions[i].state.nsps[nsp], undefined, source)) subscribers++
     return subscribers
   }
 
   #deliver(nsp: string, frames: EngineFrame[], except?: string, source?: string): number {
+    // By index, not for…of: no iterator per broadcast (see Engine.receivers).
     let sent = 0
-    for (const s of this.sessions.receivers()) {
+    const sessions = this.sessions.receivers()
+    for (let i = 0; i < sessions.length; i++) {
+      const s = sessions[i]
       if (!wants(s.state.nsps[nsp], except, source)) continue
       s.send(frames)
       sent++

@@ -5,7 +5,7 @@ import type { Adapter } from './adapter'
 import { encodeSio, encodeSioEvent, SIO, type EngineFrame, type SioPacket } from './codec'
 import type { HostContext } from './context'
 import { connectError, errorEvent } from './errors'
-import type { NamespaceHandler, NsContext, NsData, NsSocket } from './namespace'
+import type { AckAsk, NamespaceHandler, NsContext, NsData, NsSocket } from './namespace'
 import { namespaceRoute } from './namespaces'
 import type { RemoteConnect, RemoteConnectResult, RemoteEventResult, RemoteLeave } from './realtime-types'
 import { refKey, sameRef } from './refs'
@@ -370,30 +370,54 @@ export class NamespaceRunner {
     fn: (c: NsContext) => unknown,
     rethrow = false,
   ): Promise<EngineFrame[]> {
-    const frames: EngineFrame[] = []
-    const { env, config, ctx } = this.host
-    const c: NsContext = {
-      env,
-      config,
-      nsp,
-      ctx,
-      broadcast: (event, args, opts) => this.adapter.broadcastEvent(nsp, event, args, opts?.except),
-      emit: (event, ...args) => frames.push(...encodeSio({ type: SIO.EVENT, nsp, data: [event, ...args] })),
-      broadcastJson: (json, opts) => this.adapter.broadcastJson(nsp, json, opts?.except),
-      emitJson: (json) => frames.push(encodeSioEvent(nsp, json)),
-      emitWithAck: (event, args, ask) => {
-        if (!this.sessions.session(eid))
-          throw new AppError('internal_error', `emitWithAck: ${eid} is not held here`)
-        frames.push(...this.adapter.ask(nsp, [eid], event, args, ask))
-      },
-    }
+    const c = new HandlerContext(this, nsp, eid)
     try {
       await fn(c)
     } catch (err) {
       if (rethrow) throw err
       this.host.log('error', 'handler', { nsp, error: err })
     }
-    return frames
+    return c.frames
+  }
+}
+
+/**
+ * What a handler's `c` is for one packet: one object per event, its methods on the prototype
+ * (a broadcast's hot path made six closures per message before).
+ */
+class HandlerContext implements NsContext {
+  /** The frames the handler emitted to the calling socket. */
+  readonly frames: EngineFrame[] = []
+  constructor(
+    readonly runner: NamespaceRunner,
+    readonly nsp: string,
+    readonly eid: string,
+  ) {}
+  get env() {
+    return this.runner.host.env
+  }
+  get config() {
+    return this.runner.host.config
+  }
+  get ctx() {
+    return this.runner.host.ctx
+  }
+  broadcast(event: string, args: unknown[], opts?: { except?: string }): void {
+    this.runner.adapter.broadcastEvent(this.nsp, event, args, opts?.except)
+  }
+  emit(event: string, ...args: unknown[]): void {
+    this.frames.push(...encodeSio({ type: SIO.EVENT, nsp: this.nsp, data: [event, ...args] }))
+  }
+  broadcastJson(json: string, opts?: { except?: string }): void {
+    this.runner.adapter.broadcastJson(this.nsp, json, opts?.except)
+  }
+  emitJson(json: string): void {
+    this.frames.push(encodeSioEvent(this.nsp, json))
+  }
+  emitWithAck(event: string, args: unknown[], ask: AckAsk): void {
+    if (!this.runner.sessions.session(this.eid))
+      throw new AppError('internal_error', `emitWithAck: ${this.eid} is not held here`)
+    this.frames.push(...this.runner.adapter.ask(this.nsp, [this.eid], event, args, ask))
   }
 }
 
