@@ -14,15 +14,23 @@ import { log } from '../lib/log'
 export const pageRoutes = new Hono<AppEnv>()
 // Mounted after the gateway, so `/car/task` and `/car/list` stay API routes.
 
+/**
+ * A page's id in its dynamic path: letters, digits, `_` and `-`, as link and session ids are. The
+ * pages' own files there have a dot (`/live/app.js`, the live page's script), so they find no
+ * route and the pages Worker serves them like every other file (`fromPages`): one call to it
+ * either way.
+ */
+const ID = '{[\\w-]+}'
+
 /** Paths of HTML pages (not API routes; /openapi.json leaves them out). */
 export const PAGE_PATHS = [
   '/docs',
   '/console',
   '/admin-ui',
-  '/join/:linkID',
-  '/hls/:linkID',
-  '/car/:linkID',
-  '/live/:session_id',
+  `/join/:linkID${ID}`,
+  `/hls/:linkID${ID}`,
+  `/car/:linkID${ID}`,
+  `/live/:session_id${ID}`,
 ]
 
 /** The asset at `path` (a folder: its index.html), as an HTML page. */
@@ -44,14 +52,8 @@ export const landingForBrowsers = async (c: Context<AppEnv>, next: () => Promise
 pageRoutes.get('/docs', (c) => c.redirect('/reference/', 301))
 pageRoutes.get('/console', (c) => c.redirect('/console/', 301))
 pageRoutes.get('/admin-ui', (c) => c.redirect('/admin-ui/', 301))
-for (const kind of ['join', 'hls', 'car']) pageRoutes.get(`/${kind}/:linkID`, (c) => fileOr(c, '/caller/'))
-pageRoutes.get('/live/:session_id', (c) => fileOr(c, '/live/'))
-
-/**
- * A file of the pages at this path if there is one (`/live/app.js`, the live page's own script),
- * else the page at `path`: files win over a page's dynamic paths.
- */
-const fileOr = async (c: Context<AppEnv>, path: string) => (await fromPages(c)) ?? page(c, path)
+for (const kind of ['join', 'hls', 'car']) pageRoutes.get(`/${kind}/:linkID${ID}`, (c) => page(c, '/caller/'))
+pageRoutes.get(`/live/:session_id${ID}`, (c) => page(c, '/live/'))
 
 /**
  * A GET or HEAD no route answers, as the pages Worker answers it (its files, its redirects to a
