@@ -118,12 +118,13 @@ export class MetricsReporter {
    * registry only that an object it never heard of holds nothing is not sent.
    */
   take(now = Date.now(), last = false): ObjectReport | null {
-    const connections = [...this.#connections.values()]
+    // Called once per write batch: nothing is allocated until a report is due.
     const dirty = this.#changed || this.#messages > 0 || this.#errors > 0
     const since = now - this.#lastSent
-    const keepAlive = connections.length > 0 && since >= this.#keepAliveMs
+    const held = this.#connections.size > 0
+    const keepAlive = held && since >= this.#keepAliveMs
     if (!(dirty && (last || since >= this.#intervalMs)) && !keepAlive) return null
-    if (last && !this.#known && !connections.length && !this.#rooms && !this.#messages && !this.#errors) {
+    if (last && !this.#known && !held && !this.#rooms && !this.#messages && !this.#errors) {
       this.#changed = false
       return null
     }
@@ -131,7 +132,7 @@ export class MetricsReporter {
       object: this.#object,
       kind: this.#kind,
       rooms: this.#rooms,
-      connections: connections.map((c) => ({ ...c })),
+      connections: [...this.#connections.values()].map((c) => ({ ...c })),
       messages: this.#messages,
       errors: this.#errors,
       at: now,
