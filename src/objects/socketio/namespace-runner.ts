@@ -389,9 +389,9 @@ class HandlerContext implements NsContext {
   /** The frames the handler emitted to the calling socket. */
   readonly frames: EngineFrame[] = []
   constructor(
-    readonly runner: NamespaceRunner,
+    private readonly runner: NamespaceRunner,
     readonly nsp: string,
-    readonly eid: string,
+    private readonly eid: string,
   ) {}
   get env() {
     return this.runner.host.env

@@ -15,7 +15,7 @@ const MAX_AGE = '600'
  * The headers Hono's `cors()` sends, set once on the final response: Hono's touches the response
  * before the route runs, so each answer was rebuilt twice more (its `c.res` setter, then its
  * `Vary`), ~10% of a REST call's JavaScript. A response whose headers cannot change (one a Durable
- * Object gave) is copied once.
+ * Object gave) is still copied: by us, then once more by Hono's `c.res` setter.
  */
 export function cors(): MiddlewareHandler<AppEnv> {
   return async function cors(c, next) {
@@ -25,7 +25,7 @@ export function cors(): MiddlewareHandler<AppEnv> {
     try {
       corsHeaders(c.res.headers, c.var.config, origin)
     } catch {
-      // Immutable headers (a fetched response): copy it once, then set them.
+      // Immutable headers (a fetched response): copy it, then set them.
       c.res = new Response(c.res.body, c.res)
       corsHeaders(c.res.headers, c.var.config, origin)
     }
