@@ -3,7 +3,7 @@
 // start as in production) and answers every request with the floor's own code, with Switchboard's
 // bindings and its pages Worker beside it (subjects.mjs). Its latency beside the bare floor's
 // shows what Switchboard's deployment alone costs the same room code: a Durable Object shares its
-// isolate, and so its garbage collector, with all of its Worker's code (README, Benchmarks: "What
+// isolate, and so its garbage collector, with all of its Worker's code (docs/benchmarks.md, "What
 // moves the verdicts"). Written into a temp directory from the checkout under test's
 // wrangler.toml, so its bindings and routing stay Switchboard's.
 import { readFileSync, writeFileSync } from 'node:fs'

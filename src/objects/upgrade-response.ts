@@ -6,9 +6,9 @@
  * workerd accepts the offer unless the response names its own extensions. Switchboard declines it
  * by default (`WS_COMPRESSION=false`), as Socket.IO's own server has since engine.io 4
  * (`perMessageDeflate: false`): a compressing socket keeps a deflate context for its whole life,
- * and a broadcast then compresses the same frame once per socket — measured in `bench/` (README,
- * Benchmarks) as about half of a fan-out's CPU. With `WS_COMPRESSION=true` the client's offer is
- * accepted as workerd negotiates it.
+ * and a broadcast then compresses the same frame once per socket — measured in `bench/`
+ * (docs/benchmarks.md, "WebSockets do not compress") as about half of a fan-out's CPU. With
+ * `WS_COMPRESSION=true` the client's offer is accepted as workerd negotiates it.
  *
  * How it declines: workerd passes a response's `Sec-WebSocket-Extensions` to the HTTP layer,
  * which keeps only the extensions it implements; naming none of them leaves the connection
