@@ -4,10 +4,11 @@
 // default run), `--targets a,b` some subjects, `--scenarios 50x5-sat` some fan-out shapes.
 // Results: printed `bench: …` lines, a final table, and
 // bench/results/latest-<mode>.md (+ a timestamped .json/.md).
+import { execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createReport } from './lib/report.mjs'
-import { RESULTS } from './lib/servers.mjs'
+import { RESULTS, ROOT, SUBJECT_ROOT } from './lib/servers.mjs'
 import { createSubjects } from './lib/subjects.mjs'
 import { FANOUT_TARGETS } from './lib/targets.mjs'
 import { PROFILES } from './profiles.mjs'
@@ -54,6 +55,19 @@ if (values.scenarios) {
 }
 mkdirSync(RESULTS, { recursive: true })
 
+/** A checkout's commit, `-dirty` when its tracked files differ from it. */
+const describe = (dir) => {
+  try {
+    return execFileSync('git', ['-C', dir, 'describe', '--always', '--dirty', '--abbrev=7'], {
+      encoding: 'utf8',
+    }).trim()
+  } catch {
+    return 'unknown'
+  }
+}
+/** The code under test, and the bench's own when it runs another checkout (BENCH_SUBJECT_ROOT). */
+const code = SUBJECT_ROOT === ROOT ? describe(ROOT) : `${describe(SUBJECT_ROOT)} (bench at ${describe(ROOT)})`
+
 const startedAt = Date.now()
 const ctx = {
   profile,
@@ -64,6 +78,7 @@ const ctx = {
     dir: RESULTS,
     mode,
     command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+    code,
   }),
   suite: '',
   /** Seconds left of the whole run's budget, less what the suites still to come have reserved. */

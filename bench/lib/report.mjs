@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fmt } from './stats.mjs'
 
-export function createReport({ dir, mode, command }) {
+export function createReport({ dir, mode, command, code }) {
   const rows = []
   const started = new Date()
   const loadAtStart = os.loadavg()
@@ -49,13 +49,13 @@ export function createReport({ dir, mode, command }) {
       const table = `${renderTable(rows)}${renderTargets(rows)}`
       const seconds = (Date.now() - started.getTime()) / 1000
       const load = (l) => l.map((x) => x.toFixed(1)).join(' / ')
-      const header = `Machine: ${machine}\nCommand: ${command}\nStarted: ${started.toISOString()}, took ${seconds.toFixed(0)} s, mode ${mode}\nLoad average (1 / 5 / 15 min): ${load(loadAtStart)} at the start, ${load(os.loadavg())} at the end\n`
+      const header = `Machine: ${machine}\nCommand: ${command}\nCode: ${code}\nStarted: ${started.toISOString()}, took ${seconds.toFixed(0)} s, mode ${mode}\nLoad average (1 / 5 / 15 min): ${load(loadAtStart)} at the start, ${load(os.loadavg())} at the end\n`
       console.log(`\n${header}\n${table}`)
       mkdirSync(dir, { recursive: true })
       const stamp = started.toISOString().replace(/[:.]/g, '-')
       writeFileSync(
         path.join(dir, `${stamp}-${mode}.json`),
-        JSON.stringify({ machine, command, started, seconds, rows }, null, 2),
+        JSON.stringify({ machine, command, code, started, seconds, rows }, null, 2),
       )
       writeFileSync(path.join(dir, `${stamp}-${mode}.md`), `${header}\n${table}\n`)
       writeFileSync(path.join(dir, `latest-${mode}.md`), `${header}\n${table}\n`)
