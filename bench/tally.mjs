@@ -9,7 +9,7 @@
 // checkout (the `Code:` line of a result, recorded since 2026-11-28); `--all`: every target, not
 // only those some run did not meet. Runs with another set of targets than the newest selected
 // run's are left out and counted.
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -26,7 +26,7 @@ const { values: opts } = parseArgs({
   },
 })
 
-const runs = readdirSync(opts.dir)
+const runs = (existsSync(opts.dir) ? readdirSync(opts.dir) : [])
   .filter((f) => /^\d{4}-.*-full\.json$/.test(f))
   // Files are named by their start time (`:` and `.` as `-`): skip earlier ones unread.
   .filter((f) => !opts.since || f >= opts.since.replace(/[:.]/g, '-'))
