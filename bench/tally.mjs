@@ -13,6 +13,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { verdictWord } from './lib/report.mjs'
 
 const { values: opts } = parseArgs({
   options: {
@@ -35,6 +36,9 @@ const runs = (existsSync(opts.dir) ? readdirSync(opts.dir) : [])
   .filter((r) => r.command === 'node bench/run.mjs') // the default run: every suite, every subject
   .filter((r) => !opts.code || (r.code ?? '').startsWith(opts.code))
 
+/** Runs per verdict, keyed by the report's words for them. */
+const noVerdicts = () => ({ met: 0, MISSED: 0, 'OUT OF REACH': 0 })
+
 const targetsOf = (run) =>
   run.rows.flatMap((row) => (row.targets ?? []).map((t) => ({ key: `${t.label} vs ${t.ref}`, ...t })))
 const shape = (run) =>
@@ -53,10 +57,8 @@ const same = runs.filter((r) => shape(r) === newest)
 const byTarget = new Map()
 for (const run of same)
   for (const t of targetsOf(run)) {
-    const e = byTarget.get(t.key) ?? { met: 0, missed: 0, outOfReach: 0, ratios: [], atLeast: t.atLeast }
-    if (t.met) e.met++
-    else if (t.outOfReach) e.outOfReach++
-    else e.missed++
+    const e = byTarget.get(t.key) ?? { ...noVerdicts(), ratios: [], atLeast: t.atLeast }
+    e[verdictWord(t)]++
     if (t.ratio !== undefined) e.ratios.push(t.ratio)
     byTarget.set(t.key, e)
   }
@@ -72,23 +74,24 @@ console.log(
     (runs.length > same.length ? ` (${runs.length - same.length} with other targets left out)` : ''),
 )
 for (const run of same) {
-  const ts = targetsOf(run)
+  const n = noVerdicts()
+  for (const t of targetsOf(run)) n[verdictWord(t)]++
   console.log(
     `  ${new Date(run.started).toISOString().slice(0, 16)}Z ${run.code ?? '(code not recorded)'}: ` +
-      `${ts.filter((t) => t.met).length} met, ${ts.filter((t) => !t.met && !t.outOfReach).length} missed, ` +
-      `${ts.filter((t) => t.outOfReach).length} out of reach, ${Math.round(run.seconds)} s`,
+      `${n.met} met, ${n.MISSED} missed, ${n['OUT OF REACH']} out of reach, ${Math.round(run.seconds)} s`,
   )
 }
 const rows = [...byTarget].sort(([, a], [, b]) => a.met - b.met)
-const held = rows.filter(([, e]) => !e.missed && !e.outOfReach).length
+const heldAlways = (e) => !e.MISSED && !e['OUT OF REACH']
+const held = rows.filter(([, e]) => heldAlways(e)).length
 console.log(
   `\nHeld in every run: ${held} of ${byTarget.size}. ${opts.all ? 'All' : 'The others'}, least often met first:`,
 )
 console.log('met | missed | out of reach | ratio min–median–max (target) | target')
 for (const [key, e] of rows) {
-  if (!opts.all && !e.missed && !e.outOfReach) continue
+  if (!opts.all && heldAlways(e)) continue
   const range = e.ratios.length
     ? `${x(Math.min(...e.ratios))}–${x(median(e.ratios))}–${x(Math.max(...e.ratios))}`
     : 'not measured'
-  console.log(`${e.met} | ${e.missed} | ${e.outOfReach} | ${range} (≥${x(e.atLeast)}) | ${key}`)
+  console.log(`${e.met} | ${e.MISSED} | ${e['OUT OF REACH']} | ${range} (≥${x(e.atLeast)}) | ${key}`)
 }

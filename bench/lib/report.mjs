@@ -74,7 +74,8 @@ const onSide = (ratio, line) => {
   while (digits < 6 && Number(ratio.toFixed(digits)) >= line !== ratio >= line) digits++
   return ratio.toFixed(digits)
 }
-const verdictWord = (t) => (t.met ? 'met' : t.outOfReach ? 'OUT OF REACH' : 'MISSED')
+/** A target's verdict as the report words it: `met`, `OUT OF REACH` or `MISSED`. */
+export const verdictWord = (t) => (t.met ? 'met' : t.outOfReach ? 'OUT OF REACH' : 'MISSED')
 
 /** The targets' verdicts, one line each, after the table. */
 function renderTargets(rows) {
