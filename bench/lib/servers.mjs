@@ -135,7 +135,10 @@ export async function bundle(config, outdir = tempDir('bundle')) {
   return path.join(outdir, js)
 }
 
-/** The same Worker in one workerd process through Miniflare's API (no proxy), `pages` beside it. */
+/**
+ * The same Worker in one workerd process through Miniflare's API (no proxy), `pages` beside it,
+ * served from `cwd` (as `startWranglerDev`; the paths it is given are absolute).
+ */
 export async function startMiniflare({
   config,
   pages,
@@ -146,6 +149,7 @@ export async function startMiniflare({
   logFile,
   inspectorPort,
   readyPath = '/',
+  cwd = ROOT,
 }) {
   await assertPortFree(port)
   const child = spawnGroup(
@@ -154,7 +158,7 @@ export async function startMiniflare({
       path.join(ROOT, 'bench/lib/mf-serve.mjs'),
       JSON.stringify({ config, pages, script, port, persist, vars, inspectorPort }),
     ],
-    { cwd: ROOT, logFile },
+    { cwd, logFile },
   )
   const url = `http://127.0.0.1:${port}`
   await waitHttp(url + readyPath, 90_000, child)

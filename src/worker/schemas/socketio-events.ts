@@ -42,6 +42,11 @@ const Position = z
   .catchall(z.unknown())
   .describe('Any further fields (accuracy, heading, …) are relayed as sent')
 
+/** A room's state as `room-record` and `conference-status` carry it; other fields are relayed as sent. */
+const RoomStatus = z
+  .object({ room: z.string().optional(), status: z.string().optional() })
+  .catchall(z.unknown())
+
 const ErrorEvent = z.object({ code: z.string(), message: z.string() })
 const AckError = z.object({ error: ErrorEvent })
 const Ok = z.object({ ok: z.literal(true) })
@@ -117,17 +122,13 @@ export const SOCKET_IO_NAMESPACES: SocketIoNamespace[] = [
         from: 'both',
         summary:
           'Recording state: queued, starting, recording, ending, ended, failed (from REST and webhooks; client ones are relayed)',
-        payload: z
-          .object({ room: z.string().optional(), status: z.string().optional() })
-          .catchall(z.unknown()),
+        payload: RoomStatus,
       },
       {
         name: 'conference-status',
         from: 'both',
         summary: 'The room opened, started or closed (from REST; client ones are relayed)',
-        payload: z
-          .object({ room: z.string().optional(), status: z.string().optional() })
-          .catchall(z.unknown()),
+        payload: RoomStatus,
       },
       {
         name: 'agentCar',

@@ -1,6 +1,6 @@
 import { Api, ApiError } from '../shared/api'
 import { h, replace, time } from '../shared/dom'
-import { joinRoom, messageText } from '../shared/room-socket'
+import { drawMessages, joinRoom } from '../shared/room-socket'
 import { startVideo } from '../shared/video'
 
 /**
@@ -109,23 +109,11 @@ async function main(): Promise<void> {
   }
   const r = joinRoom(grant.room, grant.token)
   const draw = () =>
-    replace(
+    drawMessages(
       log,
-      r
-        .sorted()
-        .map((m) =>
-          h(
-            'div',
-            { class: 'msg', 'data-seq': m.seq },
-            h(
-              'span',
-              { class: 'who' },
-              m.sender.identity === grant.identity ? 'You' : m.sender.name || 'Staff',
-            ),
-            h('span', { class: 'text' }, messageText(m.message)),
-            h('span', { class: 'meta' }, time(m.created_at)),
-          ),
-        ),
+      r.sorted(),
+      (m) => (m.sender.identity === grant.identity ? 'You' : m.sender.name || 'Staff'),
+      (m) => time(m.created_at),
     )
   r.socket.on('connect', () => {
     status.textContent = `Connected: the staff in room ${grant.room} can see your messages and location.`

@@ -1,6 +1,6 @@
 import { Api } from '../shared/api'
 import { formValues, h, replace, time } from '../shared/dom'
-import { joinRoom, messageText } from '../shared/room-socket'
+import { drawMessages, joinRoom } from '../shared/room-socket'
 
 interface Position {
   identity: string
@@ -52,19 +52,11 @@ export function roomView(api: Api, el: HTMLElement): () => void {
     })
 
     const drawLog = () =>
-      replace(
+      drawMessages(
         log,
-        r
-          .sorted()
-          .map((m) =>
-            h(
-              'div',
-              { class: 'msg', 'data-seq': m.seq },
-              h('span', { class: 'who' }, m.sender.name || m.sender.identity),
-              h('span', { class: 'text' }, messageText(m.message)),
-              h('span', { class: 'meta' }, `#${m.seq} ${time(m.created_at)}`),
-            ),
-          ),
+        r.sorted(),
+        (m) => m.sender.name || m.sender.identity,
+        (m) => `#${m.seq} ${time(m.created_at)}`,
       )
     const drawPositions = () =>
       replace(

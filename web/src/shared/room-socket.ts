@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client'
+import { h, replace } from './dom'
 
 /** A Socket.IO room chat message (`chat-message`). */
 export interface RoomMessage {
@@ -50,4 +51,28 @@ export function messageText(m: unknown): string {
     if (typeof t === 'string') return t
   }
   return JSON.stringify(m)
+}
+
+/**
+ * Draws `messages` into `log`, one row each: who sent it (`who`), its text, and `meta` (the time,
+ * say) — the caller's page and the console's room view show a room's chat alike.
+ */
+export function drawMessages(
+  log: HTMLElement,
+  messages: RoomMessage[],
+  who: (m: RoomMessage) => string,
+  meta: (m: RoomMessage) => string,
+): void {
+  replace(
+    log,
+    messages.map((m) =>
+      h(
+        'div',
+        { class: 'msg', 'data-seq': m.seq },
+        h('span', { class: 'who' }, who(m)),
+        h('span', { class: 'text' }, messageText(m.message)),
+        h('span', { class: 'meta' }, meta(m)),
+      ),
+    ),
+  )
 }
