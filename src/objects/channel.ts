@@ -61,8 +61,10 @@ export abstract class Channel<
 > extends DurableObject<Env> {
   #connections = new Map<WebSocket, Connection<A>>()
   #buckets = new Map<string, { tokens: number; at: number }>()
-  /** The object's name, once known (see `name`). */
+  /** The object's name, once known (see `name`); kept in memory even when storage is erased. */
   #name: string | undefined
+  /** Whether storage holds the name (false again once `eraseStorage` ran). */
+  #nameKept = false
   /** When the alarm is set to ring (null: not set); read once at start, then kept here. */
   #alarmAt: number | null = null
   /** The earliest time `scheduleAlarm` asked for since the alarm last rang (`setAlarmAt` keeps it). */
@@ -86,16 +88,23 @@ export abstract class Channel<
    * (`ctx.id.name` is undefined there), so the name is kept in storage the first time it is known.
    */
   get name(): string {
-    if (this.#name) return this.#name
+    const name = (this.#name ??= this.ctx.id.name ?? this.ctx.storage.kv.get<string>(NAME_KEY))
+    if (!name) throw new AppError('internal_error', 'Object reached without a name')
+    this.#keepName()
+    return name
+  }
+
+  /**
+   * Writes the name, when known, to storage unless it is there. Done on the first use of `name`
+   * and whenever an alarm is set: an instance the alarm wakes is not told its name, and an
+   * instance that was woken so must still answer to it after erasing its storage.
+   */
+  #keepName(): void {
+    const name = (this.#name ??= this.ctx.id.name)
+    if (this.#nameKept || !name) return
     const kv = this.ctx.storage.kv
-    const known = this.ctx.id.name
-    if (known) {
-      if (kv.get<string>(NAME_KEY) !== known) kv.put(NAME_KEY, known)
-      return (this.#name = known)
-    }
-    const stored = kv.get<string>(NAME_KEY)
-    if (!stored) throw new AppError('internal_error', 'Object reached without a name')
-    return (this.#name = stored)
+    if (kv.get<string>(NAME_KEY) !== name) kv.put(NAME_KEY, name)
+    this.#nameKept = true
   }
 
   /** Start-up work, run once per wake inside `blockConcurrencyWhile` (before any event). */
@@ -317,6 +326,7 @@ export abstract class Channel<
     if (this.#wantedAt === null || at < this.#wantedAt) this.#wantedAt = at
     if (this.#alarmAt !== null && this.#alarmAt <= at) return
     this.#alarmAt = at
+    this.#keepName()
     void this.ctx.storage.setAlarm(at)
   }
 
@@ -329,17 +339,21 @@ export abstract class Channel<
     if (this.#wantedAt !== null && (at === null || this.#wantedAt < at)) at = this.#wantedAt
     if (at === this.#alarmAt) return
     this.#alarmAt = at
-    void (at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at))
+    if (at === null) return void this.ctx.storage.deleteAlarm()
+    this.#keepName()
+    void this.ctx.storage.setAlarm(at)
   }
 
   /**
    * Erases everything this object stored (tables, entries, the alarm): see lazy-tables.ts. What it
-   * kept in memory of them goes too, so an object used again afterwards stores its name anew.
+   * kept in memory of them goes too, but for its name, which it stores anew when used again.
    */
   protected eraseStorage(): Promise<void> {
     this.#alarmAt = null
     this.#wantedAt = null
-    this.#name = undefined
+    // An instance its alarm woke knows its name only from storage: read it before it goes.
+    this.#name ??= this.ctx.id.name ?? this.ctx.storage.kv.get<string>(NAME_KEY)
+    this.#nameKept = false
     return eraseStorage(this.ctx.storage)
   }
 

@@ -18,6 +18,43 @@ describe('Channel name', () => {
     expect(await runInDurableObject(stub, (_o, state) => state.storage.kv.get('channel:name'))).toBe(name)
   })
 
+  it('should answer to its name after erasing its storage, in an instance its storage told it', async () => {
+    // As after a restart: an instance its alarm woke is not told its name (an id without one,
+    // here); it empties and erases its storage (a Socket.IO home object does) before anything
+    // asked its name, and its next request, reaching it by name, must still get its name.
+    const stub = env.CONFERENCE_ROOM.get(env.CONFERENCE_ROOM.newUniqueId())
+    const name = `kept-${crypto.randomUUID()}`
+    const seen = await runInDurableObject(stub, async (o, state) => {
+      state.storage.kv.put('channel:name', name)
+      const room = o as unknown as { name: string; eraseStorage(): Promise<void> }
+      await room.eraseStorage()
+      const erased = state.storage.kv.get('channel:name')
+      const after = room.name
+      return { erased, after, stored: state.storage.kv.get('channel:name') }
+    })
+    expect(seen).toEqual({ erased: undefined, after: name, stored: name })
+  })
+
+  it('should keep its name with the first alarm it sets after erasing its storage', async () => {
+    const name = `alarm-${crypto.randomUUID()}`
+    const stub = env.CONFERENCE_ROOM.getByName(name)
+    const kept = await runInDurableObject(stub, async (o, state) => {
+      const room = o as unknown as {
+        name: string
+        eraseStorage(): Promise<void>
+        scheduleAlarm(at: number): void
+      }
+      void room.name
+      await room.eraseStorage()
+      const afterErase = state.storage.kv.get('channel:name')
+      room.scheduleAlarm(Date.now() + 60_000)
+      return { afterErase, withAlarm: state.storage.kv.get('channel:name') }
+    })
+    expect(kept).toEqual({ afterErase: undefined, withAlarm: name })
+    await evictDurableObject(stub)
+    expect(await runInDurableObject(stub, (_o, state) => state.storage.kv.get('channel:name'))).toBe(name)
+  })
+
   it('should refuse plainly when it was never told its name', async () => {
     const stub = env.CONFERENCE_ROOM.get(env.CONFERENCE_ROOM.newUniqueId())
     await expect(runInDurableObject(stub, nameOf)).rejects.toThrow('Object reached without a name')
