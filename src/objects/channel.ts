@@ -88,10 +88,15 @@ export abstract class Channel<
    * (`ctx.id.name` is undefined there), so the name is kept in storage the first time it is known.
    */
   get name(): string {
-    const name = (this.#name ??= this.ctx.id.name ?? this.ctx.storage.kv.get<string>(NAME_KEY))
+    const name = this.#knownName()
     if (!name) throw new AppError('internal_error', 'Object reached without a name')
     this.#keepName()
     return name
+  }
+
+  /** The name as far as this instance knows it: remembered, told by its id, or stored. */
+  #knownName(): string | undefined {
+    return (this.#name ??= this.ctx.id.name ?? this.ctx.storage.kv.get<string>(NAME_KEY))
   }
 
   /**
@@ -100,7 +105,7 @@ export abstract class Channel<
    * instance that was woken so must still answer to it after erasing its storage.
    */
   #keepName(): void {
-    const name = (this.#name ??= this.ctx.id.name)
+    const name = this.#knownName()
     if (this.#nameKept || !name) return
     const kv = this.ctx.storage.kv
     if (kv.get<string>(NAME_KEY) !== name) kv.put(NAME_KEY, name)
@@ -352,7 +357,7 @@ export abstract class Channel<
     this.#alarmAt = null
     this.#wantedAt = null
     // An instance its alarm woke knows its name only from storage: read it before it goes.
-    this.#name ??= this.ctx.id.name ?? this.ctx.storage.kv.get<string>(NAME_KEY)
+    this.#knownName()
     this.#nameKept = false
     return eraseStorage(this.ctx.storage)
   }
